@@ -1,0 +1,50 @@
+"""Shared fixtures: a provisioned workspace, members of each role, and actors for them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("ACCORD_DEBUG", "1")
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the same
+# thread are still synchronous, so its async-safety check does not apply to these tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def workspace(db):  # type: ignore[no-untyped-def]
+    from accord.identity.tests.factories import WorkspaceFactory
+
+    return WorkspaceFactory(name="Acme Revenue", slug="acme")
+
+
+@pytest.fixture
+def other_workspace(db):  # type: ignore[no-untyped-def]
+    from accord.identity.tests.factories import WorkspaceFactory
+
+    return WorkspaceFactory(name="Other Co", slug="other")
+
+
+@pytest.fixture
+def member_factory(workspace):  # type: ignore[no-untyped-def]
+    """member_factory(role, workspace=None) -> Membership"""
+    from accord.identity.tests.factories import MembershipFactory, UserFactory
+
+    def make(role: str = "admin", ws=None, email: str | None = None):  # type: ignore[no-untyped-def]
+        user = UserFactory(email=email) if email else UserFactory()
+        return MembershipFactory(workspace=ws or workspace, user=user, role=role)
+
+    return make
+
+
+@pytest.fixture
+def admin(member_factory):  # type: ignore[no-untyped-def]
+    return member_factory("admin", email="admin@acme.example")
+
+
+@pytest.fixture
+def actor(admin):  # type: ignore[no-untyped-def]
+    from accord.identity.actor import Actor, Source
+
+    return Actor.for_membership(admin, Source.API)

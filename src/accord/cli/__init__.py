@@ -1,0 +1,1 @@
+"""The `accord` console entry; it dispatches to each context's management commands."""

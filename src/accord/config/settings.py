@@ -1,0 +1,194 @@
+"""Settings, read from the environment.
+
+ACCORD_DATABASE_URL   postgres://user:pass@host:5432/db, or sqlite:///path (default: an SQLite
+                      file in ACCORD_DATA_DIR, with WAL and foreign keys on)
+ACCORD_DATA_DIR       where the embedded database and uploads live (default ./.accord)
+ACCORD_SECRET_KEY     required when ACCORD_DEBUG is off
+ACCORD_DEBUG          1/true for development; off by default
+ACCORD_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+DEV_SECRET_KEY = "accord-development-only-not-secret"  # noqa: S105 - refused outside debug
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("ACCORD_DATA_DIR", ".accord")).resolve()
+
+DEBUG = _flag("ACCORD_DEBUG")
+SECRET_KEY = os.environ.get("ACCORD_SECRET_KEY", "")
+if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "ACCORD_SECRET_KEY is missing or is the development default. Set it to a long random "
+            "value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set "
+            "ACCORD_DEBUG=1 for local development."
+        )
+    SECRET_KEY = DEV_SECRET_KEY
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ACCORD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("ACCORD_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "accord.core",
+    "accord.identity",
+    "accord.crm",
+    "accord.marketing",
+    "accord.demo",
+    "accord.web",
+    "accord.api",
+    "accord.cli",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accord.web.middleware.CurrentWorkspaceMiddleware",
+]
+
+ROOT_URLCONF = "accord.config.urls"
+WSGI_APPLICATION = "accord.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accord.web.context.workspace_context",
+            ],
+        },
+    }
+]
+
+
+def _database_config() -> dict[str, object]:
+    url = os.environ.get("ACCORD_DATABASE_URL", "").strip()
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'accord.sqlite3'}"
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    engine = str(config["ENGINE"])
+    if engine.endswith("sqlite3"):
+        # WAL lets readers work while a writer commits; IMMEDIATE transactions avoid the
+        # "database is locked" upgrade deadlock; foreign keys are on in Django's SQLite backend.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA busy_timeout=20000;"
+            ),
+        }
+        config["CONN_MAX_AGE"] = 0
+    elif "postgresql" in engine:
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise ImproperlyConfigured(
+            f"ACCORD_DATABASE_URL: unsupported database '{url.split(':', 1)[0]}'. "
+            "Use postgres://… or sqlite:///…"
+        )
+    return config
+
+
+DATABASES = {"default": _database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Serve static files straight from the installed package: no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG and not _flag("ACCORD_INSECURE_HTTP"):
+    # Production behind HTTPS. ACCORD_INSECURE_HTTP=1 is for the loopback demo only.
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _flag("ACCORD_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("ACCORD_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ACCORD_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,1 @@
+"""Shared kernel: base models, workspace scoping, money and normalisation helpers, errors."""

@@ -1,0 +1,232 @@
+"""Field-by-field validation of service input.
+
+Services receive plain mappings (from the API, a web form, the CLI or an importer), clean every
+field with a spec from this module, collect *all* field errors, and raise one `ValidationFailed`
+before writing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accord.core.errors import ValidationFailed
+from accord.core.money import normalise_currency, parse_amount
+from accord.core.normalise import normalise_country, normalise_domain, normalise_email
+
+
+class Cleaner(Protocol):
+    def __call__(self, value: Any, field: str, workspace_id: int) -> Any: ...
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float | Decimal):
+        raise ValidationFailed("Expected text.")
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Text:
+    max_length: int
+    required: bool = False
+
+    def __call__(self, value: Any, field: str, workspace_id: int) -> str:
+        text = _text(value)
+        if self.required and not text:
+            raise ValidationFailed.single(field, "This field is required.")
+        if len(text) > self.max_length:
+            raise ValidationFailed.single(
+                field, f"At most {self.max_length} characters (got {len(text)})."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    choices: type[models.TextChoices]
+    required: bool = False
+
+    def __call__(self, value: Any, field: str, workspace_id: int) -> str:
+        text = _text(value).lower()
+        if not text and not self.required:
+            return ""
+        if text not in self.choices.values:
+            allowed = ", ".join(self.choices.values)
+            raise ValidationFailed.single(field, f"'{value}' is not one of: {allowed}.")
+        return text
+
+
+def email(value: Any, field: str, workspace_id: int) -> str:
+    return normalise_email(_text(value), field=field)
+
+
+def domain(value: Any, field: str, workspace_id: int) -> str:
+    return normalise_domain(_text(value), field=field)
+
+
+def country(value: Any, field: str, workspace_id: int) -> str:
+    return normalise_country(_text(value), field=field)
+
+
+def currency(value: Any, field: str, workspace_id: int) -> str:
+    return normalise_currency(_text(value), field=field)
+
+
+def amount(value: Any, field: str, workspace_id: int) -> Decimal:
+    if value is None or value == "":
+        return Decimal("0.00")
+    if isinstance(value, bool):
+        raise ValidationFailed.single(field, "Expected a number.")
+    return parse_amount(value, field=field)
+
+
+@dataclass(frozen=True)
+class PositiveInt:
+    maximum: int = 10**9
+
+    def __call__(self, value: Any, field: str, workspace_id: int) -> int | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            raise ValidationFailed.single(field, "Expected a whole number.")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValidationFailed.single(field, f"'{value}' is not a whole number.") from None
+        if number < 0 or number > self.maximum:
+            raise ValidationFailed.single(field, f"Must be between 0 and {self.maximum}.")
+        return number
+
+
+def date(value: Any, field: str, workspace_id: int) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    parsed = None
+    try:
+        parsed = parse_date(_text(value))
+    except ValueError:
+        pass
+    if parsed is None:
+        raise ValidationFailed.single(field, f"'{value}' is not a date (use YYYY-MM-DD).")
+    return parsed
+
+
+def datetime(value: Any, field: str, workspace_id: int) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        parsed: dt.datetime | None = value
+    else:
+        text = _text(value)
+        try:
+            parsed = parse_datetime(text)
+            if parsed is None and (day := parse_date(text)) is not None:
+                parsed = dt.datetime.combine(day, dt.time())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValidationFailed.single(
+            field, f"'{value}' is not a date-time (use ISO 8601, e.g. 2026-03-01T09:30:00Z)."
+        )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
+
+
+def json_object(value: Any, field: str, workspace_id: int) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed.single(field, f"Not valid JSON: {exc.msg}.") from None
+    if not isinstance(value, dict):
+        raise ValidationFailed.single(field, "Expected a JSON object of field names to values.")
+    if len(value) > 200:
+        raise ValidationFailed.single(field, "At most 200 custom fields.")
+    try:
+        encoded = json.dumps(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed.single(field, "Values must be JSON (text, numbers, lists…).") from None
+    if len(encoded) > 64_000:
+        raise ValidationFailed.single(field, "Custom fields are limited to 64 KB.")
+    return value
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference by id to another record of the same workspace."""
+
+    model: type[models.Model]
+    label: str
+    required: bool = False
+
+    def __call__(self, value: Any, field: str, workspace_id: int) -> int | None:
+        if value is None or value == "":
+            if self.required:
+                raise ValidationFailed.single(field, f"Choose a {self.label}.")
+            return None
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed.single(field, f"'{value}' is not a {self.label} id.") from None
+        manager: Any = self.model._default_manager
+        if not manager.for_workspace(workspace_id).filter(pk=pk).exists():
+            raise ValidationFailed.single(field, f"No {self.label} with id {pk} in this workspace.")
+        return pk
+
+
+def clean(
+    spec: Mapping[str, Cleaner],
+    values: Mapping[str, Any],
+    workspace_id: int,
+    *,
+    required: Iterable[str] = (),
+    extra_checks: Iterable[Callable[[dict[str, Any]], None]] = (),
+) -> dict[str, Any]:
+    """Clean the given values against a spec. Unknown fields and all field errors are reported
+    together; nothing is returned unless every field is valid."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for name in values:
+        if name not in spec:
+            errors.setdefault(name, []).append("Unknown field.")
+    for name in required:
+        if values.get(name) in (None, ""):
+            errors.setdefault(name, []).append("This field is required.")
+    for name, cleaner in spec.items():
+        if name not in values or name in errors:
+            continue
+        try:
+            cleaned[name] = cleaner(values[name], name, workspace_id)
+        except ValidationFailed as exc:
+            for field, messages in (exc.fields or {name: [exc.message]}).items():
+                errors.setdefault(field, []).extend(messages)
+    if not errors:
+        for check in extra_checks:
+            try:
+                check(cleaned)
+            except ValidationFailed as exc:
+                for field, messages in (exc.fields or {"__all__": [exc.message]}).items():
+                    errors.setdefault(field, []).extend(messages)
+    if errors:
+        count = sum(len(m) for m in errors.values())
+        first = next(iter(errors))
+        summary = f"{first}: {errors[first][0]}" if count == 1 else f"{count} fields are invalid."
+        raise ValidationFailed(summary, fields=errors)
+    return cleaned

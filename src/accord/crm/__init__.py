@@ -1,0 +1,1 @@
+"""Companies, contacts, deals, activities, pipelines and the lifecycle ledger."""

@@ -1,0 +1,245 @@
+"""Reads for the CRM. Every function takes the workspace first: nothing is read unscoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accord.core.errors import NotFound
+from accord.crm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    LedgerEntry,
+    LifecycleStage,
+    Pipeline,
+    PipelineStage,
+)
+from accord.identity.models import Workspace
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    q: str = ""
+    lifecycle_stage: str = ""
+    owner_id: int | None = None
+    company_id: int | None = None
+    original_source: str = ""
+    lead_status: str = ""
+    country: str = ""
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+
+def contact_list(workspace: Workspace, filters: ContactFilters | None = None) -> QuerySet[Contact]:
+    f = filters or ContactFilters()
+    qs = Contact.objects.for_workspace(workspace).select_related("company", "owner")
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(
+            Q(email__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(company__name__icontains=term)
+        )
+    if f.lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=f.lifecycle_stage)
+    if f.owner_id is not None:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.company_id is not None:
+        qs = qs.filter(company_id=f.company_id)
+    if f.original_source:
+        qs = qs.filter(original_source=f.original_source)
+    if f.lead_status:
+        qs = qs.filter(lead_status=f.lead_status)
+    if f.country:
+        qs = qs.filter(country=f.country.upper())
+    if f.created_after is not None:
+        qs = qs.filter(created_at__gte=f.created_after)
+    if f.created_before is not None:
+        qs = qs.filter(created_at__lt=f.created_before)
+    return qs
+
+
+def contact_get(workspace: Workspace, pk: int) -> Contact:
+    contact = contact_list(workspace).filter(pk=pk).first()
+    if contact is None:
+        raise NotFound(f"No contact with id {pk} in this workspace.")
+    return contact
+
+
+@dataclass(frozen=True)
+class CompanyFilters:
+    q: str = ""
+    industry: str = ""
+    country: str = ""
+    owner_id: int | None = None
+    min_employees: int | None = None
+    max_employees: int | None = None
+
+
+def company_list(workspace: Workspace, filters: CompanyFilters | None = None) -> QuerySet[Company]:
+    f = filters or CompanyFilters()
+    qs = Company.objects.for_workspace(workspace).select_related("owner")
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q.strip()) | Q(domain__icontains=f.q.strip()))
+    if f.industry:
+        qs = qs.filter(industry=f.industry)
+    if f.country:
+        qs = qs.filter(country=f.country.upper())
+    if f.owner_id is not None:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.min_employees is not None:
+        qs = qs.filter(employee_count__gte=f.min_employees)
+    if f.max_employees is not None:
+        qs = qs.filter(employee_count__lte=f.max_employees)
+    return qs
+
+
+def company_get(workspace: Workspace, pk: int) -> Company:
+    company = company_list(workspace).filter(pk=pk).first()
+    if company is None:
+        raise NotFound(f"No company with id {pk} in this workspace.")
+    return company
+
+
+def company_industries(workspace: Workspace) -> list[str]:
+    return list(
+        Company.objects.for_workspace(workspace)
+        .exclude(industry="")
+        .order_by("industry")
+        .values_list("industry", flat=True)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class DealFilters:
+    q: str = ""
+    status: str = ""
+    pipeline_id: int | None = None
+    stage_id: int | None = None
+    owner_id: int | None = None
+    company_id: int | None = None
+    source: str = ""
+    closed_after: dt.datetime | None = None
+    closed_before: dt.datetime | None = None
+
+
+def deal_list(workspace: Workspace, filters: DealFilters | None = None) -> QuerySet[Deal]:
+    f = filters or DealFilters()
+    qs = Deal.objects.for_workspace(workspace).select_related(
+        "stage", "pipeline", "owner", "company", "primary_contact"
+    )
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q.strip()) | Q(company__name__icontains=f.q.strip()))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.pipeline_id is not None:
+        qs = qs.filter(pipeline_id=f.pipeline_id)
+    if f.stage_id is not None:
+        qs = qs.filter(stage_id=f.stage_id)
+    if f.owner_id is not None:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.company_id is not None:
+        qs = qs.filter(company_id=f.company_id)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.closed_after is not None:
+        qs = qs.filter(closed_at__gte=f.closed_after)
+    if f.closed_before is not None:
+        qs = qs.filter(closed_at__lt=f.closed_before)
+    return qs
+
+
+def deal_get(workspace: Workspace, pk: int) -> Deal:
+    deal = deal_list(workspace).filter(pk=pk).first()
+    if deal is None:
+        raise NotFound(f"No deal with id {pk} in this workspace.")
+    return deal
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    kind: str = ""
+    user_id: int | None = None
+    contact_id: int | None = None
+    deal_id: int | None = None
+    after: dt.datetime | None = None
+    before: dt.datetime | None = None
+
+
+def activity_list(
+    workspace: Workspace, filters: ActivityFilters | None = None
+) -> QuerySet[Activity]:
+    f = filters or ActivityFilters()
+    qs = Activity.objects.for_workspace(workspace).select_related("user", "contact", "deal")
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.user_id is not None:
+        qs = qs.filter(user_id=f.user_id)
+    if f.contact_id is not None:
+        qs = qs.filter(contact_id=f.contact_id)
+    if f.deal_id is not None:
+        qs = qs.filter(deal_id=f.deal_id)
+    if f.after is not None:
+        qs = qs.filter(occurred_at__gte=f.after)
+    if f.before is not None:
+        qs = qs.filter(occurred_at__lt=f.before)
+    return qs
+
+
+def activity_get(workspace: Workspace, pk: int) -> Activity:
+    activity = activity_list(workspace).filter(pk=pk).first()
+    if activity is None:
+        raise NotFound(f"No activity with id {pk} in this workspace.")
+    return activity
+
+
+@dataclass(frozen=True)
+class LedgerFilters:
+    contact_id: int | None = None
+    to_stage: str = ""
+    from_stage: str = ""
+    source: str = ""
+    after: dt.datetime | None = None
+    before: dt.datetime | None = None
+
+
+def ledger_list(
+    workspace: Workspace, filters: LedgerFilters | None = None
+) -> QuerySet[LedgerEntry]:
+    f = filters or LedgerFilters()
+    qs = LedgerEntry.objects.for_workspace(workspace).select_related("actor_user", "contact")
+    if f.contact_id is not None:
+        qs = qs.filter(contact_id=f.contact_id)
+    if f.to_stage:
+        qs = qs.filter(to_stage=f.to_stage)
+    if f.from_stage:
+        qs = qs.filter(from_stage=f.from_stage)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.after is not None:
+        qs = qs.filter(occurred_at__gte=f.after)
+    if f.before is not None:
+        qs = qs.filter(occurred_at__lt=f.before)
+    return qs
+
+
+def lifecycle_stages(workspace: Workspace) -> QuerySet[LifecycleStage]:
+    return LifecycleStage.objects.for_workspace(workspace).order_by("position")
+
+
+def pipelines(workspace: Workspace) -> QuerySet[Pipeline]:
+    return Pipeline.objects.for_workspace(workspace).order_by("-is_default", "name")
+
+
+def pipeline_stages(workspace: Workspace) -> QuerySet[PipelineStage]:
+    return (
+        PipelineStage.objects.for_workspace(workspace)
+        .select_related("pipeline")
+        .order_by("pipeline_id", "position")
+    )

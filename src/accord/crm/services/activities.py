@@ -1,0 +1,73 @@
+"""Activities (calls, emails, meetings, notes): logged, edited and removed only here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core import cleaning as c
+from accord.core.errors import ValidationFailed
+from accord.crm.models import Activity, ActivityKind, ActivityOutcome, Contact, Deal, Direction
+from accord.crm.services.records import apply, locked
+from accord.identity.actor import Actor
+from accord.identity.cleaning import member
+from accord.identity.permissions import Action
+
+ACTIVITY_FIELDS: dict[str, c.Cleaner] = {
+    "kind": c.Choice(ActivityKind, required=True),
+    "user_id": member,
+    "contact_id": c.Ref(Contact, "contact"),
+    "deal_id": c.Ref(Deal, "deal"),
+    "direction": c.Choice(Direction),
+    "outcome": c.Choice(ActivityOutcome),
+    "subject": c.Text(200),
+    "body": c.Text(20_000),
+    "occurred_at": c.datetime,
+}
+
+
+def _needs_subject(cleaned: dict[str, Any]) -> None:
+    if not cleaned.get("contact_id") and not cleaned.get("deal_id"):
+        raise ValidationFailed(
+            "An activity is logged on a contact, a deal, or both.",
+            fields={"contact_id": ["Give a contact_id or a deal_id."]},
+        )
+
+
+@transaction.atomic
+def activity_create(*, actor: Actor, values: Mapping[str, Any]) -> Activity:
+    actor.require(Action.WRITE_RECORDS)
+    cleaned = c.clean(
+        ACTIVITY_FIELDS,
+        values,
+        actor.workspace.pk,
+        required=["kind"],
+        extra_checks=[_needs_subject],
+    )
+    if not cleaned.get("user_id") and actor.user is not None:
+        cleaned["user_id"] = actor.user.pk
+    cleaned["occurred_at"] = cleaned.get("occurred_at") or timezone.now()
+    return Activity.objects.create(workspace=actor.workspace, **cleaned)
+
+
+@transaction.atomic
+def activity_update(*, actor: Actor, activity_id: int, values: Mapping[str, Any]) -> Activity:
+    actor.require(Action.WRITE_RECORDS)
+    activity = locked(Activity, actor, activity_id, "activity")
+    cleaned = c.clean(ACTIVITY_FIELDS, values, actor.workspace.pk)
+    merged = {"contact_id": activity.contact_id, "deal_id": activity.deal_id, **cleaned}
+    _needs_subject(merged)
+    if "occurred_at" in cleaned and cleaned["occurred_at"] is None:
+        raise ValidationFailed.single("occurred_at", "This field is required.")
+    if changed := apply(activity, cleaned):
+        activity.save(update_fields=[*changed, "updated_at"])
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, actor: Actor, activity_id: int) -> None:
+    actor.require(Action.DELETE_RECORDS)
+    locked(Activity, actor, activity_id, "activity").delete()

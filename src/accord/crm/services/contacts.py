@@ -1,0 +1,99 @@
+"""Contacts: created, updated and deleted only here. Stage changes go through the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from accord.core import cleaning as c
+from accord.core.channels import Channel
+from accord.core.errors import Conflict, ValidationFailed
+from accord.crm.models import Company, Contact, LeadStatus, Seniority
+from accord.crm.services import ledger
+from accord.crm.services.records import apply, locked
+from accord.identity.actor import Actor
+from accord.identity.cleaning import member
+from accord.identity.permissions import Action
+
+CONTACT_FIELDS: dict[str, c.Cleaner] = {
+    "email": c.email,
+    "first_name": c.Text(100),
+    "last_name": c.Text(100),
+    "title": c.Text(150),
+    "seniority": c.Choice(Seniority),
+    "department": c.Text(60),
+    "phone": c.Text(40),
+    "company_id": c.Ref(Company, "company"),
+    "country": c.country,
+    "owner_id": member,
+    "lifecycle_stage": c.Text(32),
+    "lead_status": c.Choice(LeadStatus),
+    "original_source": c.Choice(Channel),
+    "utm_source": c.Text(200),
+    "utm_medium": c.Text(200),
+    "utm_campaign": c.Text(200),
+    "utm_content": c.Text(200),
+    "utm_term": c.Text(200),
+    "custom_fields": c.json_object,
+    "created_at": c.datetime,
+}
+
+
+def _check_email_free(actor: Actor, email: str, exclude_pk: int | None = None) -> None:
+    clash = Contact.objects.for_workspace(actor.workspace).filter(email=email)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    existing = clash.values_list("pk", flat=True).first()
+    if existing is not None:
+        raise Conflict(
+            f"A contact with email {email} exists already (id {existing}).",
+            fields={"email": [f"Already used by contact {existing}."]},
+        )
+
+
+@transaction.atomic
+def contact_create(*, actor: Actor, values: Mapping[str, Any], reason: str = "") -> Contact:
+    """Create a contact and write its first lifecycle stage to the ledger."""
+    actor.require(Action.WRITE_RECORDS)
+    cleaned = c.clean(CONTACT_FIELDS, values, actor.workspace.pk, required=["email"])
+    cleaned["lifecycle_stage"] = ledger.validate_stage(
+        actor.workspace.pk, cleaned.get("lifecycle_stage") or "lead"
+    )
+    if cleaned.get("created_at") is None:
+        cleaned.pop("created_at", None)
+    _check_email_free(actor, cleaned["email"])
+    contact = Contact.objects.create(workspace=actor.workspace, **cleaned)
+    ledger.record_initial_stage(actor=actor, contact=contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, actor: Actor, contact_id: int, values: Mapping[str, Any], reason: str = ""
+) -> Contact:
+    """Update a contact. A new `lifecycle_stage` is applied through the ledger."""
+    actor.require(Action.WRITE_RECORDS)
+    contact = locked(Contact, actor, contact_id, "contact")
+    cleaned = c.clean(CONTACT_FIELDS, values, actor.workspace.pk)
+    if "created_at" in cleaned:
+        raise ValidationFailed.single("created_at", "The creation time cannot be changed.")
+    if "email" in cleaned:
+        _check_email_free(actor, cleaned["email"], exclude_pk=contact.pk)
+    new_stage = cleaned.pop("lifecycle_stage", None)
+    if new_stage is not None:
+        ledger.validate_stage(actor.workspace.pk, new_stage)
+    if changed := apply(contact, cleaned):
+        contact.save(update_fields=[*changed, "updated_at"])
+    if new_stage is not None:
+        ledger.change_stage(actor=actor, contact_id=contact.pk, to_stage=new_stage, reason=reason)
+        contact.refresh_from_db(fields=["lifecycle_stage", "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: Actor, contact_id: int) -> None:
+    """Erase a contact with its touchpoints, activities and ledger rows."""
+    actor.require(Action.DELETE_RECORDS)
+    locked(Contact, actor, contact_id, "contact").delete()

@@ -1,0 +1,125 @@
+"""Deals: created, moved through pipeline stages, won or lost, only here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core import cleaning as c
+from accord.core.channels import Channel
+from accord.core.errors import ValidationFailed
+from accord.crm.models import (
+    Company,
+    Contact,
+    Deal,
+    DealOutcome,
+    DealStageChange,
+    Pipeline,
+    PipelineStage,
+)
+from accord.crm.services.records import apply, locked
+from accord.identity.actor import Actor
+from accord.identity.cleaning import member
+from accord.identity.permissions import Action
+
+DEAL_FIELDS: dict[str, c.Cleaner] = {
+    "name": c.Text(200, required=True),
+    "pipeline_id": c.Ref(Pipeline, "pipeline"),
+    "stage_id": c.Ref(PipelineStage, "pipeline stage"),
+    "amount": c.amount,
+    "currency": c.currency,
+    "owner_id": member,
+    "company_id": c.Ref(Company, "company"),
+    "primary_contact_id": c.Ref(Contact, "contact"),
+    "expected_close_date": c.date,
+    "closed_at": c.datetime,
+    "source": c.Choice(Channel),
+    "close_reason": c.Text(300),
+    "created_at": c.datetime,
+}
+
+
+def _resolve_stage(actor: Actor, cleaned: dict[str, Any], deal: Deal | None) -> None:
+    """Fill in pipeline and stage defaults and check the stage belongs to the pipeline."""
+    ws = actor.workspace
+    pipeline_id = cleaned.get("pipeline_id") or (deal.pipeline_id if deal else None)
+    if pipeline_id is None:
+        default = (
+            Pipeline.objects.for_workspace(ws).order_by("-is_default", "pk").values_list(
+                "pk", flat=True
+            ).first()
+        )
+        if default is None:
+            raise ValidationFailed.single("pipeline_id", "This workspace has no pipeline yet.")
+        pipeline_id = default
+    cleaned["pipeline_id"] = pipeline_id
+    stages = PipelineStage.objects.for_workspace(ws).filter(pipeline_id=pipeline_id)
+    stage_id = cleaned.get("stage_id") or (deal.stage_id if deal else None)
+    if stage_id is None:
+        stage_id = stages.order_by("position").values_list("pk", flat=True).first()
+    stage = stages.filter(pk=stage_id).first()
+    if stage is None:
+        raise ValidationFailed.single("stage_id", "That stage is not in the deal's pipeline.")
+    cleaned["stage_id"] = stage.pk
+    cleaned["status"] = stage.outcome
+    if stage.outcome == DealOutcome.OPEN:
+        cleaned["closed_at"] = None
+    elif not cleaned.get("closed_at") and (deal is None or deal.closed_at is None):
+        cleaned["closed_at"] = timezone.now()
+
+
+def _record_stage(actor: Actor, deal: Deal, from_stage_id: int | None) -> None:
+    DealStageChange.objects.create(
+        workspace=actor.workspace,
+        deal=deal,
+        from_stage_id=from_stage_id,
+        to_stage_id=deal.stage_id,
+        amount=deal.amount,
+        occurred_at=deal.closed_at if deal.status != DealOutcome.OPEN and deal.closed_at else (
+            deal.created_at if from_stage_id is None else timezone.now()
+        ),
+        actor_user=actor.user,
+        source=actor.source.value,
+    )
+
+
+@transaction.atomic
+def deal_create(*, actor: Actor, values: Mapping[str, Any]) -> Deal:
+    actor.require(Action.WRITE_RECORDS)
+    cleaned = c.clean(DEAL_FIELDS, values, actor.workspace.pk, required=["name"])
+    cleaned.setdefault("currency", actor.workspace.default_currency)
+    if cleaned.get("created_at") is None:
+        cleaned.pop("created_at", None)
+    _resolve_stage(actor, cleaned, None)
+    deal = Deal.objects.create(workspace=actor.workspace, **cleaned)
+    _record_stage(actor, deal, None)
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, actor: Actor, deal_id: int, values: Mapping[str, Any]) -> Deal:
+    actor.require(Action.WRITE_RECORDS)
+    deal = locked(Deal, actor, deal_id, "deal")
+    cleaned = c.clean(DEAL_FIELDS, values, actor.workspace.pk)
+    if "created_at" in cleaned:
+        raise ValidationFailed.single("created_at", "The creation time cannot be changed.")
+    if "name" in cleaned and not cleaned["name"]:
+        raise ValidationFailed.single("name", "This field is required.")
+    if "pipeline_id" in cleaned and "stage_id" not in cleaned:
+        cleaned["stage_id"] = None  # a new pipeline starts at its first stage
+    _resolve_stage(actor, cleaned, deal)
+    previous_stage, previous_amount = deal.stage_id, deal.amount
+    if changed := apply(deal, cleaned):
+        deal.save(update_fields=[*changed, "updated_at"])
+    if deal.stage_id != previous_stage or deal.amount != previous_amount:
+        _record_stage(actor, deal, previous_stage)
+    return deal
+
+
+@transaction.atomic
+def deal_delete(*, actor: Actor, deal_id: int) -> None:
+    actor.require(Action.DELETE_RECORDS)
+    locked(Deal, actor, deal_id, "deal").delete()

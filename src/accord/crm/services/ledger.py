@@ -1,0 +1,116 @@
+"""The lifecycle ledger: the only way a contact's lifecycle stage changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core.errors import NotFound, ValidationFailed
+from accord.crm.models import Contact, LedgerEntry, LifecycleStage
+from accord.identity.actor import Actor
+from accord.identity.permissions import Action
+
+
+def stage_keys(workspace_id: int) -> list[str]:
+    return list(
+        LifecycleStage.objects.for_workspace(workspace_id)
+        .order_by("position")
+        .values_list("key", flat=True)
+    )
+
+
+def validate_stage(workspace_id: int, stage: str, field: str = "lifecycle_stage") -> str:
+    key = (stage or "").strip().lower()
+    keys = stage_keys(workspace_id)
+    if key not in keys:
+        raise ValidationFailed.single(
+            field, f"'{stage}' is not a lifecycle stage of this workspace ({', '.join(keys)})."
+        )
+    return key
+
+
+def _append(
+    *,
+    actor: Actor,
+    contact: Contact,
+    from_stage: str,
+    to_stage: str,
+    occurred_at: dt.datetime,
+    reason: str,
+    definition_version: str,
+) -> LedgerEntry:
+    return LedgerEntry.objects.create(
+        workspace=actor.workspace,
+        contact=contact,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        occurred_at=occurred_at,
+        actor_user=actor.user,
+        source=actor.source.value,
+        rule=actor.rule[:200],
+        definition_version=definition_version[:40],
+        reason=reason[:500],
+    )
+
+
+def record_initial_stage(
+    *, actor: Actor, contact: Contact, occurred_at: dt.datetime | None = None
+) -> LedgerEntry:
+    """The first ledger row of a new contact: from nothing to its first stage."""
+    return _append(
+        actor=actor,
+        contact=contact,
+        from_stage="",
+        to_stage=contact.lifecycle_stage,
+        occurred_at=occurred_at or contact.created_at,
+        reason="created",
+        definition_version="",
+    )
+
+
+@transaction.atomic
+def change_stage(
+    *,
+    actor: Actor,
+    contact_id: int,
+    to_stage: str,
+    reason: str = "",
+    definition_version: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> LedgerEntry | None:
+    """Move a contact to another lifecycle stage and append the transition to the ledger.
+
+    The contact row is locked first, so two concurrent changes are serialised and each ledger
+    row's `from_stage` is the stage the contact really was in. Returns None (and writes
+    nothing) when the contact is already in that stage. Moving backwards is allowed: it is a
+    new row, history is never rewritten.
+    """
+    actor.require(Action.CHANGE_LIFECYCLE)
+    to_key = validate_stage(actor.workspace.pk, to_stage, field="to_stage")
+    if len(reason) > 500:
+        raise ValidationFailed.single("reason", "At most 500 characters.")
+    contact = (
+        Contact.objects.for_workspace(actor.workspace)
+        .select_for_update()
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        raise NotFound(f"No contact with id {contact_id} in this workspace.")
+    if contact.lifecycle_stage == to_key:
+        return None
+    entry = _append(
+        actor=actor,
+        contact=contact,
+        from_stage=contact.lifecycle_stage,
+        to_stage=to_key,
+        occurred_at=occurred_at or timezone.now(),
+        reason=reason.strip(),
+        definition_version=definition_version,
+    )
+    Contact.objects.for_workspace(actor.workspace).filter(pk=contact.pk).update(
+        lifecycle_stage=to_key, updated_at=timezone.now()
+    )
+    return entry

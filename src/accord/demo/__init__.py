@@ -1,0 +1,1 @@
+"""The seeded demo-data generator, with the true parameters it draws from."""

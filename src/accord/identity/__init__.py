@@ -1,0 +1,1 @@
+"""Workspaces, users, teams, roles, API tokens and permissions."""

@@ -1,0 +1,37 @@
+"""What each role may do. One table, checked by every service (fail closed: an action that is
+not listed for a role is refused)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from accord.identity.models import Role
+
+
+class Action(StrEnum):
+    READ = "read"
+    WRITE_RECORDS = "write_records"
+    DELETE_RECORDS = "delete_records"
+    CHANGE_LIFECYCLE = "change_lifecycle"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
+    MANAGE_WORKSPACE = "manage_workspace"
+    MANAGE_OWN_TOKENS = "manage_own_tokens"
+
+
+_EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
+_RECORD_WORKERS = _EVERYONE | {Action.WRITE_RECORDS, Action.CHANGE_LIFECYCLE}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.MANAGER: frozenset(
+        _RECORD_WORKERS | {Action.DELETE_RECORDS, Action.MANAGE_CAMPAIGNS}
+    ),
+    Role.SALES_REP: frozenset(_RECORD_WORKERS),
+    Role.SDR: frozenset(_RECORD_WORKERS),
+    Role.MARKETER: frozenset(_RECORD_WORKERS | {Action.MANAGE_CAMPAIGNS}),
+    Role.VIEWER: frozenset(_EVERYONE),
+}
+
+
+def role_allows(role: str, action: Action) -> bool:
+    return action in ROLE_ACTIONS.get(role, frozenset())

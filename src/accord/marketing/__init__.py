@@ -1,0 +1,1 @@
+"""Campaigns, their costs, and touchpoints (marketing interactions of contacts)."""

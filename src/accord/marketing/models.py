@@ -1,0 +1,106 @@
+"""Campaigns, cost entries and touchpoints."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from accord.core.channels import Channel
+from accord.core.models import WorkspaceOwned
+from accord.core.scoping import WorkspaceManager
+
+
+class CampaignType(models.TextChoices):
+    ADS = "ads", "Ads"
+    EMAIL = "email", "Email"
+    WEBINAR = "webinar", "Webinar"
+    EVENT = "event", "Event"
+    CONTENT = "content", "Content"
+    SEO = "seo", "SEO"
+    REFERRAL = "referral", "Referral programme"
+    OTHER = "other", "Other"
+
+
+class Campaign(WorkspaceOwned):
+    name = models.CharField(max_length=200)
+    channel = models.CharField(max_length=24, choices=Channel.choices)
+    type = models.CharField(max_length=16, choices=CampaignType.choices, default=CampaignType.OTHER)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    budget = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[WorkspaceManager[Campaign]] = WorkspaceManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="campaign_name_unique"),
+        ]
+        indexes = [models.Index(fields=["workspace", "channel"], name="campaign_ws_channel")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignCost(WorkspaceOwned):
+    """Money spent on a campaign on one date (ad spend, sponsorship, production)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="costs")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[WorkspaceManager[CampaignCost]] = WorkspaceManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "date"], name="campaign_cost_date")]
+
+
+class TouchpointType(models.TextChoices):
+    AD_CLICK = "ad_click", "Ad click"
+    FORM_FILL = "form_fill", "Form fill"
+    WEBINAR = "webinar", "Webinar attended"
+    EMAIL_OPEN = "email_open", "Email open"
+    EMAIL_CLICK = "email_click", "Email click"
+    EVENT = "event", "Event scan"
+    WEB_VISIT = "web_visit", "Web visit"
+    CONTENT_DOWNLOAD = "content_download", "Content download"
+    CHAT = "chat", "Chat"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+    BOUNCE = "bounce", "Email bounce"
+
+
+class Touchpoint(WorkspaceOwned):
+    """One marketing interaction of a contact."""
+
+    contact = models.ForeignKey(
+        "crm.Contact", on_delete=models.CASCADE, related_name="touchpoints"
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
+    )
+    channel = models.CharField(max_length=24, choices=Channel.choices)
+    type = models.CharField(max_length=20, choices=TouchpointType.choices)
+    occurred_at = models.DateTimeField()
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    landing_page = models.CharField(max_length=500, blank=True)
+    referrer = models.CharField(max_length=500, blank=True)
+
+    objects: ClassVar[WorkspaceManager[Touchpoint]] = WorkspaceManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "occurred_at"], name="touch_ws_time"),
+            models.Index(fields=["contact", "occurred_at"], name="touch_contact_time"),
+            models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.get_channel_display()})"

@@ -1,0 +1,179 @@
+"""The marketing write path: campaigns, their cost entries, and touchpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core import cleaning as c
+from accord.core.channels import Channel
+from accord.core.errors import NotFound, ValidationFailed
+from accord.crm.models import Contact
+from accord.identity.actor import Actor
+from accord.identity.permissions import Action
+from accord.marketing.models import Campaign, CampaignCost, CampaignType, Touchpoint, TouchpointType
+
+CAMPAIGN_FIELDS: dict[str, c.Cleaner] = {
+    "name": c.Text(200, required=True),
+    "channel": c.Choice(Channel, required=True),
+    "type": c.Choice(CampaignType),
+    "start_date": c.date,
+    "end_date": c.date,
+    "budget": c.amount,
+    "currency": c.currency,
+    "utm_campaign": c.Text(200),
+}
+
+COST_FIELDS: dict[str, c.Cleaner] = {
+    "date": c.date,
+    "amount": c.amount,
+    "currency": c.currency,
+    "note": c.Text(200),
+}
+
+TOUCHPOINT_FIELDS: dict[str, c.Cleaner] = {
+    "contact_id": c.Ref(Contact, "contact", required=True),
+    "campaign_id": c.Ref(Campaign, "campaign"),
+    "channel": c.Choice(Channel),
+    "type": c.Choice(TouchpointType, required=True),
+    "occurred_at": c.datetime,
+    "utm_source": c.Text(200),
+    "utm_medium": c.Text(200),
+    "utm_campaign": c.Text(200),
+    "utm_content": c.Text(200),
+    "utm_term": c.Text(200),
+    "landing_page": c.Text(500),
+    "referrer": c.Text(500),
+}
+
+
+def _get[M: Campaign | Touchpoint](model: type[M], actor: Actor, pk: int, label: str) -> M:
+    record = model.objects.for_workspace(actor.workspace).select_for_update().filter(pk=pk).first()
+    if record is None:
+        raise NotFound(f"No {label} with id {pk} in this workspace.")
+    return record  # type: ignore[return-value]
+
+
+def _dates_in_order(cleaned: dict[str, Any]) -> None:
+    start, end = cleaned.get("start_date"), cleaned.get("end_date")
+    if start and end and end < start:
+        raise ValidationFailed.single("end_date", "The end date is before the start date.")
+
+
+def _name_free(actor: Actor, name: str, exclude_pk: int | None = None) -> None:
+    clash = Campaign.objects.for_workspace(actor.workspace).filter(name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationFailed.single("name", f"A campaign named '{name}' exists already.")
+
+
+@transaction.atomic
+def campaign_create(*, actor: Actor, values: Mapping[str, Any]) -> Campaign:
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    cleaned = c.clean(
+        CAMPAIGN_FIELDS,
+        values,
+        actor.workspace.pk,
+        required=["name", "channel"],
+        extra_checks=[_dates_in_order],
+    )
+    cleaned.setdefault("currency", actor.workspace.default_currency)
+    _name_free(actor, cleaned["name"])
+    return Campaign.objects.create(workspace=actor.workspace, **cleaned)
+
+
+@transaction.atomic
+def campaign_update(*, actor: Actor, campaign_id: int, values: Mapping[str, Any]) -> Campaign:
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    campaign = _get(Campaign, actor, campaign_id, "campaign")
+    cleaned = c.clean(CAMPAIGN_FIELDS, values, actor.workspace.pk)
+    for required in ("name", "channel"):
+        if required in cleaned and not cleaned[required]:
+            raise ValidationFailed.single(required, "This field is required.")
+    _dates_in_order(
+        {
+            "start_date": cleaned.get("start_date", campaign.start_date),
+            "end_date": cleaned.get("end_date", campaign.end_date),
+        }
+    )
+    if "name" in cleaned:
+        _name_free(actor, cleaned["name"], exclude_pk=campaign.pk)
+    changed = [k for k, v in cleaned.items() if getattr(campaign, k) != v]
+    for key in changed:
+        setattr(campaign, key, cleaned[key])
+    if changed:
+        campaign.save(update_fields=[*changed, "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, actor: Actor, campaign_id: int) -> None:
+    """Delete a campaign and its cost entries; its touchpoints stay, without a campaign."""
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    _get(Campaign, actor, campaign_id, "campaign").delete()
+
+
+@transaction.atomic
+def campaign_cost_add(
+    *, actor: Actor, campaign_id: int, values: Mapping[str, Any]
+) -> CampaignCost:
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    campaign = _get(Campaign, actor, campaign_id, "campaign")
+    cleaned = c.clean(COST_FIELDS, values, actor.workspace.pk, required=["date", "amount"])
+    cleaned.setdefault("currency", campaign.currency)
+    return CampaignCost.objects.create(workspace=actor.workspace, campaign=campaign, **cleaned)
+
+
+def _fill_channel(actor: Actor, cleaned: dict[str, Any]) -> None:
+    if cleaned.get("channel"):
+        return
+    if cleaned.get("campaign_id"):
+        cleaned["channel"] = (
+            Campaign.objects.for_workspace(actor.workspace)
+            .filter(pk=cleaned["campaign_id"])
+            .values_list("channel", flat=True)
+            .get()
+        )
+    else:
+        raise ValidationFailed.single("channel", "Give a channel or a campaign_id.")
+
+
+@transaction.atomic
+def touchpoint_create(*, actor: Actor, values: Mapping[str, Any]) -> Touchpoint:
+    actor.require(Action.WRITE_RECORDS)
+    cleaned = c.clean(
+        TOUCHPOINT_FIELDS, values, actor.workspace.pk, required=["contact_id", "type"]
+    )
+    _fill_channel(actor, cleaned)
+    cleaned["occurred_at"] = cleaned.get("occurred_at") or timezone.now()
+    return Touchpoint.objects.create(workspace=actor.workspace, **cleaned)
+
+
+@transaction.atomic
+def touchpoint_update(
+    *, actor: Actor, touchpoint_id: int, values: Mapping[str, Any]
+) -> Touchpoint:
+    actor.require(Action.WRITE_RECORDS)
+    touchpoint = _get(Touchpoint, actor, touchpoint_id, "touchpoint")
+    cleaned = c.clean(TOUCHPOINT_FIELDS, values, actor.workspace.pk)
+    for required in ("contact_id", "type", "occurred_at"):
+        if required in cleaned and not cleaned[required]:
+            raise ValidationFailed.single(required, "This field is required.")
+    if "channel" in cleaned and not cleaned["channel"]:
+        raise ValidationFailed.single("channel", "This field is required.")
+    changed = [k for k, v in cleaned.items() if getattr(touchpoint, k) != v]
+    for key in changed:
+        setattr(touchpoint, key, cleaned[key])
+    if changed:
+        touchpoint.save(update_fields=[*changed, "updated_at"])
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_delete(*, actor: Actor, touchpoint_id: int) -> None:
+    actor.require(Action.DELETE_RECORDS)
+    _get(Touchpoint, actor, touchpoint_id, "touchpoint").delete()

@@ -1,0 +1,1 @@
+"""The page shell: navigation, shared templates, list and detail pages, the home dashboard."""
