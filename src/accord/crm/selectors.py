@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from accord.core.errors import NotFound
 from accord.crm.models import (
@@ -13,6 +14,7 @@ from accord.crm.models import (
     Company,
     Contact,
     Deal,
+    DealStageChange,
     LedgerEntry,
     LifecycleStage,
     Pipeline,
@@ -242,4 +244,63 @@ def pipeline_stages(workspace: Workspace) -> QuerySet[PipelineStage]:
         PipelineStage.objects.for_workspace(workspace)
         .select_related("pipeline")
         .order_by("pipeline_id", "position")
+    )
+
+
+def ledger_stage_counts(
+    workspace: Workspace, after: dt.datetime, before: dt.datetime
+) -> dict[str, int]:
+    """Ledger transitions into each stage with `after <= occurred_at < before`, by stage key.
+
+    Counts ledger rows, so a contact that enters a stage twice in the window counts twice.
+    Stages nobody entered are absent from the result.
+    """
+    rows = (
+        LedgerEntry.objects.for_workspace(workspace)
+        .filter(occurred_at__gte=after, occurred_at__lt=before)
+        .values("to_stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["to_stage"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    count: int
+    amount: Decimal
+
+
+def deal_totals(
+    workspace: Workspace,
+    *,
+    status: str,
+    closed_after: dt.datetime | None = None,
+    closed_before: dt.datetime | None = None,
+) -> list[CurrencyTotal]:
+    """Number and summed amount of deals with a status, per currency (largest count first).
+
+    Amounts in different currencies are never added together.
+    """
+    qs = Deal.objects.for_workspace(workspace).filter(status=status)
+    if closed_after is not None:
+        qs = qs.filter(closed_at__gte=closed_after)
+    if closed_before is not None:
+        qs = qs.filter(closed_at__lt=closed_before)
+    rows = qs.values("currency").annotate(n=Count("id"), total=Sum("amount")).order_by("currency")
+    totals = [
+        CurrencyTotal(currency=r["currency"], count=r["n"], amount=r["total"] or Decimal("0"))
+        for r in rows
+    ]
+    return sorted(totals, key=lambda t: (-t.count, t.currency))
+
+
+def deal_stage_history(workspace: Workspace, deal_id: int) -> QuerySet[DealStageChange]:
+    """A deal's stage and amount changes, oldest first."""
+    return (
+        DealStageChange.objects.for_workspace(workspace)
+        .filter(deal_id=deal_id)
+        .select_related("from_stage", "to_stage", "actor_user")
+        .order_by("occurred_at", "pk")
     )

@@ -23,6 +23,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Contact
+        skip_postgeneration_save = True
 
     workspace = factory.SubFactory(WorkspaceFactory)
     email = factory.Sequence(lambda n: f"person{n}@buyer{n}.example")

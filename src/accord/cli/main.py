@@ -1,0 +1,73 @@
+"""The `accord` console command.
+
+Every sub-command is a Django management command owned by the context it belongs to; this entry
+point only prepares the environment, prints a curated overview for `accord --help`, and hands the
+arguments to Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import accord
+
+# (command, one-line summary) in the order a new user meets them.
+COMMANDS: list[tuple[str, str]] = [
+    ("demo", "Create a demo workspace with ~12 months of realistic data and serve it"),
+    ("serve", "Serve the web app and the REST API (production WSGI server)"),
+    ("migrate", "Create or upgrade the database schema"),
+    ("createuser", "Create a user (and optionally a workspace and membership)"),
+    ("createworkspace", "Create a workspace with the default lifecycle stages and pipeline"),
+    ("lifecycle", "Move a contact to another lifecycle stage (written to the ledger)"),
+    ("token", "Create, list or revoke API tokens"),
+    ("worker", "Run background jobs (none are scheduled yet; see --help)"),
+    ("version", "Print the Accord version"),
+]
+
+
+def _print_overview() -> None:
+    width = max(len(name) for name, _ in COMMANDS)
+    lines = [
+        f"Accord {accord.__version__} — the shared revenue workspace for sales and marketing.",
+        "",
+        "Usage: accord COMMAND [options]      accord COMMAND --help for a command's options",
+        "",
+        "Commands:",
+        *(f"  {name.ljust(width)}  {summary}" for name, summary in COMMANDS),
+        "",
+        "Environment: ACCORD_DATABASE_URL (default: SQLite in ACCORD_DATA_DIR, ./.accord),",
+        "ACCORD_SECRET_KEY (required unless ACCORD_DEBUG=1), ACCORD_ALLOWED_HOSTS.",
+        "Every Django management command (check, shell, dbshell, …) also works.",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _prepare_demo_environment() -> None:
+    """The demo runs on plain HTTP on loopback: allow non-secure cookies, and generate a secret
+    key for this process if none is configured, so a first run needs no set-up."""
+    os.environ.setdefault("ACCORD_INSECURE_HTTP", "1")
+    os.environ.setdefault("ACCORD_SSL_REDIRECT", "0")
+    if not os.environ.get("ACCORD_SECRET_KEY") and os.environ.get("ACCORD_DEBUG") != "1":
+        os.environ["ACCORD_SECRET_KEY"] = secrets.token_urlsafe(50)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        _print_overview()
+        return
+    if args[0] in {"version", "--version", "-V"}:
+        sys.stdout.write(f"accord {accord.__version__}\n")
+        return
+    if args[0] == "demo":
+        _prepare_demo_environment()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["accord", *args])
+
+
+if __name__ == "__main__":
+    main()

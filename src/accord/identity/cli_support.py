@@ -1,0 +1,29 @@
+"""Resolving the workspace and acting user named on the command line."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from accord.identity.actor import Actor, Source
+from accord.identity.models import User, Workspace
+from accord.identity.selectors import membership_in
+
+
+def workspace_by_slug(slug: str) -> Workspace:
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        known = ", ".join(Workspace.objects.order_by("slug").values_list("slug", flat=True)[:10])
+        raise CommandError(f"No workspace '{slug}'. Known workspaces: {known or 'none yet'}.")
+    return workspace
+
+
+def cli_actor(workspace_slug: str, user_email: str) -> Actor:
+    """The actor for a CLI write: a member of the workspace, named with --user."""
+    workspace = workspace_by_slug(workspace_slug)
+    user = User.objects.filter(email=user_email.strip().lower()).first()
+    if user is None:
+        raise CommandError(f"No user with email {user_email}.")
+    membership = membership_in(user, workspace.pk)
+    if membership is None:
+        raise CommandError(f"{user_email} is not a member of workspace '{workspace.slug}'.")
+    return Actor.for_membership(membership, Source.CLI)
