@@ -7,6 +7,7 @@ before writing anything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -116,10 +117,8 @@ def date(value: Any, field: str, workspace_id: int) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     parsed = None
-    try:
+    with contextlib.suppress(ValueError):  # a well-formed but impossible date, e.g. 2026-02-31
         parsed = parse_date(_text(value))
-    except ValueError:
-        pass
     if parsed is None:
         raise ValidationFailed.single(field, f"'{value}' is not a date (use YYYY-MM-DD).")
     return parsed
@@ -162,7 +161,9 @@ def json_object(value: Any, field: str, workspace_id: int) -> dict[str, Any]:
     try:
         encoded = json.dumps(value)
     except (TypeError, ValueError):
-        raise ValidationFailed.single(field, "Values must be JSON (text, numbers, lists…).") from None
+        raise ValidationFailed.single(
+            field, "Values must be JSON (text, numbers, lists…)."
+        ) from None
     if len(encoded) > 64_000:
         raise ValidationFailed.single(field, "Custom fields are limited to 64 KB.")
     return value
@@ -191,6 +192,11 @@ class Ref:
         return pk
 
 
+def _merge(errors: dict[str, list[str]], exc: ValidationFailed, default_field: str) -> None:
+    for field, messages in (exc.fields or {default_field: [exc.message]}).items():
+        errors.setdefault(field, []).extend(messages)
+
+
 def clean(
     spec: Mapping[str, Cleaner],
     values: Mapping[str, Any],
@@ -201,29 +207,22 @@ def clean(
 ) -> dict[str, Any]:
     """Clean the given values against a spec. Unknown fields and all field errors are reported
     together; nothing is returned unless every field is valid."""
-    errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {}
-    for name in values:
-        if name not in spec:
-            errors.setdefault(name, []).append("Unknown field.")
+    errors: dict[str, list[str]] = {name: ["Unknown field."] for name in values if name not in spec}
     for name in required:
         if values.get(name) in (None, ""):
             errors.setdefault(name, []).append("This field is required.")
+    cleaned: dict[str, Any] = {}
     for name, cleaner in spec.items():
-        if name not in values or name in errors:
-            continue
-        try:
-            cleaned[name] = cleaner(values[name], name, workspace_id)
-        except ValidationFailed as exc:
-            for field, messages in (exc.fields or {name: [exc.message]}).items():
-                errors.setdefault(field, []).extend(messages)
-    if not errors:
-        for check in extra_checks:
+        if name in values and name not in errors:
             try:
-                check(cleaned)
+                cleaned[name] = cleaner(values[name], name, workspace_id)
             except ValidationFailed as exc:
-                for field, messages in (exc.fields or {"__all__": [exc.message]}).items():
-                    errors.setdefault(field, []).extend(messages)
+                _merge(errors, exc, name)
+    for check in extra_checks if not errors else ():
+        try:
+            check(cleaned)
+        except ValidationFailed as exc:
+            _merge(errors, exc, "__all__")
     if errors:
         count = sum(len(m) for m in errors.values())
         first = next(iter(errors))

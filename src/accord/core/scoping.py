@@ -33,7 +33,7 @@ class WorkspaceQuerySet[M: models.Model](models.QuerySet[M]):
         return self.filter(workspace_id=workspace_id)
 
     def across_workspaces(self) -> Self:
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]
         clone._workspace_scoped = True
         return clone
 
@@ -41,16 +41,17 @@ class WorkspaceQuerySet[M: models.Model](models.QuerySet[M]):
     def _clone(self) -> Self:
         clone = super()._clone()  # type: ignore[misc]
         clone._workspace_scoped = self._workspace_scoped
-        return clone  # type: ignore[no-any-return]
+        return clone
 
     def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> Self:
         clone = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
         if not negate and SCOPE_LOOKUPS.intersection(kwargs):
             clone._workspace_scoped = True
-        return clone  # type: ignore[no-any-return]
+        return clone
 
     def _require_scope(self) -> None:
-        if self._workspace_scoped or self._hints.get("instance") is not None:
+        hints: dict[str, Any] = self._hints  # type: ignore[attr-defined]
+        if self._workspace_scoped or hints.get("instance") is not None:
             return
         raise UnscopedQueryError(
             f"{self.model.__name__} query without a workspace: use .for_workspace(workspace)"
@@ -60,7 +61,7 @@ class WorkspaceQuerySet[M: models.Model](models.QuerySet[M]):
     def _fetch_all(self) -> None:
         if self._result_cache is None:
             self._require_scope()
-        super()._fetch_all()  # type: ignore[misc]
+        super()._fetch_all()
 
     def iterator(self, chunk_size: int | None = None) -> Iterator[M]:
         self._require_scope()
@@ -91,7 +92,7 @@ class WorkspaceQuerySet[M: models.Model](models.QuerySet[M]):
 
 class WorkspaceManager[M: models.Model](models.Manager[M]):
     def get_queryset(self) -> WorkspaceQuerySet[M]:
-        return WorkspaceQuerySet(self.model, using=self._db, hints=self._hints)
+        return WorkspaceQuerySet(self.model, using=self._db, hints=self._hints)  # type: ignore[attr-defined]
 
     def for_workspace(self, workspace: Workspace | int) -> WorkspaceQuerySet[M]:
         return self.get_queryset().for_workspace(workspace)

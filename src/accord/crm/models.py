@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -32,7 +30,7 @@ class LifecycleStage(WorkspaceOwned):
     label = models.CharField(max_length=80)
     position = models.PositiveSmallIntegerField()
 
-    objects: ClassVar[WorkspaceManager[LifecycleStage]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["position"]
@@ -79,7 +77,7 @@ class Company(WorkspaceOwned):
     )
     custom_fields = models.JSONField(default=dict, blank=True)
 
-    objects: ClassVar[WorkspaceManager[Company]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "companies"
@@ -125,7 +123,7 @@ class Contact(WorkspaceOwned):
     utm_term = models.CharField(max_length=200, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
 
-    objects: ClassVar[WorkspaceManager[Contact]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -161,7 +159,7 @@ class LedgerEntry(WorkspaceOwned):
     definition_version = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=500, blank=True)
 
-    objects: ClassVar[WorkspaceManager[LedgerEntry]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "ledger entries"
@@ -179,7 +177,7 @@ class Pipeline(WorkspaceOwned):
     name = models.CharField(max_length=120)
     is_default = models.BooleanField(default=False)
 
-    objects: ClassVar[WorkspaceManager[Pipeline]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -204,7 +202,7 @@ class PipelineStage(WorkspaceOwned):
     probability = models.PositiveSmallIntegerField(help_text="Win probability in percent")
     outcome = models.CharField(max_length=8, choices=DealOutcome.choices, default=DealOutcome.OPEN)
 
-    objects: ClassVar[WorkspaceManager[PipelineStage]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["pipeline_id", "position"]
@@ -237,7 +235,7 @@ class Deal(WorkspaceOwned):
     source = models.CharField(max_length=24, choices=Channel.choices, blank=True)
     close_reason = models.CharField(max_length=300, blank=True)
 
-    objects: ClassVar[WorkspaceManager[Deal]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         indexes = [
@@ -264,7 +262,7 @@ class DealStageChange(WorkspaceOwned):
     )
     source = models.CharField(max_length=16)
 
-    objects: ClassVar[WorkspaceManager[DealStageChange]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
 
 class ActivityKind(models.TextChoices):
@@ -311,7 +309,7 @@ class Activity(WorkspaceOwned):
     body = models.TextField(blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[WorkspaceManager[Activity]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "activities"

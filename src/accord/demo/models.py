@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.db import models
 from django.utils import timezone
 
@@ -20,7 +18,7 @@ class DemoDataset(models.Model):
     summary = models.JSONField(default=dict, help_text="What was generated (row counts)")
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[WorkspaceManager[DemoDataset]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     def __str__(self) -> str:
         return f"Demo dataset (seed {self.seed}, {self.contacts} contacts)"

@@ -83,7 +83,7 @@ class Team(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=TeamKind.choices)
 
-    objects: ClassVar[WorkspaceManager[Team]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -103,7 +103,7 @@ class Membership(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
-    objects: ClassVar[WorkspaceManager[Membership]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -133,7 +133,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects: ClassVar[WorkspaceManager[ApiToken]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -23,9 +23,7 @@ _RECORD_WORKERS = _EVERYONE | {Action.WRITE_RECORDS, Action.CHANGE_LIFECYCLE}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.MANAGER: frozenset(
-        _RECORD_WORKERS | {Action.DELETE_RECORDS, Action.MANAGE_CAMPAIGNS}
-    ),
+    Role.MANAGER: frozenset(_RECORD_WORKERS | {Action.DELETE_RECORDS, Action.MANAGE_CAMPAIGNS}),
     Role.SALES_REP: frozenset(_RECORD_WORKERS),
     Role.SDR: frozenset(_RECORD_WORKERS),
     Role.MARKETER: frozenset(_RECORD_WORKERS | {Action.MANAGE_CAMPAIGNS}),

@@ -18,7 +18,7 @@ from accord.identity.actor import Actor
 from accord.identity.models import ApiToken, Membership, Role, Team, TeamKind, User, Workspace
 from accord.identity.permissions import Action
 
-TOKEN_PREFIX = "acc"
+TOKEN_PREFIX = "acc"  # noqa: S105 - the public marker of Accord tokens, not a secret
 
 
 @transaction.atomic
@@ -32,7 +32,9 @@ def workspace_create(
     if not slug:
         raise ValidationFailed.single("slug", "Use letters or digits in the workspace slug.")
     if Workspace.objects.filter(slug=slug).exists():
-        raise Conflict(f"A workspace with slug '{slug}' exists already.", fields={"slug": ["taken"]})
+        raise Conflict(
+            f"A workspace with slug '{slug}' exists already.", fields={"slug": ["taken"]}
+        )
     return Workspace.objects.create(
         name=name,
         slug=slug,
@@ -48,16 +50,16 @@ def user_create(*, email: str, password: str, full_name: str = "", is_staff: boo
         raise ValidationFailed.single("password", "Use a password of at least 8 characters.")
     if User.objects.filter(email=email).exists():
         raise Conflict(f"A user with email {email} exists already.", fields={"email": ["taken"]})
-    return User.objects.create_user(
-        email, password, full_name=full_name.strip(), is_staff=is_staff
-    )
+    return User.objects.create_user(email, password, full_name=full_name.strip(), is_staff=is_staff)
 
 
 @transaction.atomic
 def team_create(*, workspace: Workspace, name: str, kind: str) -> Team:
     if kind not in TeamKind.values:
         raise ValidationFailed.single("kind", f"Team kind must be one of {TeamKind.values}.")
-    team, _ = Team.objects.get_or_create(workspace=workspace, name=name.strip(), defaults={"kind": kind})
+    team, _ = Team.objects.get_or_create(
+        workspace=workspace, name=name.strip(), defaults={"kind": kind}
+    )
     return team
 
 
@@ -123,9 +125,9 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     token = ApiToken.objects.for_workspace(actor.workspace).filter(pk=token_id).first()
-    if token is None or (token.user_id != getattr(actor.user, "pk", None) and not actor.can(
-        Action.MANAGE_WORKSPACE
-    )):
+    if token is None or (
+        token.user_id != getattr(actor.user, "pk", None) and not actor.can(Action.MANAGE_WORKSPACE)
+    ):
         raise NotFound("No such API token.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

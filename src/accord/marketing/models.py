@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.db import models
 
 from accord.core.channels import Channel
@@ -32,7 +30,7 @@ class Campaign(WorkspaceOwned):
     currency = models.CharField(max_length=3)
     utm_campaign = models.CharField(max_length=200, blank=True)
 
-    objects: ClassVar[WorkspaceManager[Campaign]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -53,7 +51,7 @@ class CampaignCost(WorkspaceOwned):
     currency = models.CharField(max_length=3)
     note = models.CharField(max_length=200, blank=True)
 
-    objects: ClassVar[WorkspaceManager[CampaignCost]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         indexes = [models.Index(fields=["campaign", "date"], name="campaign_cost_date")]
@@ -76,9 +74,7 @@ class TouchpointType(models.TextChoices):
 class Touchpoint(WorkspaceOwned):
     """One marketing interaction of a contact."""
 
-    contact = models.ForeignKey(
-        "crm.Contact", on_delete=models.CASCADE, related_name="touchpoints"
-    )
+    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="touchpoints")
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
     )
@@ -93,7 +89,7 @@ class Touchpoint(WorkspaceOwned):
     landing_page = models.CharField(max_length=500, blank=True)
     referrer = models.CharField(max_length=500, blank=True)
 
-    objects: ClassVar[WorkspaceManager[Touchpoint]] = WorkspaceManager()
+    objects = WorkspaceManager()
 
     class Meta:
         indexes = [

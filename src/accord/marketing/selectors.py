@@ -46,8 +46,10 @@ def campaign_get(workspace: Workspace, pk: int) -> Campaign:
 
 
 def campaign_costs(workspace: Workspace, campaign_id: int) -> QuerySet[CampaignCost]:
-    return CampaignCost.objects.for_workspace(workspace).filter(campaign_id=campaign_id).order_by(
-        "date"
+    return (
+        CampaignCost.objects.for_workspace(workspace)
+        .filter(campaign_id=campaign_id)
+        .order_by("date")
     )
 
 
@@ -124,8 +126,10 @@ def contact_timeline(workspace: Workspace, contact: Contact) -> list[TimelineIte
     if contact.workspace_id != workspace.pk:
         raise NotFound("No such contact in this workspace.")
     items: list[TimelineItem] = []
-    for t in Touchpoint.objects.for_workspace(workspace).filter(contact=contact).select_related(
-        "campaign"
+    for t in (
+        Touchpoint.objects.for_workspace(workspace)
+        .filter(contact=contact)
+        .select_related("campaign")
     ):
         items.append(
             TimelineItem(
@@ -133,15 +137,20 @@ def contact_timeline(workspace: Workspace, contact: Contact) -> list[TimelineIte
                 occurred_at=t.occurred_at,
                 title=t.get_type_display(),
                 detail=" · ".join(
-                    p for p in (t.campaign.name if t.campaign else "", t.get_channel_display(),
-                                t.landing_page) if p
+                    p
+                    for p in (
+                        t.campaign.name if t.campaign else "",
+                        t.get_channel_display(),
+                        t.landing_page,
+                    )
+                    if p
                 ),
                 actor="marketing",
                 record_id=t.pk,
             )
         )
-    for a in Activity.objects.for_workspace(workspace).filter(contact=contact).select_related(
-        "user"
+    for a in (
+        Activity.objects.for_workspace(workspace).filter(contact=contact).select_related("user")
     ):
         items.append(
             TimelineItem(
@@ -149,15 +158,22 @@ def contact_timeline(workspace: Workspace, contact: Contact) -> list[TimelineIte
                 occurred_at=a.occurred_at,
                 title=f"{a.get_kind_display()}" + (f": {a.subject}" if a.subject else ""),
                 detail=" · ".join(
-                    p for p in (a.get_direction_display() if a.direction else "",
-                                a.get_outcome_display() if a.outcome else "", a.body[:200]) if p
+                    p
+                    for p in (
+                        a.get_direction_display() if a.direction else "",
+                        a.get_outcome_display() if a.outcome else "",
+                        a.body[:200],
+                    )
+                    if p
                 ),
                 actor=a.user.display_name if a.user else "",
                 record_id=a.pk,
             )
         )
-    for e in LedgerEntry.objects.for_workspace(workspace).filter(contact=contact).select_related(
-        "actor_user"
+    for e in (
+        LedgerEntry.objects.for_workspace(workspace)
+        .filter(contact=contact)
+        .select_related("actor_user")
     ):
         who = e.actor_user.display_name if e.actor_user else (e.rule or e.source)
         items.append(
@@ -166,8 +182,13 @@ def contact_timeline(workspace: Workspace, contact: Contact) -> list[TimelineIte
                 occurred_at=e.occurred_at,
                 title=f"{e.from_stage or 'new'} → {e.to_stage}",
                 detail=" · ".join(
-                    p for p in (e.reason, f"definition {e.definition_version}"
-                                if e.definition_version else "", f"via {e.source}") if p
+                    p
+                    for p in (
+                        e.reason,
+                        f"definition {e.definition_version}" if e.definition_version else "",
+                        f"via {e.source}",
+                    )
+                    if p
                 ),
                 actor=who,
                 record_id=e.pk,

@@ -118,9 +118,7 @@ def campaign_delete(*, actor: Actor, campaign_id: int) -> None:
 
 
 @transaction.atomic
-def campaign_cost_add(
-    *, actor: Actor, campaign_id: int, values: Mapping[str, Any]
-) -> CampaignCost:
+def campaign_cost_add(*, actor: Actor, campaign_id: int, values: Mapping[str, Any]) -> CampaignCost:
     actor.require(Action.MANAGE_CAMPAIGNS)
     campaign = _get(Campaign, actor, campaign_id, "campaign")
     cleaned = c.clean(COST_FIELDS, values, actor.workspace.pk, required=["date", "amount"])
@@ -154,9 +152,7 @@ def touchpoint_create(*, actor: Actor, values: Mapping[str, Any]) -> Touchpoint:
 
 
 @transaction.atomic
-def touchpoint_update(
-    *, actor: Actor, touchpoint_id: int, values: Mapping[str, Any]
-) -> Touchpoint:
+def touchpoint_update(*, actor: Actor, touchpoint_id: int, values: Mapping[str, Any]) -> Touchpoint:
     actor.require(Action.WRITE_RECORDS)
     touchpoint = _get(Touchpoint, actor, touchpoint_id, "touchpoint")
     cleaned = c.clean(TOUCHPOINT_FIELDS, values, actor.workspace.pk)

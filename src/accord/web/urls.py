@@ -1,8 +1,31 @@
 from django.urls import path
 
-from accord.web import views
+from accord.web.views import (
+    auth,
+    campaigns,
+    companies,
+    contacts,
+    deals,
+    home,
+    ledger,
+    workspace,
+)
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("workspace/switch/", workspace.workspace_switch, name="workspace_switch"),
+    path("contacts/", contacts.contact_index, name="contacts"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
+    path("contacts/<int:pk>/lifecycle/", contacts.contact_change_stage, name="contact_lifecycle"),
+    path("contacts/<int:pk>/activities/", contacts.contact_log_activity, name="contact_activity"),
+    path("companies/", companies.company_index, name="companies"),
+    path("companies/<int:pk>/", companies.company_detail, name="company"),
+    path("deals/", deals.deal_index, name="deals"),
+    path("deals/<int:pk>/", deals.deal_detail, name="deal"),
+    path("campaigns/", campaigns.campaign_index, name="campaigns"),
+    path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign"),
+    path("ledger/", ledger.ledger_index, name="ledger"),
 ]

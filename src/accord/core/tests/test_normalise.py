@@ -22,8 +22,20 @@ def test_emails_are_normalised(raw: str, expected: str) -> None:
     assert normalise_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "ana", "ana@", "@acme.com", "ana@acme", "a b@acme.com",
-                                 "ana@@acme.com", "ana@acme..com"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "ana",
+        "ana@",
+        "@acme.com",
+        "ana@acme",
+        "a b@acme.com",
+        "ana@@acme.com",
+        "ana@acme..com",
+    ],
+)
 def test_invalid_emails_are_refused_with_a_field_error(raw: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         normalise_email(raw)

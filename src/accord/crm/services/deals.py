@@ -48,9 +48,10 @@ def _resolve_stage(actor: Actor, cleaned: dict[str, Any], deal: Deal | None) -> 
     pipeline_id = cleaned.get("pipeline_id") or (deal.pipeline_id if deal else None)
     if pipeline_id is None:
         default = (
-            Pipeline.objects.for_workspace(ws).order_by("-is_default", "pk").values_list(
-                "pk", flat=True
-            ).first()
+            Pipeline.objects.for_workspace(ws)
+            .order_by("-is_default", "pk")
+            .values_list("pk", flat=True)
+            .first()
         )
         if default is None:
             raise ValidationFailed.single("pipeline_id", "This workspace has no pipeline yet.")
@@ -60,7 +61,7 @@ def _resolve_stage(actor: Actor, cleaned: dict[str, Any], deal: Deal | None) -> 
     stage_id = cleaned.get("stage_id") or (deal.stage_id if deal else None)
     if stage_id is None:
         stage_id = stages.order_by("position").values_list("pk", flat=True).first()
-    stage = stages.filter(pk=stage_id).first()
+    stage = stages.filter(pk=int(stage_id)).first() if stage_id is not None else None
     if stage is None:
         raise ValidationFailed.single("stage_id", "That stage is not in the deal's pipeline.")
     cleaned["stage_id"] = stage.pk
@@ -78,9 +79,9 @@ def _record_stage(actor: Actor, deal: Deal, from_stage_id: int | None) -> None:
         from_stage_id=from_stage_id,
         to_stage_id=deal.stage_id,
         amount=deal.amount,
-        occurred_at=deal.closed_at if deal.status != DealOutcome.OPEN and deal.closed_at else (
-            deal.created_at if from_stage_id is None else timezone.now()
-        ),
+        occurred_at=deal.closed_at
+        if deal.status != DealOutcome.OPEN and deal.closed_at
+        else (deal.created_at if from_stage_id is None else timezone.now()),
         actor_user=actor.user,
         source=actor.source.value,
     )

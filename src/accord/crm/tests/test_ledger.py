@@ -98,7 +98,9 @@ def test_the_database_refuses_to_rewrite_history(actor, workspace) -> None:  # t
 def test_workspace_specific_stages(actor, workspace) -> None:  # type: ignore[no-untyped-def]
     from accord.crm.models import LifecycleStage
 
-    LifecycleStage.objects.create(workspace=workspace, key="evangelist", label="Evangelist", position=20)
+    LifecycleStage.objects.create(
+        workspace=workspace, key="evangelist", label="Evangelist", position=20
+    )
     contact = contacts.contact_create(actor=actor, values={"email": "ana@buyer.example"})
     ledger.change_stage(actor=actor, contact_id=contact.pk, to_stage="evangelist")
     assert _entries(workspace, contact)[-1][:2] == ("lead", "evangelist")

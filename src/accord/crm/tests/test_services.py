@@ -39,7 +39,11 @@ def test_contact_create_normalises_and_links(actor, workspace) -> None:  # type:
             "original_source": "paid_search",
         },
     )
-    assert (contact.email, contact.country, contact.lifecycle_stage) == ("ana@buyer.de", "DE", "lead")
+    assert (contact.email, contact.country, contact.lifecycle_stage) == (
+        "ana@buyer.de",
+        "DE",
+        "lead",
+    )
     assert contact.company == company
 
 
@@ -77,14 +81,20 @@ def test_duplicate_email_is_a_conflict(actor, workspace) -> None:  # type: ignor
 @pytest.mark.django_db
 def test_same_email_in_two_workspaces_is_fine(actor, other_workspace) -> None:  # type: ignore[no-untyped-def]
     contacts.contact_create(actor=actor, values={"email": "ana@buyer.example"})
-    contacts.contact_create(actor=Actor.system(other_workspace), values={"email": "ana@buyer.example"})
+    contacts.contact_create(
+        actor=Actor.system(other_workspace), values={"email": "ana@buyer.example"}
+    )
 
 
 @pytest.mark.django_db
 def test_references_to_another_workspace_are_refused(actor, workspace, other_workspace) -> None:  # type: ignore[no-untyped-def]
-    theirs = companies.company_create(actor=Actor.system(other_workspace), values={"name": "Theirs"})
+    theirs = companies.company_create(
+        actor=Actor.system(other_workspace), values={"name": "Theirs"}
+    )
     with pytest.raises(ValidationFailed) as err:
-        contacts.contact_create(actor=actor, values={"email": "a@b.example", "company_id": theirs.pk})
+        contacts.contact_create(
+            actor=actor, values={"email": "a@b.example", "company_id": theirs.pk}
+        )
     assert err.value.fields["company_id"] == [f"No company with id {theirs.pk} in this workspace."]
     with pytest.raises(NotFound):
         companies.company_update(actor=actor, company_id=theirs.pk, values={"name": "Mine now"})
@@ -97,16 +107,22 @@ def test_references_to_another_workspace_are_refused(actor, workspace, other_wor
 def test_deal_lifecycle(actor, workspace) -> None:  # type: ignore[no-untyped-def]
     deal = deals.deal_create(actor=actor, values={"name": "Buyer rollout", "amount": "12000"})
     assert (deal.status, deal.currency, deal.stage.key, deal.amount) == (
-        "open", "USD", "qualification", Decimal("12000.00")
+        "open",
+        "USD",
+        "qualification",
+        Decimal("12000.00"),
     )
     won = deal.pipeline.stages.get(key="closed_won")
-    deal = deals.deal_update(actor=actor, deal_id=deal.pk, values={"stage_id": won.pk, "close_reason": "Best fit"})
+    deal = deals.deal_update(
+        actor=actor, deal_id=deal.pk, values={"stage_id": won.pk, "close_reason": "Best fit"}
+    )
     assert deal.status == "won"
     assert deal.closed_at is not None
     history = list(
-        DealStageChange.objects.for_workspace(workspace).filter(deal=deal).order_by("pk").values_list(
-            "from_stage__key", "to_stage__key"
-        )
+        DealStageChange.objects.for_workspace(workspace)
+        .filter(deal=deal)
+        .order_by("pk")
+        .values_list("from_stage__key", "to_stage__key")
     )
     assert history == [(None, "qualification"), ("qualification", "closed_won")]
 
@@ -137,7 +153,12 @@ def test_stage_of_another_pipeline_is_refused(actor, workspace) -> None:  # type
 
     other = Pipeline.objects.create(workspace=workspace, name="Renewals")
     stage = PipelineStage.objects.create(
-        workspace=workspace, pipeline=other, key="renewal", label="Renewal", position=1, probability=50
+        workspace=workspace,
+        pipeline=other,
+        key="renewal",
+        label="Renewal",
+        position=1,
+        probability=50,
     )
     with pytest.raises(ValidationFailed) as err:
         deals.deal_create(actor=actor, values={"name": "X", "stage_id": stage.pk})
@@ -184,7 +205,9 @@ def test_contact_delete_erases_its_history(actor, workspace) -> None:  # type: i
 )
 @given(
     values=st.dictionaries(
-        st.sampled_from(["email", "first_name", "country", "seniority", "company_id", "lifecycle_stage"]),
+        st.sampled_from(
+            ["email", "first_name", "country", "seniority", "company_id", "lifecycle_stage"]
+        ),
         st.one_of(st.text(max_size=40), st.integers(), st.none(), st.booleans()),
     )
 )

@@ -37,7 +37,10 @@ class Command(BaseCommand):
             raise CommandError(f"No contact '{ref}' in workspace {actor.workspace.slug}.")
         try:
             entry = ledger.change_stage(
-                actor=actor, contact_id=contact.pk, to_stage=options["stage"], reason=options["reason"]
+                actor=actor,
+                contact_id=contact.pk,
+                to_stage=options["stage"],
+                reason=options["reason"],
             )
         except AccordError as exc:
             raise CommandError(exc.message) from exc

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         password = options["password"] or getpass.getpass("Password: ")
         try:
             with transaction.atomic():
-                workspace = workspace_by_slug(options["workspace"]) if options["workspace"] else None
+                workspace = (
+                    workspace_by_slug(options["workspace"]) if options["workspace"] else None
+                )
                 user = User.objects.filter(email=options["email"].strip().lower()).first()
                 if user is None:
                     user = services.user_create(

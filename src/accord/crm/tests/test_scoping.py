@@ -14,8 +14,8 @@ from accord.crm.tests.factories import CompanyFactory, ContactFactory
     "query",
     [
         lambda: list(Contact.objects.all()),
-        lambda: Contact.objects.count(),
-        lambda: Contact.objects.exists(),
+        lambda: Contact.objects.all().count(),
+        lambda: Contact.objects.all().exists(),
         lambda: Contact.objects.filter(email="a@b.example").first(),
         lambda: Contact.objects.get(pk=1),
         lambda: Contact.objects.aggregate(n=__import__("django.db.models").db.models.Count("id")),

@@ -1,0 +1,91 @@
+"""Schema building blocks every context's API shares: bounded ids, request-body bases that
+refuse unknown fields and text a database cannot store, and money formatting.
+
+The pydantic layer only parses types. Domain rules (email syntax, currency codes, negative
+amounts, stage names, references to other workspaces) stay in the services, which report them
+field by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import ConfigDict, Field, field_validator
+
+# The largest primary key a 64-bit integer column holds. Bigger numbers would overflow in the
+# database driver (a 500), so they are rejected while parsing (a 400).
+MAX_ID = 2**63 - 1
+
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""The id of a record: a positive 64-bit integer."""
+
+SmallCount = Annotated[int, Field(ge=0, le=2**31 - 1)]
+"""A non-negative count that fits a 32-bit integer column."""
+
+
+def storable_text_problem(value: str) -> str | None:
+    """Why a database cannot store this text, or None. PostgreSQL refuses NUL characters and
+    every driver refuses lone UTF-16 surrogates (which JSON escapes can produce)."""
+    if "\x00" in value:
+        return "Text cannot contain NUL (\\u0000) characters."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must be valid Unicode (no lone surrogate escapes)."
+    return None
+
+
+def _check_storable(value: Any) -> None:
+    if isinstance(value, str):
+        if problem := storable_text_problem(value):
+            raise ValueError(problem)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key)
+            _check_storable(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_storable(item)
+
+
+class StorableText(Schema):
+    """A base that rejects text the database cannot store, in any field, nested or not."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _check_storable(value)
+        return value
+
+
+class InSchema(StorableText):
+    """A request body. Unknown fields are an error (a typo must not be dropped silently)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_values(self) -> dict[str, Any]:
+        """The fields the client sent, as the mapping the services take."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ResultList[T](Schema):
+    """An unpaginated list (small configuration lists, a contact's timeline)."""
+
+    results: list[T]
+
+
+def money(value: Decimal | int | float | None) -> str:
+    """Amounts leave the API as strings with two decimals, so no precision is lost."""
+    return format(Decimal(value or 0), ".2f")
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """Query parameters without an offset are read as UTC."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, dt.UTC)
+    return value
+

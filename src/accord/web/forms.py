@@ -1,0 +1,221 @@
+"""Forms of the web shell: sign-in, list filters and the small write forms on detail pages.
+
+Forms only parse and validate input; writes go through the services, whose `ValidationFailed`
+messages are copied back onto the form with `add_service_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
+
+from accord.core.channels import Channel
+from accord.core.errors import AccordError
+from accord.crm.models import ActivityKind, DealOutcome, LifecycleStage, PipelineStage
+from accord.identity.actor import Source
+from accord.identity.models import User
+from accord.marketing.models import CampaignType
+
+type Choices = list[tuple[str, str]]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, with the username field presented as an email address."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.label = "Email"
+        field.widget = forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "email", "placeholder": "you@company.com"}
+        )
+
+
+def stage_choices(stages: Iterable[LifecycleStage], blank: str | None) -> Choices:
+    choices = [(s.key, s.label) for s in stages]
+    return [("", blank), *choices] if blank is not None else choices
+
+
+def owner_choices(users: Iterable[User]) -> Choices:
+    return [("", "Any owner"), *((str(u.pk), u.display_name) for u in users)]
+
+
+def _with_blank(choices: Sequence[tuple[str, str]], blank: str) -> Choices:
+    return [("", blank), *choices]
+
+
+def _country() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code, e.g. DE.")],
+        widget=forms.TextInput(attrs={"placeholder": "e.g. DE", "size": 6}),
+        label="Country",
+    )
+
+
+class FilterForm(forms.Form):
+    """A GET form of list filters. Fields are all optional; a value that does not validate is
+    ignored (and reported through `ignored`) rather than failing the page."""
+
+    def values(self) -> dict[str, Any]:
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name not in self.errors
+        }
+
+    @property
+    def ignored(self) -> list[str]:
+        self.is_valid()
+        return [
+            f"{self.fields[name].label or name} “{self.data.get(name, '')}”"
+            for name in self.errors
+            if name in self.fields
+        ]
+
+    @property
+    def active_count(self) -> int:
+        return sum(1 for name in self.values() if not self.fields[name].widget.is_hidden)
+
+
+def _search(placeholder: str) -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": placeholder}),
+    )
+
+
+class ContactFilterForm(FilterForm):
+    q = _search("Name, email or company")
+    lifecycle_stage = forms.ChoiceField(required=False, label="Lifecycle stage")
+    owner = forms.TypedChoiceField(required=False, coerce=int, label="Owner")
+    source = forms.ChoiceField(
+        required=False, choices=_with_blank(Channel.choices, "Any source"), label="Source"
+    )
+    country = _country()
+    company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self, data: Any, *, stages: Iterable[LifecycleStage], users: Iterable[User]
+    ) -> None:
+        super().__init__(data)
+        self.fields["lifecycle_stage"].choices = stage_choices(stages, "Any stage")  # type: ignore[attr-defined]
+        self.fields["owner"].choices = owner_choices(users)  # type: ignore[attr-defined]
+
+
+class CompanyFilterForm(FilterForm):
+    q = _search("Name or domain")
+    industry = forms.ChoiceField(required=False, label="Industry")
+    country = _country()
+    owner = forms.TypedChoiceField(required=False, coerce=int, label="Owner")
+
+    def __init__(self, data: Any, *, industries: Iterable[str], users: Iterable[User]) -> None:
+        super().__init__(data)
+        self.fields["industry"].choices = [("", "Any industry"), *((i, i) for i in industries)]  # type: ignore[attr-defined]
+        self.fields["owner"].choices = owner_choices(users)  # type: ignore[attr-defined]
+
+
+class DealFilterForm(FilterForm):
+    q = _search("Deal or company")
+    status = forms.ChoiceField(
+        required=False, choices=_with_blank(DealOutcome.choices, "Any status"), label="Status"
+    )
+    stage = forms.TypedChoiceField(required=False, coerce=int, label="Stage")
+    owner = forms.TypedChoiceField(required=False, coerce=int, label="Owner")
+    source = forms.ChoiceField(
+        required=False, choices=_with_blank(Channel.choices, "Any source"), label="Source"
+    )
+    company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self, data: Any, *, stages: Iterable[PipelineStage], users: Iterable[User]
+    ) -> None:
+        super().__init__(data)
+        stage_list = list(stages)
+        several_pipelines = len({s.pipeline_id for s in stage_list}) > 1
+        self.fields["stage"].choices = [  # type: ignore[attr-defined]
+            ("", "Any stage"),
+            *(
+                (str(s.pk), f"{s.pipeline.name}: {s.label}" if several_pipelines else s.label)
+                for s in stage_list
+            ),
+        ]
+        self.fields["owner"].choices = owner_choices(users)  # type: ignore[attr-defined]
+
+
+class CampaignFilterForm(FilterForm):
+    q = _search("Campaign name")
+    channel = forms.ChoiceField(
+        required=False, choices=_with_blank(Channel.choices, "Any channel"), label="Channel"
+    )
+    type = forms.ChoiceField(
+        required=False, choices=_with_blank(CampaignType.choices, "Any type"), label="Type"
+    )
+
+
+class LedgerFilterForm(FilterForm):
+    to_stage = forms.ChoiceField(required=False, label="Entered stage")
+    source = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any source"), *((s.value, s.value.upper()) for s in Source)],
+        label="Source",
+    )
+    contact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, data: Any, *, stages: Iterable[LifecycleStage]) -> None:
+        super().__init__(data)
+        self.fields["to_stage"].choices = stage_choices(stages, "Any stage")  # type: ignore[attr-defined]
+
+
+class ServiceForm(forms.Form):
+    """A form whose values a service validates again; the service's errors land on it."""
+
+    def add_service_errors(self, error: AccordError) -> None:
+        placed = False
+        for field, messages in error.fields.items():
+            name = field.removesuffix("_id")
+            target = name if name in self.fields else (field if field in self.fields else None)
+            for message in messages:
+                self.add_error(target, message)
+                placed = placed or target is not None
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class LifecycleChangeForm(ServiceForm):
+    to_stage = forms.ChoiceField(label="Move to stage")
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Why is this contact moving?"}),
+    )
+
+    def __init__(
+        self, data: Any = None, *, stages: Iterable[LifecycleStage], current: str = ""
+    ) -> None:
+        super().__init__(data, initial={"to_stage": current})
+        self.fields["to_stage"].choices = stage_choices(stages, None)  # type: ignore[attr-defined]
+
+
+class ActivityForm(ServiceForm):
+    kind = forms.ChoiceField(choices=ActivityKind.choices, label="Type")
+    subject = forms.CharField(required=False, max_length=200, label="Subject")
+    body = forms.CharField(
+        required=False,
+        max_length=20_000,
+        label="Notes",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened?"}),
+    )
+
+
+class WorkspaceSwitchForm(forms.Form):
+    workspace_id = forms.IntegerField(min_value=1)

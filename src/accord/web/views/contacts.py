@@ -1,0 +1,151 @@
+"""Contacts: the list, the detail page with its timeline, and the two forms on it (lifecycle
+change through the ledger, and logging an activity)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accord.core.errors import AccordError
+from accord.crm.models import Contact
+from accord.crm.selectors import ContactFilters, contact_get, contact_list, deal_list, DealFilters
+from accord.crm.services import activities, ledger
+from accord.identity.models import Membership
+from accord.identity.permissions import Action
+from accord.identity.selectors import workspace_users
+from accord.marketing.selectors import contact_timeline
+from accord.web.forms import ActivityForm, ContactFilterForm, LifecycleChangeForm
+from accord.web.views.access import member_view, web_actor
+from accord.web.views.listing import render_list
+from accord.web.views.stages import StageCatalogue
+
+SORT_COLUMNS = {
+    "name": ("last_name", "first_name"),
+    "email": ("email",),
+    "company": ("company__name",),
+    "stage": ("lifecycle_stage",),
+    "owner": ("owner__full_name", "owner__email"),
+    "created": ("created_at",),
+}
+
+
+@require_GET
+@member_view()
+def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
+    catalogue = StageCatalogue.of(workspace)
+    form = ContactFilterForm(
+        request.GET, stages=catalogue.stages, users=workspace_users(workspace)
+    )
+    values = form.values()
+    filters = ContactFilters(
+        q=values.get("q", ""),
+        lifecycle_stage=values.get("lifecycle_stage", ""),
+        owner_id=values.get("owner"),
+        original_source=values.get("source", ""),
+        country=values.get("country", ""),
+        company_id=values.get("company"),
+    )
+    return render_list(
+        request,
+        template="web/contacts/list.html",
+        form=form,
+        queryset=contact_list(workspace, filters),
+        columns=SORT_COLUMNS,
+        default_sort="-created",
+        context={"stage_labels": catalogue.labels},
+    )
+
+
+def _detail_context(
+    membership: Membership,
+    contact: Contact,
+    catalogue: StageCatalogue,
+    *,
+    lifecycle_form: LifecycleChangeForm | None = None,
+    activity_form: ActivityForm | None = None,
+) -> dict[str, Any]:
+    workspace = membership.workspace
+    actor = web_actor(membership)
+    can_change_stage = actor.can(Action.CHANGE_LIFECYCLE)
+    can_log_activity = actor.can(Action.WRITE_RECORDS)
+    timeline = contact_timeline(workspace, contact)
+    timeline.reverse()  # newest first
+    return {
+        "contact": contact,
+        "stage_labels": catalogue.labels,
+        "timeline": timeline,
+        "deals": deal_list(workspace, DealFilters()).filter(primary_contact=contact)[:20],
+        "custom_fields": sorted(contact.custom_fields.items())
+        if isinstance(contact.custom_fields, dict)
+        else [],
+        "lifecycle_form": lifecycle_form
+        or (
+            LifecycleChangeForm(stages=catalogue.stages, current=contact.lifecycle_stage)
+            if can_change_stage
+            else None
+        ),
+        "activity_form": activity_form or (ActivityForm() if can_log_activity else None),
+    }
+
+
+@require_GET
+@member_view()
+def contact_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    contact = contact_get(membership.workspace, pk)
+    catalogue = StageCatalogue.of(membership.workspace)
+    return render(
+        request, "web/contacts/detail.html", _detail_context(membership, contact, catalogue)
+    )
+
+
+@require_POST
+@member_view(post_requires=Action.CHANGE_LIFECYCLE)
+def contact_change_stage(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    contact = contact_get(membership.workspace, pk)
+    catalogue = StageCatalogue.of(membership.workspace)
+    form = LifecycleChangeForm(request.POST, stages=catalogue.stages)
+    if form.is_valid():
+        try:
+            entry = ledger.change_stage(
+                actor=web_actor(membership),
+                contact_id=contact.pk,
+                to_stage=form.cleaned_data["to_stage"],
+                reason=form.cleaned_data["reason"],
+            )
+        except AccordError as exc:
+            form.add_service_errors(exc)
+        else:
+            label = catalogue.labels.get(form.cleaned_data["to_stage"], "")
+            if entry is None:
+                messages.info(request, f"{contact} is already in stage {label}; nothing changed.")
+            else:
+                messages.success(request, f"Moved {contact} to {label}. The ledger has the entry.")
+            return redirect("web:contact", pk=contact.pk)
+    context = _detail_context(membership, contact, catalogue, lifecycle_form=form)
+    return render(request, "web/contacts/detail.html", context, status=400)
+
+
+@require_POST
+@member_view(post_requires=Action.WRITE_RECORDS)
+def contact_log_activity(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    contact = contact_get(membership.workspace, pk)
+    form = ActivityForm(request.POST)
+    if form.is_valid():
+        try:
+            activities.activity_create(
+                actor=web_actor(membership),
+                values={**form.cleaned_data, "contact_id": contact.pk},
+            )
+        except AccordError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "Activity logged.")
+            return redirect("web:contact", pk=contact.pk)
+    catalogue = StageCatalogue.of(membership.workspace)
+    context = _detail_context(membership, contact, catalogue, activity_form=form)
+    return render(request, "web/contacts/detail.html", context, status=400)
