@@ -23,6 +23,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import F, Q, QuerySet
+from ninja import Schema
 from pydantic import Field
 
 from accord.api.schemas import MAX_ID, StorableText
@@ -45,7 +46,7 @@ class ListParams(StorableText):
     )
 
 
-class Page[T](StorableText):
+class Page[T](Schema):
     """One page of a list. ``next_cursor`` is null on the last page."""
 
     results: list[T]

@@ -1,0 +1,193 @@
+"""One error body for every 4xx answer of the API:
+
+    {"error": {"code": "validation_error", "message": "amount: The amount cannot be negative.",
+               "fields": {"amount": ["The amount cannot be negative."]}}}
+
+Domain errors from the services keep their code; schema errors from ninja (wrong types, missing
+or unknown fields, bad query parameters) become ``validation_error`` with the same ``fields``
+shape, keyed by the field name the client sent. Programming errors (for example
+``UnscopedQueryError``) are deliberately not handled: they are 500s and must be fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import Field
+
+from accord.core.errors import (
+    AccordError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+ALL_FIELDS = "__all__"
+BODY_FIELD = "body"
+
+
+class ErrorDetail(Schema):
+    code: str = Field(
+        description="Stable machine-readable code: validation_error, malformed_json, "
+        "unauthenticated, permission_denied, not_found, conflict, method_not_allowed, "
+        "payload_too_large."
+    )
+    message: str = Field(description="A sentence for people.")
+    fields: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Messages per input field (body fields, query or path parameters). "
+        "'__all__' holds errors that concern no single field; 'body' errors about the body "
+        "as a whole.",
+    )
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+STATUS_OF: list[tuple[type[AccordError], int]] = [
+    (ValidationFailed, 400),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "throttled",
+}
+
+
+def error_body(
+    code: str, message: str, fields: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
+
+
+def summary(fields: Mapping[str, list[str]]) -> str:
+    """The message for a set of field errors, worded like the services word theirs."""
+    count = sum(len(messages) for messages in fields.values())
+    if count == 1:
+        name = next(iter(fields))
+        return f"{name}: {fields[name][0]}"
+    return f"{count} fields are invalid."
+
+
+def _field_name(loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc]
+    source = parts.pop(0) if parts else ""
+    if source == "body" and parts:
+        parts.pop(0)  # the handler's parameter name ('payload'), which the client never sees
+        if not parts:
+            return BODY_FIELD
+    return ".".join(parts) or ALL_FIELDS
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "This field is required."
+    if kind == "extra_forbidden":
+        return "Unknown field."
+    if kind in {"model_attributes_type", "dict_type", "model_type"}:
+        return "Expected a JSON object."
+    message = str(error.get("msg", "Invalid value."))
+    return message.removeprefix("Value error, ")
+
+
+def schema_error_fields(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        fields.setdefault(_field_name(error.get("loc", ())), []).append(_message(error))
+    return fields
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Register the handlers that turn every anticipated failure into the error body."""
+
+    def respond(
+        request: HttpRequest,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, list[str]] | None = None,
+    ) -> HttpResponse:
+        response = api.create_response(request, error_body(code, message, fields), status=status)
+        if status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="accord"'
+        return response
+
+    def on_domain_error(request: HttpRequest, exc: AccordError) -> HttpResponse:
+        status = next((s for kind, s in STATUS_OF if isinstance(exc, kind)), 400)
+        return respond(request, status, exc.code, exc.message, exc.fields)
+
+    def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields = schema_error_fields(exc.errors)
+        return respond(request, 400, ValidationFailed.code, summary(fields), fields)
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, RequestDataTooBig):
+            return respond(request, 413, "payload_too_large", "The request body is too large.")
+        if exc.status_code == 400 and cause is not None:
+            # ninja raises HttpError(400) from whatever json.loads raised.
+            detail = (
+                f"{cause.msg} (line {cause.lineno}, column {cause.colno})"
+                if isinstance(cause, json.JSONDecodeError)
+                else "it is not UTF-8 encoded JSON"
+            )
+            message = f"The request body is not valid JSON: {detail}."
+            return respond(request, 400, "malformed_json", message, {BODY_FIELD: [message]})
+        if isinstance(exc, AuthenticationError) and exc.message == "Unauthorized":
+            message = (
+                "Authentication required: send 'Authorization: Bearer <token>' or sign in."
+            )
+        else:
+            message = exc.message
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return respond(request, exc.status_code, code, message)
+
+    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, 404, "not_found", "Not found.")
+
+    api.add_exception_handler(AccordError, on_domain_error)
+    api.add_exception_handler(NinjaValidationError, on_schema_error)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_not_found)
+
+
+def json_method_not_allowed(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Wrap a ninja path view so that a method it does not serve gets the error body too."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            body = error_body(
+                "method_not_allowed", f"{request.method} is not allowed here (use {allowed})."
+            )
+            replacement = HttpResponse(
+                json.dumps(body), status=405, content_type="application/json"
+            )
+            replacement["Allow"] = allowed
+            return replacement
+        return response
+
+    return wrapper

@@ -1,0 +1,123 @@
+"""The `accord` command line: help, version, and writes that land with their author."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+import accord
+from accord.crm.models import LedgerEntry
+from accord.crm.services import contacts
+from accord.identity.models import ApiToken, Membership, User, Workspace
+from accord.identity.services import api_token_authenticate
+
+
+def _accord(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ACCORD_DEBUG": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = _accord("--help")
+    assert result.returncode == 0
+    for command in ("demo", "serve", "migrate", "createuser", "lifecycle", "worker", "version"):
+        assert f"\n  {command}" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "createuser", "lifecycle", "worker", "token"])
+def test_each_command_has_help(command: str) -> None:
+    result = _accord(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"usage: accord {command}" in result.stdout
+
+
+def test_version() -> None:
+    assert _accord("version").stdout.strip() == f"accord {accord.__version__}"
+
+
+def test_worker_placeholder_says_so() -> None:
+    result = _accord("worker", "--help")
+    assert "PLACEHOLDER" in result.stdout
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_workspace_user_and_lifecycle_change_from_the_cli() -> None:
+    _run("createworkspace", "Acme EMEA", "--slug", "acme-emea", "--currency", "EUR")
+    workspace = Workspace.objects.get(slug="acme-emea")
+    assert workspace.default_currency == "EUR"
+    _run(
+        "createuser", "--email", "Rep@Acme.example", "--password", "long-enough-pw",
+        "--workspace", "acme-emea", "--role", "sales_rep",
+    )  # fmt: skip
+    user = User.objects.get(email="rep@acme.example")
+    assert Membership.objects.for_workspace(workspace).get(user=user).role == "sales_rep"
+
+    from accord.identity.actor import Actor
+
+    contact = contacts.contact_create(
+        actor=Actor.system(workspace), values={"email": "buyer@client.example"}
+    )
+    output = _run(
+        "lifecycle", "buyer@client.example", "mql", "--workspace", "acme-emea",
+        "--user", "rep@acme.example", "--reason", "Asked for a demo",
+    )  # fmt: skip
+    assert "lead → mql" in output
+    entry = LedgerEntry.objects.for_workspace(workspace).filter(contact=contact).latest("pk")
+    assert (entry.from_stage, entry.to_stage, entry.source, entry.actor_user, entry.reason) == (
+        "lead", "mql", "cli", user, "Asked for a demo"
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_lifecycle_errors_are_clear(workspace, admin) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CommandError, match="No contact 'nobody@x.example'"):
+        _run(
+            "lifecycle",
+            "nobody@x.example",
+            "mql",
+            "--workspace",
+            "acme",
+            "--user",
+            admin.user.email,
+        )
+    with pytest.raises(CommandError, match="No workspace 'nope'"):
+        _run("lifecycle", "a@b.example", "mql", "--workspace", "nope", "--user", admin.user.email)
+    from accord.identity.actor import Actor
+
+    contacts.contact_create(actor=Actor.system(workspace), values={"email": "a@b.example"})
+    with pytest.raises(CommandError, match="not a lifecycle stage"):
+        _run("lifecycle", "a@b.example", "hot", "--workspace", "acme", "--user", admin.user.email)
+    assert LedgerEntry.objects.for_workspace(workspace).count() == 1
+
+
+@pytest.mark.django_db
+def test_token_create_is_shown_once_and_revocable(workspace, admin) -> None:  # type: ignore[no-untyped-def]
+    output = _run(
+        "token", "create", "--workspace", "acme", "--user", admin.user.email, "--scope", "read"
+    )
+    plain = output.strip().splitlines()[-1]
+    assert plain.startswith("acc_")
+    token = ApiToken.objects.for_workspace(workspace).get()
+    assert plain not in (token.digest, token.prefix)
+    assert api_token_authenticate(plain) is not None
+    _run("token", "revoke", str(token.pk), "--workspace", "acme", "--user", admin.user.email)
+    assert api_token_authenticate(plain) is None
