@@ -50,7 +50,7 @@ class Principal:
 class TokenAuth(HttpBearer):
     """API tokens created in Settings → API tokens (identity.services.api_token_create)."""
 
-    openapi_bearerFormat = "acc_<prefix>_<secret>"  # noqa: N815 - ninja reads openapi_* names
+    openapi_bearerFormat = "acc_<prefix>_<secret>"
     openapi_description = (
         "An API token: `Authorization: Bearer acc_<prefix>_<secret>`. Read-scoped tokens "
         "may only use GET."

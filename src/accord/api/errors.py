@@ -112,8 +112,22 @@ def _message(error: Mapping[str, Any]) -> str:
 def schema_error_fields(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
-        fields.setdefault(_field_name(error.get("loc", ())), []).append(_message(error))
+        name = _field_name(error.get("loc", ()))
+        message = _message(error)
+        if name == BODY_FIELD and error.get("type") == "missing":
+            message = "A JSON object is required."
+        fields.setdefault(name, []).append(message)
     return fields
+
+
+def _parse_problem(cause: BaseException) -> str:
+    if isinstance(cause, json.JSONDecodeError):
+        return f"{cause.msg} (line {cause.lineno}, column {cause.colno})"
+    if isinstance(cause, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "it is nested too deeply"
+    return "it could not be parsed"
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -131,43 +145,45 @@ def install_error_handlers(api: NinjaAPI) -> None:
             response["WWW-Authenticate"] = 'Bearer realm="accord"'
         return response
 
-    def on_domain_error(request: HttpRequest, exc: AccordError) -> HttpResponse:
+    # ninja types a handler's exception as "the exception or its class"; it always passes an
+    # instance, which each handler narrows to.
+    def on_domain_error(request: HttpRequest, exc: object) -> HttpResponse:
+        assert isinstance(exc, AccordError)
         status = next((s for kind, s in STATUS_OF if isinstance(exc, kind)), 400)
         return respond(request, status, exc.code, exc.message, exc.fields)
 
-    def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def on_schema_error(request: HttpRequest, exc: object) -> HttpResponse:
+        assert isinstance(exc, NinjaValidationError)
         fields = schema_error_fields(exc.errors)
         return respond(request, 400, ValidationFailed.code, summary(fields), fields)
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: object) -> HttpResponse:
+        assert isinstance(exc, HttpError)
         cause = exc.__cause__
         if exc.status_code == 400 and isinstance(cause, RequestDataTooBig):
             return respond(request, 413, "payload_too_large", "The request body is too large.")
         if exc.status_code == 400 and cause is not None:
-            # ninja raises HttpError(400) from whatever json.loads raised.
-            detail = (
-                f"{cause.msg} (line {cause.lineno}, column {cause.colno})"
-                if isinstance(cause, json.JSONDecodeError)
-                else "it is not UTF-8 encoded JSON"
-            )
-            message = f"The request body is not valid JSON: {detail}."
+            # ninja raises HttpError(400) from whatever parsing the body raised.
+            message = f"The request body is not valid JSON: {_parse_problem(cause)}."
             return respond(request, 400, "malformed_json", message, {BODY_FIELD: [message]})
         if isinstance(exc, AuthenticationError) and exc.message == "Unauthorized":
-            message = (
-                "Authentication required: send 'Authorization: Bearer <token>' or sign in."
-            )
+            message = "Authentication required: send 'Authorization: Bearer <token>' or sign in."
         else:
             message = exc.message
         code = _HTTP_CODES.get(exc.status_code, "error")
         return respond(request, exc.status_code, code, message)
 
-    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: object) -> HttpResponse:
         return respond(request, 404, "not_found", "Not found.")
+
+    def on_too_big(request: HttpRequest, exc: object) -> HttpResponse:
+        return respond(request, 413, "payload_too_large", "The request body is too large.")
 
     api.add_exception_handler(AccordError, on_domain_error)
     api.add_exception_handler(NinjaValidationError, on_schema_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
 
 
 def json_method_not_allowed(

@@ -157,9 +157,11 @@ def paginate[M: models.Model](
     descending = ordering.startswith("-")
     field = _field(model, ordering.removeprefix("-"))
     if field.null:
-        expression = F(field.name).desc(nulls_last=True) if descending else F(
-            field.name
-        ).asc(nulls_last=True)
+        expression = (
+            F(field.name).desc(nulls_last=True)
+            if descending
+            else F(field.name).asc(nulls_last=True)
+        )
         qs = queryset.order_by(expression, "-pk" if descending else "pk")
     else:
         qs = queryset.order_by(ordering, "-pk" if descending else "pk")

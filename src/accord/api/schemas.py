@@ -88,4 +88,3 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value, dt.UTC)
     return value
-

@@ -14,8 +14,11 @@ class WorkspaceOwned(models.Model):
     follows foreign keys from an instance that was itself loaded through a scoped query.
     """
 
-    workspace = models.ForeignKey("identity.Workspace", on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No single-column index: every model leads its composite indexes with the workspace.
+    workspace = models.ForeignKey(
+        "identity.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

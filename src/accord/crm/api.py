@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
@@ -31,9 +31,6 @@ from accord.crm.models import (
 from accord.crm.services import activities, companies, contacts, deals, ledger
 
 router = Router()
-
-Created = tuple[Literal[201], Any]
-NoContent = tuple[Literal[204], None]
 
 
 def _name(user: Any) -> str | None:
@@ -72,7 +69,7 @@ class CompanyPatch(InSchema):
 
 
 class CompanyIn(CompanyPatch):
-    name: str  # type: ignore[assignment]
+    name: str
 
 
 class CompanyListParams(ListParams):
@@ -99,18 +96,16 @@ class CompanyListParams(ListParams):
 
 
 @router.get("/companies", response=Page[CompanyOut], tags=["companies"])
-def list_companies(
-    request: HttpRequest, params: Query[CompanyListParams]
-) -> PageResult[Company]:
+def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> PageResult[Company]:
     workspace = request_membership(request).workspace
     return paginate_params(selectors.company_list(workspace, params.filters()), params)
 
 
 @router.post("/companies", response={201: CompanyOut}, tags=["companies"])
-def create_company(request: HttpRequest, payload: CompanyIn) -> Created:
+def create_company(request: HttpRequest, payload: CompanyIn) -> Status[Any]:
     actor = request_actor(request)
     company = companies.company_create(actor=actor, values=payload.to_values())
-    return 201, selectors.company_get(actor.workspace, company.pk)
+    return Status(201, selectors.company_get(actor.workspace, company.pk))
 
 
 @router.get("/companies/{company_id}", response=CompanyOut, tags=["companies"])
@@ -126,9 +121,9 @@ def update_company(request: HttpRequest, company_id: RecordId, payload: CompanyP
 
 
 @router.delete("/companies/{company_id}", response={204: None}, tags=["companies"])
-def delete_company(request: HttpRequest, company_id: RecordId) -> NoContent:
+def delete_company(request: HttpRequest, company_id: RecordId) -> Status[None]:
     companies.company_delete(actor=request_actor(request), company_id=company_id)
-    return 204, None
+    return Status(204, None)
 
 
 # Contacts ----------------------------------------------------------------------------------
@@ -197,7 +192,7 @@ class ContactPatch(InSchema):
 
 
 class ContactIn(ContactPatch):
-    email: str  # type: ignore[assignment]
+    email: str
     lifecycle_stage: str | None = Field(None, description="Default: lead.")
     created_at: dt.datetime | None = Field(
         None, description="For imports of historical records; default: now."
@@ -240,10 +235,10 @@ def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> Pag
 
 
 @router.post("/contacts", response={201: ContactOut}, tags=["contacts"])
-def create_contact(request: HttpRequest, payload: ContactIn) -> Created:
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
     actor = request_actor(request)
     contact = contacts.contact_create(actor=actor, values=payload.to_values())
-    return 201, selectors.contact_get(actor.workspace, contact.pk)
+    return Status(201, selectors.contact_get(actor.workspace, contact.pk))
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, tags=["contacts"])
@@ -259,10 +254,10 @@ def update_contact(request: HttpRequest, contact_id: RecordId, payload: ContactP
 
 
 @router.delete("/contacts/{contact_id}", response={204: None}, tags=["contacts"])
-def delete_contact(request: HttpRequest, contact_id: RecordId) -> NoContent:
+def delete_contact(request: HttpRequest, contact_id: RecordId) -> Status[None]:
     """Erase a contact with its touchpoints, activities and ledger rows."""
     contacts.contact_delete(actor=request_actor(request), contact_id=contact_id)
-    return 204, None
+    return Status(204, None)
 
 
 # The lifecycle ledger ----------------------------------------------------------------------
@@ -346,7 +341,7 @@ class LifecycleChangeOut(Schema):
 )
 def change_contact_lifecycle(
     request: HttpRequest, contact_id: RecordId, payload: LifecycleChangeIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Move a contact to another lifecycle stage. 201 with the new ledger entry; 200 with
     `changed: false` and no entry (nothing written) when the contact is already in that stage."""
     actor = request_actor(request)
@@ -355,8 +350,9 @@ def change_contact_lifecycle(
     )
     if entry is None:
         contact = selectors.contact_get(actor.workspace, contact_id)
-        return 200, {"changed": False, "lifecycle_stage": contact.lifecycle_stage, "entry": None}
-    return 201, {"changed": True, "lifecycle_stage": entry.to_stage, "entry": entry}
+        unchanged = {"changed": False, "lifecycle_stage": contact.lifecycle_stage, "entry": None}
+        return Status(200, unchanged)
+    return Status(201, {"changed": True, "lifecycle_stage": entry.to_stage, "entry": entry})
 
 
 # Deals -------------------------------------------------------------------------------------
@@ -426,7 +422,7 @@ class DealPatch(InSchema):
 
 
 class DealIn(DealPatch):
-    name: str  # type: ignore[assignment]
+    name: str
     created_at: dt.datetime | None = None
 
 
@@ -466,10 +462,10 @@ def list_deals(request: HttpRequest, params: Query[DealListParams]) -> PageResul
 
 
 @router.post("/deals", response={201: DealOut}, tags=["deals"])
-def create_deal(request: HttpRequest, payload: DealIn) -> Created:
+def create_deal(request: HttpRequest, payload: DealIn) -> Status[Any]:
     actor = request_actor(request)
     deal = deals.deal_create(actor=actor, values=payload.to_values())
-    return 201, selectors.deal_get(actor.workspace, deal.pk)
+    return Status(201, selectors.deal_get(actor.workspace, deal.pk))
 
 
 @router.get("/deals/{deal_id}", response=DealOut, tags=["deals"])
@@ -487,9 +483,9 @@ def update_deal(request: HttpRequest, deal_id: RecordId, payload: DealPatch) -> 
 
 
 @router.delete("/deals/{deal_id}", response={204: None}, tags=["deals"])
-def delete_deal(request: HttpRequest, deal_id: RecordId) -> NoContent:
+def delete_deal(request: HttpRequest, deal_id: RecordId) -> Status[None]:
     deals.deal_delete(actor=request_actor(request), deal_id=deal_id)
-    return 204, None
+    return Status(204, None)
 
 
 # Activities --------------------------------------------------------------------------------
@@ -532,9 +528,7 @@ class ActivityIn(ActivityPatch):
 
 
 class ActivityListParams(ListParams):
-    ordering: Literal["occurred_at", "-occurred_at", "created_at", "-created_at"] = (
-        "-occurred_at"
-    )
+    ordering: Literal["occurred_at", "-occurred_at", "created_at", "-created_at"] = "-occurred_at"
     kind: ActivityKind | None = None
     user_id: RecordId | None = None
     contact_id: RecordId | None = None
@@ -562,10 +556,10 @@ def list_activities(
 
 
 @router.post("/activities", response={201: ActivityOut}, tags=["activities"])
-def create_activity(request: HttpRequest, payload: ActivityIn) -> Created:
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
     actor = request_actor(request)
     activity = activities.activity_create(actor=actor, values=payload.to_values())
-    return 201, selectors.activity_get(actor.workspace, activity.pk)
+    return Status(201, selectors.activity_get(actor.workspace, activity.pk))
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut, tags=["activities"])
@@ -583,9 +577,9 @@ def update_activity(
 
 
 @router.delete("/activities/{activity_id}", response={204: None}, tags=["activities"])
-def delete_activity(request: HttpRequest, activity_id: RecordId) -> NoContent:
+def delete_activity(request: HttpRequest, activity_id: RecordId) -> Status[None]:
     activities.activity_delete(actor=request_actor(request), activity_id=activity_id)
-    return 204, None
+    return Status(204, None)
 
 
 # Configuration (read-only) -----------------------------------------------------------------

@@ -88,7 +88,10 @@ class Company(WorkspaceOwned):
                 name="company_domain_unique",
             ),
         ]
-        indexes = [models.Index(fields=["workspace", "name"], name="company_ws_name")]
+        indexes = [
+            models.Index(fields=["workspace", "name"], name="company_ws_name"),
+            models.Index(fields=["workspace", "created_at"], name="company_ws_created"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -109,7 +112,12 @@ class Contact(WorkspaceOwned):
     )
     country = models.CharField(max_length=2, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # covered by contact_ws_owner
     )
     # Current state only, kept in step with the ledger by crm.services; numbers come from the
     # ledger, never from this field.
@@ -133,6 +141,7 @@ class Contact(WorkspaceOwned):
             models.Index(fields=["workspace", "lifecycle_stage"], name="contact_ws_stage"),
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "original_source"], name="contact_ws_source"),
+            models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
         ]
 
     def __str__(self) -> str:
@@ -147,12 +156,21 @@ class LedgerEntry(WorkspaceOwned):
     """One lifecycle transition. Append-only: rows are never updated (a database trigger refuses
     it), and a stage moving backwards is a new row, never a rewrite."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="ledger")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="ledger", db_index=False
+    )  # indexed by ledger_contact_time
     from_stage = models.SlugField(max_length=32, blank=True)
     to_stage = models.SlugField(max_length=32)
     occurred_at = models.DateTimeField()
+    # PROTECT, not SET_NULL: the ledger is never updated, so people who wrote to it are
+    # deactivated rather than deleted.
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     source = models.CharField(max_length=16)
     rule = models.CharField(max_length=200, blank=True)
@@ -241,6 +259,7 @@ class Deal(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "status", "closed_at"], name="deal_ws_status_closed"),
             models.Index(fields=["workspace", "owner"], name="deal_ws_owner"),
+            models.Index(fields=["workspace", "created_at"], name="deal_ws_created"),
         ]
 
     def __str__(self) -> str:
@@ -250,7 +269,9 @@ class Deal(WorkspaceOwned):
 class DealStageChange(WorkspaceOwned):
     """Append-only history of a deal's stage and amount, for pipeline analytics."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="stage_changes", db_index=False
+    )  # indexed by deal_change_deal_time
     from_stage = models.ForeignKey(
         PipelineStage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -263,6 +284,12 @@ class DealStageChange(WorkspaceOwned):
     source = models.CharField(max_length=16)
 
     objects = WorkspaceManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["deal", "occurred_at"], name="deal_change_deal_time"),
+            models.Index(fields=["workspace", "occurred_at"], name="deal_change_ws_time"),
+        ]
 
 
 class ActivityKind(models.TextChoices):
@@ -295,10 +322,20 @@ class Activity(WorkspaceOwned):
 
     kind = models.CharField(max_length=12, choices=ActivityKind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # covered by activity_ws_user_time
     )
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        db_index=False,  # covered by activity_contact_time
     )
     deal = models.ForeignKey(
         Deal, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
@@ -316,6 +353,7 @@ class Activity(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "occurred_at"], name="activity_ws_time"),
             models.Index(fields=["contact", "occurred_at"], name="activity_contact_time"),
+            models.Index(fields=["workspace", "user", "occurred_at"], name="activity_ws_user_time"),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,9 @@ class Campaign(WorkspaceOwned):
 class CampaignCost(WorkspaceOwned):
     """Money spent on a campaign on one date (ad spend, sponsorship, production)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="costs")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="costs", db_index=False
+    )  # indexed by campaign_cost_date
     date = models.DateField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -54,7 +56,10 @@ class CampaignCost(WorkspaceOwned):
     objects = WorkspaceManager()
 
     class Meta:
-        indexes = [models.Index(fields=["campaign", "date"], name="campaign_cost_date")]
+        indexes = [
+            models.Index(fields=["campaign", "date"], name="campaign_cost_date"),
+            models.Index(fields=["workspace", "date"], name="campaign_cost_ws_date"),
+        ]
 
 
 class TouchpointType(models.TextChoices):

@@ -179,13 +179,16 @@ class ServiceForm(forms.Form):
     """A form whose values a service validates again; the service's errors land on it."""
 
     def add_service_errors(self, error: AccordError) -> None:
+        """Put each field message on its field; when none of the fields is on this form,
+        show the error's summary message above the form instead."""
         placed = False
         for field, messages in error.fields.items():
-            name = field.removesuffix("_id")
-            target = name if name in self.fields else (field if field in self.fields else None)
+            name = field if field in self.fields else field.removesuffix("_id")
+            if name not in self.fields:
+                continue  # a field the user cannot see: the summary explains it
             for message in messages:
-                self.add_error(target, message)
-                placed = placed or target is not None
+                self.add_error(name, message)
+            placed = True
         if not placed:
             self.add_error(None, error.message)
 

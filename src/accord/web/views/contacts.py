@@ -3,6 +3,7 @@ change through the ledger, and logging an activity)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -12,12 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import AccordError
 from accord.crm.models import Contact
-from accord.crm.selectors import ContactFilters, contact_get, contact_list, deal_list, DealFilters
+from accord.crm.selectors import ContactFilters, DealFilters, contact_get, contact_list, deal_list
 from accord.crm.services import activities, ledger
 from accord.identity.models import Membership
 from accord.identity.permissions import Action
 from accord.identity.selectors import workspace_users
-from accord.marketing.selectors import contact_timeline
+from accord.marketing.selectors import TimelineItem, contact_timeline
 from accord.web.forms import ActivityForm, ContactFilterForm, LifecycleChangeForm
 from accord.web.views.access import member_view, web_actor
 from accord.web.views.listing import render_list
@@ -61,6 +62,20 @@ def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class TimelineRow:
+    item: TimelineItem
+    title: str
+
+
+def _display_title(item: TimelineItem, labels: dict[str, str]) -> str:
+    """Lifecycle items name stages by key ('lead → mql'); show their labels instead."""
+    if item.kind != "lifecycle" or " → " not in item.title:
+        return item.title
+    before, after = item.title.split(" → ", 1)
+    return f"{labels.get(before, before)} → {labels.get(after, after)}"
+
+
 def _detail_context(
     membership: Membership,
     contact: Contact,
@@ -73,8 +88,10 @@ def _detail_context(
     actor = web_actor(membership)
     can_change_stage = actor.can(Action.CHANGE_LIFECYCLE)
     can_log_activity = actor.can(Action.WRITE_RECORDS)
-    timeline = contact_timeline(workspace, contact)
-    timeline.reverse()  # newest first
+    timeline = [
+        TimelineRow(item=item, title=_display_title(item, catalogue.labels))
+        for item in reversed(contact_timeline(workspace, contact))  # newest first
+    ]
     return {
         "contact": contact,
         "stage_labels": catalogue.labels,

@@ -36,6 +36,11 @@ class StageRow:
         return round((self.current - self.previous) / self.previous * 100)
 
     @property
+    def change_magnitude(self) -> int | None:
+        change = self.change_percent
+        return None if change is None else abs(change)
+
+    @property
     def delta(self) -> int:
         return self.current - self.previous
 
