@@ -100,6 +100,13 @@ def make_token(
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Every member the factories create gets a password; Argon2 would make that the slowest
+    part of these tests, and no test here is about passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api(admin: Membership) -> Api:
     """An admin of the 'acme' workspace, calling with a write token."""

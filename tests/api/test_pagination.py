@@ -61,7 +61,7 @@ def expected(rows: list[Contact], field: str, descending: bool) -> list[int]:
         "-updated_at",
     ],
 )
-@pytest.mark.parametrize("limit", [1, 4, 5, 22, 23, 50])
+@pytest.mark.parametrize("limit", [1, 5, 23])
 def test_pages_cover_every_row_once_in_order(
     api: Api, contacts: list[Contact], ordering: str, limit: int
 ) -> None:

@@ -10,14 +10,10 @@ import numpy as np
 import pytest
 
 from accord.demo.funnel import LEAD, NONE, STAGES, SUBSCRIBER
-from accord.demo.generator import (
-    DOMAIN_SPACE,
-    chunk_sizes,
-    company_domains,
-    generate_chunk,
-    weekly_costs,
-)
+from accord.demo.generator import chunk_sizes, generate_chunk, weekly_costs
 from accord.demo.parameters import DEFAULT_PARAMETERS, DemoParameters, validate
+from accord.demo.population import DOMAIN_SPACE, company_domains, draw_population
+from accord.demo.rows import ChunkIds, Formatter, Targets
 from accord.demo.timeline import build_timeline, plan_campaigns
 from tests.demo.stats import binomial_interval
 
@@ -34,16 +30,10 @@ def plan(timeline):  # type: ignore[no-untyped-def]
     return plan_campaigns(DEFAULT_PARAMETERS, timeline, seed=5, contacts=10_000)
 
 
-def _chunk(timeline, plan, seed=5, index=0, size=10_000):  # type: ignore[no-untyped-def]
+def _chunk(timeline, plan, seed=5, size=10_000):  # type: ignore[no-untyped-def]
+    population = draw_population(DEFAULT_PARAMETERS, timeline, seed=seed, contacts=size)
     return generate_chunk(
-        DEFAULT_PARAMETERS,
-        timeline,
-        plan,
-        seed=seed,
-        index=index,
-        size=size,
-        contact_offset=0,
-        company_offset=0,
+        DEFAULT_PARAMETERS, timeline, plan, population, seed=seed, index=0, start=0, stop=size
     )
 
 
@@ -80,7 +70,7 @@ def test_chunk_sizes_cover_the_dataset_in_bounded_chunks() -> None:
 
 
 def test_company_domains_are_distinct_beyond_the_word_space() -> None:
-    _, _, domains = company_domains(np.arange(DOMAIN_SPACE + 50))
+    domains = company_domains(np.arange(DOMAIN_SPACE + 50))
 
     assert len(set(domains)) == DOMAIN_SPACE + 50
     assert all(d == d.lower() and " " not in d for d in domains[:1000])
@@ -103,6 +93,19 @@ def test_timeline_ends_now_with_quarters_and_weeks(timeline) -> None:  # type: i
     assert timeline.datetime_strings(np.array([0.0]), sqlite=False) == [
         "2025-05-14T00:00:00.000000+00:00"
     ]
+
+
+def test_contacts_are_numbered_in_creation_order(timeline) -> None:  # type: ignore[no-untyped-def]
+    population = draw_population(DEFAULT_PARAMETERS, timeline, seed=1, contacts=5_000)
+    has = population.company >= 0
+
+    assert (np.diff(population.created) >= 0).all()
+    assert population.created.max() <= timeline.now
+    assert population.companies == 1_250
+    first_contact = np.full(population.companies, np.inf)
+    np.minimum.at(first_contact, population.company[has], population.created[has])
+    worked = np.isfinite(first_contact)
+    assert np.array_equal(population.company_created[worked], first_contact[worked])
 
 
 def test_the_same_seed_draws_the_same_chunk(timeline, plan) -> None:  # type: ignore[no-untyped-def]
@@ -159,6 +162,32 @@ def test_lead_to_mql_rate_matches_the_parameter(timeline, plan) -> None:  # type
         lo, hi = binomial_interval(len(cohort), channel.lead_to_mql)
 
         assert lo <= np.isin(cohort, mql).sum() <= hi, channel.channel
+
+
+def test_the_most_recent_chunk_has_no_deals_yet_and_still_formats(timeline, plan) -> None:  # type: ignore[no-untyped-def]
+    population = draw_population(DEFAULT_PARAMETERS, timeline, seed=9, contacts=40_000)
+    chunk = generate_chunk(
+        DEFAULT_PARAMETERS, timeline, plan, population, seed=9, index=79, start=39_800, stop=40_000
+    )
+    targets = Targets(
+        workspace_id=1,
+        rep_user_ids=list(range(100, 109)),
+        campaign_ids=list(range(1, len(plan.specs) + 1)),
+        pipeline_id=1,
+        stage_ids=list(range(1, 8)),
+    )
+    fmt = Formatter(DEFAULT_PARAMETERS, timeline, targets, ChunkIds(1, 1, 1), sqlite=True)
+    tables = {
+        name: getattr(fmt, name)(chunk)
+        for name in ("contacts", "deals", "deal_stage_changes", "ledger", "touchpoints")
+    } | {"activities": fmt.activities(chunk)}
+    written = {name: list(rows) for name, (_, rows, _) in tables.items()}
+
+    assert len(chunk.deals.contact) == 0
+    assert written["deals"] == [] and written["deal_stage_changes"] == []
+    assert len(written["contacts"]) == 200
+    assert all(len(row) == len(tables[name][0]) for name in written for row in written[name])
+    assert len(written["ledger"]) == tables["ledger"][2] >= 200
 
 
 def test_weekly_costs_sum_to_leads_times_cost_per_lead(timeline, plan) -> None:  # type: ignore[no-untyped-def]

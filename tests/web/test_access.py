@@ -161,4 +161,3 @@ def test_workspace_switch_requires_csrf(admin: Membership, other_workspace: Any)
     client.force_login(admin.user)
     response = client.post(reverse("web:workspace_switch"), {"workspace_id": other_workspace.pk})
     assert response.status_code == 403
-

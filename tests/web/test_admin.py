@@ -47,7 +47,12 @@ def test_workspace_admin_sees_only_their_records(
     other_url = reverse("admin:crm_contact_change", args=[other_records.contact.pk])
     response = ws_admin_client.get(other_url)
     assert response.status_code == 302  # "does not exist", like a missing record
-    assert ws_admin_client.get(reverse("admin:crm_contact_change", args=[records.contact.pk])).status_code == 200
+    assert (
+        ws_admin_client.get(
+            reverse("admin:crm_contact_change", args=[records.contact.pk])
+        ).status_code
+        == 200
+    )
 
 
 def test_workspace_filter_offers_only_administered_workspaces(
@@ -96,8 +101,16 @@ def test_every_changelist_renders_for_a_superuser(
 
 @pytest.mark.parametrize(
     "model",
-    ["crm.company", "crm.contact", "crm.deal", "crm.activity", "crm.ledgerentry",
-     "marketing.campaign", "marketing.touchpoint", "identity.membership"],
+    [
+        "crm.company",
+        "crm.contact",
+        "crm.deal",
+        "crm.activity",
+        "crm.ledgerentry",
+        "marketing.campaign",
+        "marketing.touchpoint",
+        "identity.membership",
+    ],
 )
 def test_scoped_changelists_render_for_a_workspace_admin(
     ws_admin_client: Client, records: Records, other_records: Records, model: str
@@ -131,7 +144,9 @@ def test_member_without_staff_flag_cannot_enter(client: Client, admin: Membershi
 
 
 def test_ledger_is_read_only(ws_admin_client: Client, records: Records) -> None:
-    entry = LedgerEntry.objects.for_workspace(records.workspace).filter(contact=records.contact).first()
+    entry = (
+        LedgerEntry.objects.for_workspace(records.workspace).filter(contact=records.contact).first()
+    )
     assert entry is not None
     change_url = reverse("admin:crm_ledgerentry_change", args=[entry.pk])
     view = ws_admin_client.get(change_url)
@@ -176,7 +191,11 @@ def test_references_across_workspaces_are_refused(
     assert response.context["adminform"].form.errors["company"] == [
         "That record belongs to another workspace."
     ]
-    assert not Contact.objects.for_workspace(records.workspace).filter(email="mixed@example.com").exists()
+    assert (
+        not Contact.objects.for_workspace(records.workspace)
+        .filter(email="mixed@example.com")
+        .exists()
+    )
 
 
 def test_contact_added_in_admin_starts_its_ledger(

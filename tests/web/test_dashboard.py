@@ -57,9 +57,10 @@ def test_ledger_stage_counts_counts_transitions_in_the_window(
 
 def test_ledger_stage_counts_window_is_half_open(workspace: Workspace) -> None:
     e = entry(workspace, "customer", 3)
-    assert ledger_stage_counts(workspace, e.occurred_at, e.occurred_at + dt.timedelta(1))[
-        "customer"
-    ] == 1
+    assert (
+        ledger_stage_counts(workspace, e.occurred_at, e.occurred_at + dt.timedelta(1))["customer"]
+        == 1
+    )
     assert "customer" not in ledger_stage_counts(
         workspace, e.occurred_at - dt.timedelta(1), e.occurred_at
     )
@@ -72,7 +73,12 @@ def test_deal_totals_per_currency(records: Records, admin: Membership) -> None:
     deals.deal_create(actor=actor, values={"name": "C", "amount": "500", "currency": "USD"})
     won = deals.deal_create(
         actor=actor,
-        values={"name": "D", "amount": "7000", "currency": "EUR", "stage_id": stages["closed_won"].pk},
+        values={
+            "name": "D",
+            "amount": "7000",
+            "currency": "EUR",
+            "stage_id": stages["closed_won"].pk,
+        },
     )
     assert deal_totals(records.workspace, status=DealOutcome.OPEN) == [
         CurrencyTotal(currency="EUR", count=2, amount=Decimal("25000.00")),
@@ -89,9 +95,7 @@ def test_deal_totals_per_currency(records: Records, admin: Membership) -> None:
     assert deal_totals(records.workspace, status=DealOutcome.WON, closed_before=won.closed_at) == []
 
 
-def test_deal_stage_history_is_scoped_and_ordered(
-    records: Records, other_records: Records
-) -> None:
+def test_deal_stage_history_is_scoped_and_ordered(records: Records, other_records: Records) -> None:
     history = list(deal_stage_history(records.workspace, records.deal.pk))
     assert [c.to_stage.key for c in history] == ["qualification", "demo"]
     assert list(deal_stage_history(records.workspace, other_records.deal.pk)) == []

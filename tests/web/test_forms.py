@@ -52,7 +52,9 @@ def test_lifecycle_change_to_the_current_stage_writes_nothing(
     assert len(ledger_of(records)) == before
 
 
-@pytest.mark.parametrize("data", [{"to_stage": "astronaut"}, {}, {"to_stage": "sql", "reason": "x" * 501}])
+@pytest.mark.parametrize(
+    "data", [{"to_stage": "astronaut"}, {}, {"to_stage": "sql", "reason": "x" * 501}]
+)
 def test_invalid_lifecycle_change_shows_errors_and_writes_nothing(
     admin_client: Client, records: Records, data: dict[str, str]
 ) -> None:

@@ -12,7 +12,14 @@ from accord.crm.tests.factories import ContactFactory
 from accord.identity.models import Membership
 from tests.web.conftest import Records
 
-LIST_PAGES = ["web:home", "web:contacts", "web:companies", "web:deals", "web:campaigns", "web:ledger"]
+LIST_PAGES = [
+    "web:home",
+    "web:contacts",
+    "web:companies",
+    "web:deals",
+    "web:campaigns",
+    "web:ledger",
+]
 DETAIL_PAGES = [
     ("web:contact", "contact"),
     ("web:company", "company"),
@@ -351,4 +358,3 @@ def test_ledger_filters(
     response = admin_client.get(reverse("web:ledger"), params)
     assert response.status_code == 200
     assert len(rows(response)) == expected
-

@@ -35,7 +35,8 @@ def count_queries(client: Client, url: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "name", ["web:home", "web:contacts", "web:companies", "web:deals", "web:campaigns", "web:ledger"]
+    "name",
+    ["web:home", "web:contacts", "web:companies", "web:deals", "web:campaigns", "web:ledger"],
 )
 def test_list_queries_do_not_grow_with_rows(
     admin_client: Client,
@@ -57,8 +58,12 @@ def test_list_queries_do_not_grow_with_rows(
 
 @pytest.mark.parametrize(
     ("name", "attr"),
-    [("web:contact", "contact"), ("web:company", "company"), ("web:deal", "deal"),
-     ("web:campaign", "campaign")],
+    [
+        ("web:contact", "contact"),
+        ("web:company", "company"),
+        ("web:deal", "deal"),
+        ("web:campaign", "campaign"),
+    ],
 )
 def test_detail_queries_are_bounded(
     admin_client: Client,

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accord.identity",
     "accord.crm",
     "accord.marketing",
+    "accord.integrations",
     "accord.demo",
     "accord.web",
     "accord.api",

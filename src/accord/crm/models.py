@@ -75,6 +75,7 @@ class Company(WorkspaceOwned):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    external_id = models.CharField(max_length=100, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()
@@ -129,6 +130,8 @@ class Contact(WorkspaceOwned):
     utm_campaign = models.CharField(max_length=200, blank=True)
     utm_content = models.CharField(max_length=200, blank=True)
     utm_term = models.CharField(max_length=200, blank=True)
+    # The record's id in the system it came from (an import or an integration), for matching.
+    external_id = models.CharField(max_length=100, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()
@@ -142,6 +145,11 @@ class Contact(WorkspaceOwned):
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "original_source"], name="contact_ws_source"),
             models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
+            models.Index(
+                fields=["workspace", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="contact_ws_external",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -252,6 +260,8 @@ class Deal(WorkspaceOwned):
     closed_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=24, choices=Channel.choices, blank=True)
     close_reason = models.CharField(max_length=300, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()
 

@@ -2,9 +2,10 @@
 that happened to them, from known parameters. No Django import here: the loader turns a
 `Chunk` into rows.
 
-Each chunk draws from its own random stream ``default_rng([seed, 1, chunk index])``, so the
-same seed and contact count always give the same data, and chunks can be generated one at a
-time in bounded memory.
+The population (companies; contacts' creation times, companies and names) is drawn once, in
+creation order (`accord.demo.population`); chunk k then draws everything else about contacts
+[start, stop) from its own stream ``default_rng([seed, 1, k])``. The same seed and contact count
+always give the same data, and chunks are generated one at a time in bounded memory.
 """
 
 from __future__ import annotations
@@ -39,13 +40,11 @@ from accord.demo.funnel import (
     sample_funnel,
 )
 from accord.demo.parameters import DemoParameters
+from accord.demo.population import Population, company_domains, company_names
 from accord.demo.timeline import CampaignPlan, Timeline
 from accord.demo.vocabulary import (
-    COMPANY_FIRST,
-    COMPANY_SECOND,
     COUNTRIES,
     DEPARTMENTS,
-    DOMAIN_PATTERNS,
     FIRST_NAMES,
     FREE_MAIL_DOMAINS,
     INDUSTRIES,
@@ -57,8 +56,6 @@ from accord.demo.vocabulary import (
 SIX_DAYS = dt.timedelta(days=6)
 MAX_CHUNK = 25_000
 MIN_CHUNK = 1_000
-DOMAIN_SPACE = len(COMPANY_FIRST) * len(COMPANY_SECOND) * len(DOMAIN_PATTERNS)
-DOMAIN_STEP = next(s for s in range(104_729, 10**7, 2) if math.gcd(s, DOMAIN_SPACE) == 1)
 
 
 def chunk_sizes(contacts: int) -> list[int]:
@@ -81,15 +78,30 @@ TITLES = np.array(
 
 @dataclass
 class CompanyBlock:
+    """Companies [start, stop) of the population, ready to write."""
+
+    start: int
     name: list[str]
     domain: list[str]
     industry: list[str]
     employees: np.ndarray
     country: list[str]
-    segment: np.ndarray
-    rep: np.ndarray  # account owner (rep index); set on the record once a contact is an MQL
-    owned: np.ndarray
+    rep: np.ndarray  # account owner (rep index)
     created: np.ndarray
+
+
+def company_block(population: Population, start: int, stop: int) -> CompanyBlock:
+    indices = np.arange(start, stop)
+    return CompanyBlock(
+        start=start,
+        name=company_names(population, indices),
+        domain=company_domains(indices),
+        industry=[INDUSTRIES[i][0] for i in population.industry[start:stop].tolist()],
+        employees=population.employees[start:stop],
+        country=[COUNTRIES[c][0] for c in population.country[start:stop].tolist()],
+        rep=population.rep[start:stop],
+        created=population.company_created[start:stop],
+    )
 
 
 @dataclass
@@ -101,7 +113,8 @@ class ContactBlock:
     seniority: list[str]
     department: list[str]
     phone: list[str]
-    company: np.ndarray  # chunk-local company index, -1 for none
+    company: np.ndarray  # population company index, -1 for none
+    company_name: list[str]
     country: list[str]
     owner: np.ndarray  # rep index, -1 before the MQL
     stage: np.ndarray  # index into funnel.STAGES
@@ -115,101 +128,13 @@ class ContactBlock:
 @dataclass
 class Chunk:
     index: int
-    companies: CompanyBlock
+    start: int  # population index of the first contact
     contacts: ContactBlock
     ledger: LedgerBlock
     touchpoints: TouchpointBlock
     activities: ActivityBlock
     deals: DealBlock
     leads_by_campaign_week: np.ndarray  # [campaign, week] new contacts
-
-
-def company_domains(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """A distinct domain per company index: a bijection onto first x second x pattern, with a
-    number appended once the space is used up."""
-    position = (indices % DOMAIN_SPACE * DOMAIN_STEP + 7) % DOMAIN_SPACE
-    lap = indices // DOMAIN_SPACE
-    pattern = position % len(DOMAIN_PATTERNS)
-    rest = position // len(DOMAIN_PATTERNS)
-    second, first = rest % len(COMPANY_SECOND), rest // len(COMPANY_SECOND)
-    domains = [
-        DOMAIN_PATTERNS[p].format(
-            f"{COMPANY_FIRST[a]}{COMPANY_SECOND[b]}".lower() + (str(k + 1) if k else "")
-        )
-        for a, b, p, k in zip(
-            first.tolist(), second.tolist(), pattern.tolist(), lap.tolist(), strict=True
-        )
-    ]
-    return first, second, domains
-
-
-def _companies(
-    rng: np.random.Generator, p: DemoParameters, timeline: Timeline, count: int, offset: int
-) -> CompanyBlock:
-    segment = rng.choice(len(p.segments), count, p=[s.share for s in p.segments])
-    low = np.log([s.min_employees for s in p.segments])[segment]
-    high = np.log([s.max_employees + 1 for s in p.segments])[segment]
-    employees = np.floor(np.exp(low + rng.random(count) * (high - low))).astype(np.int64)
-    industry = rng.choice(len(INDUSTRIES), count, p=[w for _, w, _ in INDUSTRIES])
-    suffix_pick = rng.random(count)
-    with_suffix = rng.random(count) < 0.7
-    country = rng.choice(len(COUNTRIES), count, p=[w for _, w, _ in COUNTRIES])
-    weights = np.array([r.routing_weight for r in p.reps])
-    rep = rng.choice(len(p.reps), count, p=weights / weights.sum())
-    created = timeline.sample_times(rng, count, np.array(p.hourly_weights) / sum(p.hourly_weights))
-    first, second, domains = company_domains(np.arange(offset, offset + count))
-    names = []
-    for a, b, i, u, s in zip(
-        first.tolist(), second.tolist(), industry.tolist(), suffix_pick.tolist(),
-        with_suffix.tolist(), strict=True,
-    ):  # fmt: skip
-        suffixes = INDUSTRIES[i][2]
-        suffix = f" {suffixes[int(u * len(suffixes))]}" if s else ""
-        names.append(f"{COMPANY_FIRST[a]} {COMPANY_SECOND[b]}{suffix}")
-    return CompanyBlock(
-        name=names,
-        domain=domains,
-        industry=[INDUSTRIES[i][0] for i in industry.tolist()],
-        employees=employees,
-        country=[COUNTRIES[c][0] for c in country.tolist()],
-        segment=segment,
-        rep=rep,
-        owned=np.zeros(count, dtype=bool),
-        created=created,
-    )
-
-
-def _emails(
-    rng: np.random.Generator,
-    *,
-    first: np.ndarray,
-    last: np.ndarray,
-    company: np.ndarray,
-    domains: list[str],
-    global_offset: int,
-) -> list[str]:
-    """first.last@company-domain, numbered within a company when a name repeats; personal
-    addresses carry the contact's global number, so every address is unique."""
-    n = len(first)
-    key = (company * len(FIRST_NAMES) + first) * len(LAST_NAMES) + last
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    starts = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
-    group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - group_start
-    free = rng.integers(0, len(FREE_MAIL_DOMAINS), n)
-    emails = []
-    columns = (first.tolist(), last.tolist(), company.tolist(), rank.tolist(), free.tolist())
-    for i, (f, la, c, r, fm) in enumerate(zip(*columns, strict=True)):
-        if c < 0:
-            emails.append(
-                f"{FIRST_SLUGS[f]}.{LAST_SLUGS[la]}{global_offset + i}@{FREE_MAIL_DOMAINS[fm]}"
-            )
-        else:
-            number = str(r + 1) if r else ""
-            emails.append(f"{FIRST_SLUGS[f]}.{LAST_SLUGS[la]}{number}@{domains[c]}")
-    return emails
 
 
 def _lead_status(rng: np.random.Generator, stage: np.ndarray, touched: np.ndarray) -> list[str]:
@@ -225,54 +150,65 @@ def _lead_status(rng: np.random.Generator, stage: np.ndarray, touched: np.ndarra
     return status.tolist()
 
 
+def _emails(population: Population, start: int, stop: int) -> list[str]:
+    """first.last@company-domain, numbered when the name repeats at the company; personal
+    addresses carry the contact's number, so every address is unique."""
+    company = population.company[start:stop]
+    domains = np.full(stop - start, "", dtype=object)
+    has = company >= 0
+    domains[has] = company_domains(company[has])
+    free = np.array(FREE_MAIL_DOMAINS, dtype=object)[
+        (population.first[start:stop] + population.last[start:stop]) % len(FREE_MAIL_DOMAINS)
+    ]
+    columns = (
+        population.first[start:stop].tolist(),
+        population.last[start:stop].tolist(),
+        population.email_rank[start:stop].tolist(),
+        domains.tolist(),
+        free.tolist(),
+    )
+    emails = []
+    for number, (f, la, rank, domain, personal) in enumerate(zip(*columns, strict=True), start):
+        name = f"{FIRST_SLUGS[f]}.{LAST_SLUGS[la]}"
+        if domain:
+            emails.append(f"{name}{rank + 1 if rank else ''}@{domain}")
+        else:
+            emails.append(f"{name}{number}@{personal}")
+    return emails
+
+
 def generate_chunk(
     p: DemoParameters,
     timeline: Timeline,
     plan: CampaignPlan,
+    population: Population,
     *,
     seed: int,
     index: int,
-    size: int,
-    contact_offset: int,
-    company_offset: int,
+    start: int,
+    stop: int,
 ) -> Chunk:
     rng = np.random.default_rng([seed, 1, index])
-    hourly = np.array(p.hourly_weights) / sum(p.hourly_weights)
-    company_count = max(1, round(size / p.contacts_per_company))
-    companies = _companies(rng, p, timeline, company_count, company_offset)
+    size = stop - start
+    created = population.created[start:stop]
+    company = population.company[start:stop]
+    has_company = company >= 0
+    known = np.where(has_company, company, 0)
 
     channel = rng.choice(len(p.channels), size, p=[c.lead_share for c in p.channels])
-    created = timeline.sample_times(rng, size, hourly)
-    contact_weight = np.array([s.contact_weight for s in p.segments])[companies.segment]
-    company = rng.choice(company_count, size, p=contact_weight / contact_weight.sum())
-    company[rng.random(size) < p.free_mail_share] = -1
-    has_company = company >= 0
-    first = rng.integers(0, len(FIRST_NAMES), size)
-    last = rng.integers(0, len(LAST_NAMES), size)
     department = rng.choice(len(DEPARTMENTS), size, p=[w for _, w, _ in DEPARTMENTS])
     seniority = rng.choice(len(SENIORITIES), size, p=[w for _, w in SENIORITIES])
     own_country = rng.choice(len(COUNTRIES), size, p=[w for _, w, _ in COUNTRIES])
-    country_code = {code: i for i, (code, _, _) in enumerate(COUNTRIES)}
-    company_country = np.array([country_code[c] for c in companies.country])
-    country = np.where(has_company, company_country[company], own_country)
+    country = np.where(has_company, population.country[known], own_country)
     has_phone = rng.random(size) < 0.7
     digits = rng.integers(200_000_000, 999_999_999, size)
-    emails = _emails(
-        rng,
-        first=first,
-        last=last,
-        company=company,
-        domains=companies.domain,
-        global_offset=contact_offset,
-    )
-
     weights = np.array([r.routing_weight for r in p.reps])
     rep = np.where(
         has_company,
-        companies.rep[company],
+        population.rep[known],
         rng.choice(len(p.reps), size, p=weights / weights.sum()),
     )
-    segment = np.where(has_company, companies.segment[company], 0)
+    segment = np.where(has_company, population.segment[known], 0)
     variant = pick(rng, plan.variant_cdf, channel)
     campaign = plan.lookup[channel, timeline.quarter_of(created), variant]
 
@@ -294,18 +230,17 @@ def generate_chunk(
     activities = sample_activities(
         rng, p, channel=channel, rep=rep, f=funnel, deals=deals, now=timeline.now
     )
-
-    companies.owned[company[funnel.r_mql & has_company]] = True
-    np.minimum.at(companies.created, company[has_company], created[has_company])
     leads = np.zeros((len(plan.specs), timeline.weeks), dtype=np.int64)
     with_campaign = campaign >= 0
     np.add.at(leads, (campaign[with_campaign], timeline.week_of(created[with_campaign])), 1)
 
+    company_name = np.full(size, "", dtype=object)
+    company_name[has_company] = company_names(population, company[has_company])
     dial = [code for _, _, code in COUNTRIES]
     contacts = ContactBlock(
-        email=emails,
-        first_name=[FIRST_NAMES[i] for i in first.tolist()],
-        last_name=[LAST_NAMES[i] for i in last.tolist()],
+        email=_emails(population, start, stop),
+        first_name=[FIRST_NAMES[i] for i in population.first[start:stop].tolist()],
+        last_name=[LAST_NAMES[i] for i in population.last[start:stop].tolist()],
         title=TITLES[seniority, department].tolist(),
         seniority=[SENIORITIES[i][0] for i in seniority.tolist()],
         department=[DEPARTMENTS[i][0] for i in department.tolist()],
@@ -314,6 +249,7 @@ def generate_chunk(
             for c, d, h in zip(country.tolist(), digits.tolist(), has_phone.tolist(), strict=True)
         ],
         company=company,
+        company_name=company_name.tolist(),
         country=[COUNTRIES[i][0] for i in country.tolist()],
         owner=np.where(funnel.r_mql, rep, -1),
         stage=stage,
@@ -325,7 +261,7 @@ def generate_chunk(
     )
     return Chunk(
         index=index,
-        companies=companies,
+        start=start,
         contacts=contacts,
         ledger=ledger,
         touchpoints=touchpoints,

@@ -34,9 +34,16 @@ from accord.crm.models import (
 )
 from accord.crm.services.provisioning import DEFAULT_PIPELINE_STAGES, provision_workspace
 from accord.demo import rows
-from accord.demo.generator import Chunk, chunk_sizes, generate_chunk, weekly_costs
+from accord.demo.generator import (
+    Chunk,
+    chunk_sizes,
+    company_block,
+    generate_chunk,
+    weekly_costs,
+)
 from accord.demo.models import DemoDataset
 from accord.demo.parameters import DEFAULT_PARAMETERS, DemoParameters, validate
+from accord.demo.population import Population, draw_population
 from accord.demo.reset import demo_workspace_delete
 from accord.demo.timeline import CampaignPlan, Timeline, build_timeline, plan_campaigns
 from accord.demo.writer import BulkWriter
@@ -115,29 +122,32 @@ def demo_generate(
     plan = plan_campaigns(parameters, timeline, seed, contacts)
     writer = BulkWriter()
     ctx = _setup(parameters, timeline, plan, seed, contacts)
+    population = draw_population(parameters, timeline, seed=seed, contacts=contacts)
     leads = np.zeros((len(plan.specs), timeline.weeks), dtype=np.int64)
     writer.tune(cache_mib=256)
     try:
-        done, company_offset = 0, 0
+        if progress:
+            progress(0, "writing companies")
+        company_base = _write_companies(writer, ctx, population)
+        done = 0
         for index, size in enumerate(chunk_sizes(contacts)):
             chunk = generate_chunk(
                 parameters,
                 timeline,
                 plan,
+                population,
                 seed=seed,
                 index=index,
-                size=size,
-                contact_offset=done,
-                company_offset=company_offset,
+                start=done,
+                stop=done + size,
             )
             with transaction.atomic():
-                _write_chunk(writer, ctx, chunk)
+                _write_chunk(writer, ctx, chunk, company_base)
             leads += chunk.leads_by_campaign_week
             done += size
-            company_offset += len(chunk.companies.name)
             del chunk
             if progress:
-                progress(done, "writing")
+                progress(done, "writing contacts")
         dataset = _finish(ctx, seed, contacts, leads, started)
     finally:
         writer.tune(cache_mib=0)
@@ -223,16 +233,35 @@ def _setup(
     )
 
 
-def _write_chunk(writer: BulkWriter, ctx: DemoContext, chunk: Chunk) -> None:
-    writer.lock([Company, Contact, Deal])
+COMPANY_BLOCK = 50_000
+
+
+@transaction.atomic
+def _write_companies(writer: BulkWriter, ctx: DemoContext, population: Population) -> int:
+    """All companies in one transaction (their ids are one reserved block); returns the id of
+    population company 0."""
+    writer.lock([Company])
+    base = writer.reserve_ids(Company, population.companies)
+    fmt = rows.Formatter(
+        ctx.parameters, ctx.timeline, ctx.targets, rows.ChunkIds(base, 0, 0), sqlite=writer.sqlite
+    )
+    for start in range(0, population.companies, COMPANY_BLOCK):
+        block = company_block(population, start, min(start + COMPANY_BLOCK, population.companies))
+        fields, table_rows, count = fmt.companies(block)
+        writer.insert(Company, fields, table_rows)
+        ctx.counts["company"] = ctx.counts.get("company", 0) + count
+    return base
+
+
+def _write_chunk(writer: BulkWriter, ctx: DemoContext, chunk: Chunk, company_base: int) -> None:
+    writer.lock([Contact, Deal])
     ids = rows.ChunkIds(
-        company=writer.reserve_ids(Company, len(chunk.companies.name)),
+        company=company_base,
         contact=writer.reserve_ids(Contact, len(chunk.contacts.email)),
         deal=writer.reserve_ids(Deal, len(chunk.deals.contact)),
     )
     fmt = rows.Formatter(ctx.parameters, ctx.timeline, ctx.targets, ids, sqlite=writer.sqlite)
     for model, (fields, table_rows, count) in (
-        (Company, fmt.companies(chunk)),
         (Contact, fmt.contacts(chunk)),
         (Deal, fmt.deals(chunk)),
         (DealStageChange, fmt.deal_stage_changes(chunk)),

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from accord.demo.funnel import PIPELINE_KEYS, STAGES, deal_stage_changes
-from accord.demo.generator import Chunk
+from accord.demo.generator import Chunk, CompanyBlock
 from accord.demo.parameters import DemoParameters
 from accord.demo.timeline import Timeline
 
@@ -33,7 +33,8 @@ class Targets:
 
 @dataclass(frozen=True)
 class ChunkIds:
-    """The first primary key reserved for each referenced table in this chunk."""
+    """The primary key of population company 0, and the first keys reserved for this chunk's
+    contacts and deals."""
 
     company: int
     contact: int
@@ -46,6 +47,10 @@ def _lookup(values: Sequence[object], codes: np.ndarray) -> list[Any]:
     return table[np.where(codes >= 0, codes, len(values))].tolist()
 
 
+def _in_order(order: np.ndarray, column: Sequence[Any] | np.ndarray) -> list[Any]:
+    return np.asarray(column, dtype=object)[order].tolist()
+
+
 def _offset(base: int, codes: np.ndarray) -> list[Any]:
     ids = (np.asarray(codes, dtype=np.int64) + base).astype(object)
     ids[np.asarray(codes) < 0] = None
@@ -53,6 +58,9 @@ def _offset(base: int, codes: np.ndarray) -> list[Any]:
 
 
 class Formatter:
+    """Rows of one chunk. Facts (ledger, touchpoints, activities, deal history) are written in
+    time order, which keeps SQLite's time indexes appending near their end."""
+
     def __init__(
         self,
         parameters: DemoParameters,
@@ -72,25 +80,25 @@ class Formatter:
     def stamp(self, seconds: np.ndarray) -> list[str]:
         return self.timeline.datetime_strings(seconds, sqlite=self.sqlite)
 
-    def companies(self, chunk: Chunk) -> Rows:
-        c = chunk.companies
-        n = len(c.name)
-        created = self.stamp(c.created)
+    def companies(self, block: CompanyBlock) -> Rows:
+        n = len(block.name)
+        created = self.stamp(block.created)
         fields = (
             "id", "workspace", "created_at", "updated_at", "name", "domain", "industry",
             "employee_count", "country", "owner", "custom_fields",
         )  # fmt: skip
+        first = self.ids.company + block.start
         rows = zip(
-            range(self.ids.company, self.ids.company + n),
+            range(first, first + n),
             repeat(self.t.workspace_id),
             created,
             created,
-            c.name,
-            c.domain,
-            c.industry,
-            c.employees.tolist(),
-            c.country,
-            _lookup(self.t.rep_user_ids, np.where(c.owned, c.rep, -1)),
+            block.name,
+            block.domain,
+            block.industry,
+            block.employees.tolist(),
+            block.country,
+            _lookup(self.t.rep_user_ids, block.rep),
             repeat("{}"),
         )
         return fields, rows, n
@@ -139,11 +147,9 @@ class Formatter:
     def deals(self, chunk: Chunk) -> Rows:
         d, c = chunk.deals, chunk.contacts
         m = len(d.contact)
-        company = c.company[d.contact]
         names = [
-            f"{chunk.companies.name[co] if co >= 0 else f'{c.first_name[i]} {c.last_name[i]}'}"
-            f" — {plan}"
-            for i, co, plan in zip(d.contact.tolist(), company.tolist(), d.plan, strict=True)
+            f"{c.company_name[i] or f'{c.first_name[i]} {c.last_name[i]}'} — {plan}"
+            for i, plan in zip(d.contact.tolist(), d.plan, strict=True)
         ]
         still_open = np.isnan(d.closed)
         closed_at = np.array(self.stamp(np.nan_to_num(d.closed)), dtype=object)
@@ -165,7 +171,7 @@ class Formatter:
             [f"{a:.2f}" for a in d.amount.tolist()],
             repeat(self.p.currency),
             _lookup(self.t.rep_user_ids, c.owner[d.contact]),
-            _offset(self.ids.company, company),
+            _offset(self.ids.company, c.company[d.contact]),
             _offset(self.ids.contact, d.contact),
             self.timeline.date_strings(d.expected_close),
             closed_at.tolist(),
@@ -177,6 +183,8 @@ class Formatter:
     def deal_stage_changes(self, chunk: Chunk) -> Rows:
         d = chunk.deals
         deal, from_, to, at = deal_stage_changes(d)
+        order = np.argsort(at, kind="stable")
+        deal, from_, to, at = deal[order], from_[order], to[order], at[order]
         stamps = self.stamp(at)
         fields = (
             "workspace", "created_at", "updated_at", "deal", "from_stage", "to_stage", "amount",
@@ -198,7 +206,8 @@ class Formatter:
 
     def ledger(self, chunk: Chunk) -> Rows:
         lg = chunk.ledger
-        stamps = self.stamp(lg.at)
+        order = np.argsort(lg.at, kind="stable")
+        stamps = self.stamp(lg.at[order])
         fields = (
             "workspace", "created_at", "updated_at", "contact", "from_stage", "to_stage",
             "occurred_at", "actor_user", "source", "rule", "definition_version", "reason",
@@ -207,21 +216,22 @@ class Formatter:
             repeat(self.t.workspace_id),
             stamps,
             stamps,
-            _offset(self.ids.contact, lg.contact),
-            _lookup(STAGES, lg.from_stage),
-            _lookup(STAGES, lg.to_stage),
+            _offset(self.ids.contact, lg.contact[order]),
+            _lookup(STAGES, lg.from_stage[order]),
+            _lookup(STAGES, lg.to_stage[order]),
             stamps,
-            _lookup(self.t.rep_user_ids, lg.actor),
+            _lookup(self.t.rep_user_ids, lg.actor[order]),
             repeat(SOURCE),
             repeat(RULE),
             repeat(""),
-            lg.reason,
+            _in_order(order, lg.reason),
         )
         return fields, rows, len(lg.contact)
 
     def touchpoints(self, chunk: Chunk) -> Rows:
         tp = chunk.touchpoints
-        stamps = self.stamp(tp.at)
+        order = np.argsort(tp.at, kind="stable")
+        stamps = self.stamp(tp.at[order])
         fields = (
             "workspace", "created_at", "updated_at", "contact", "campaign", "channel", "type",
             "occurred_at", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
@@ -231,24 +241,25 @@ class Formatter:
             repeat(self.t.workspace_id),
             stamps,
             stamps,
-            _offset(self.ids.contact, tp.contact),
-            _lookup(self.t.campaign_ids, tp.campaign),
-            _lookup(self.channels, tp.channel),
-            tp.type,
+            _offset(self.ids.contact, tp.contact[order]),
+            _lookup(self.t.campaign_ids, tp.campaign[order]),
+            _lookup(self.channels, tp.channel[order]),
+            _in_order(order, tp.type),
             stamps,
-            tp.utm_source,
-            tp.utm_medium,
-            tp.utm_campaign,
-            tp.utm_content,
-            tp.utm_term,
-            tp.landing_page,
-            tp.referrer,
+            _in_order(order, tp.utm_source),
+            _in_order(order, tp.utm_medium),
+            _in_order(order, tp.utm_campaign),
+            _in_order(order, tp.utm_content),
+            _in_order(order, tp.utm_term),
+            _in_order(order, tp.landing_page),
+            _in_order(order, tp.referrer),
         )
         return fields, rows, len(tp.contact)
 
     def activities(self, chunk: Chunk) -> Rows:
         a = chunk.activities
-        stamps = self.stamp(a.at)
+        order = np.argsort(a.at, kind="stable")
+        stamps = self.stamp(a.at[order])
         fields = (
             "workspace", "created_at", "updated_at", "kind", "user", "contact", "deal",
             "direction", "outcome", "subject", "body", "occurred_at",
@@ -257,14 +268,14 @@ class Formatter:
             repeat(self.t.workspace_id),
             stamps,
             stamps,
-            a.kind,
-            _lookup(self.t.rep_user_ids, a.user),
-            _offset(self.ids.contact, a.contact),
-            _offset(self.ids.deal, a.deal),
-            a.direction,
-            a.outcome,
-            a.subject,
-            a.body,
+            _in_order(order, a.kind),
+            _lookup(self.t.rep_user_ids, a.user[order]),
+            _offset(self.ids.contact, a.contact[order]),
+            _offset(self.ids.deal, a.deal[order]),
+            _in_order(order, a.direction),
+            _in_order(order, a.outcome),
+            _in_order(order, a.subject),
+            _in_order(order, a.body),
             stamps,
         )
         return fields, rows, len(a.contact)

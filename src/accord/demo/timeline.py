@@ -70,6 +70,8 @@ class Timeline:
         """ISO strings at microsecond precision, as the database stores them: SQLite keeps
         naive UTC text with a space separator (Django's format); others get an explicit
         UTC offset."""
+        if len(seconds) == 0:
+            return []
         origin_us = np.datetime64(self.origin.replace(tzinfo=None), "us")
         stamps = origin_us + np.round(np.asarray(seconds) * 1e6).astype("timedelta64[us]")
         text = np.datetime_as_string(stamps, unit="us")

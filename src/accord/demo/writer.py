@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.fields import NOT_PROVIDED
 
 
 def _column(model: type[models.Model], name: str) -> str:
@@ -74,11 +75,35 @@ class BulkWriter:
                 cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
             return first
 
+    def _defaults(
+        self, model: type[models.Model], fields: Sequence[str]
+    ) -> tuple[list[str], tuple[object, ...]]:
+        """Columns the loader does not set (say, a field another context added later), with
+        their default values in database form."""
+        given = {model._meta.get_field(name).name for name in fields}
+        names, values = [], []
+        for f in model._meta.concrete_fields:
+            if f.name in given or f.primary_key or f.db_default is not NOT_PROVIDED:
+                continue
+            value = f.get_default()
+            if value is None and not f.null:
+                raise RuntimeError(
+                    f"The demo loader does not know a value for {model.__name__}.{f.name}."
+                )
+            names.append(f.name)
+            values.append(f.get_db_prep_save(value, connection))
+        return names, tuple(values)
+
     def insert(
         self, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[object]]
     ) -> None:
-        """Insert rows given as tuples in the order of `fields` (model field names)."""
+        """Insert rows given as tuples in the order of `fields` (model field names); columns
+        not named get their field default."""
         meta = model._meta
+        extra_names, extra_values = self._defaults(model, fields)
+        if extra_names:
+            fields = [*fields, *extra_names]
+            rows = (tuple(row) + extra_values for row in rows)
         columns = ", ".join(self.qn(_column(model, name)) for name in fields)
         table = self.qn(meta.db_table)
         cursor = self._raw()

@@ -52,7 +52,9 @@ def scoped_queryset(model: type[models.Model], ids: list[int] | None) -> QuerySe
             return manager.all()
         return manager.filter(memberships__workspace_id__in=ids).distinct()
     if ids is None:
-        return manager.across_workspaces() if hasattr(manager, "across_workspaces") else manager.all()
+        return (
+            manager.across_workspaces() if hasattr(manager, "across_workspaces") else manager.all()
+        )
     return manager.filter(workspace__in=ids)
 
 
@@ -83,8 +85,8 @@ class WorkspaceScopedForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         workspace = cleaned.get("workspace")
-        workspace_id = workspace.pk if workspace is not None else self.instance.__dict__.get(
-            "workspace_id"
+        workspace_id = (
+            workspace.pk if workspace is not None else self.instance.__dict__.get("workspace_id")
         )
         if workspace_id is None:
             return cleaned
@@ -149,11 +151,12 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and self.model is not Workspace and "workspace" not in fields:
             fields.append("workspace")  # records never move between workspaces
+        has_created_at = any(f.name == "created_at" for f in self.model._meta.get_fields())
+        if has_created_at and "created_at" not in fields:
+            fields.append("created_at")  # set when the record is written, never edited
         return fields
 
-    def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> Any:
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         related = db_field.remote_field.model
         if related in (Workspace, User) or _is_workspace_owned(related):
             kwargs["queryset"] = scoped_queryset(related, admin_workspace_ids(request))
@@ -165,7 +168,7 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
     list_display = ("name", "slug", "timezone", "default_currency", "created_at")
     search_fields = ("name", "slug")
     list_filter = ()
-    readonly_fields = ("slug", "created_at")
+    readonly_fields = ("slug",)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         # A new workspace needs its lifecycle stages and pipeline: create it with the CLI.

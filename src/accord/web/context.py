@@ -28,7 +28,5 @@ def workspace_context(request: HttpRequest) -> dict[str, Any]:
             user.is_staff and membership.role == Role.ADMIN
         )
         # Evaluated only when the workspace switcher is rendered.
-        context["switchable_memberships"] = SimpleLazyObject(
-            lambda: list(memberships_of(user))
-        )
+        context["switchable_memberships"] = SimpleLazyObject(lambda: list(memberships_of(user)))
     return context

@@ -22,6 +22,7 @@ COMPANY_FIELDS: dict[str, c.Cleaner] = {
     "employee_count": c.PositiveInt(10_000_000),
     "country": c.country,
     "owner_id": member,
+    "external_id": c.Text(100),
     "custom_fields": c.json_object,
 }
 

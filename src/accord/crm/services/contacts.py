@@ -36,6 +36,7 @@ CONTACT_FIELDS: dict[str, c.Cleaner] = {
     "utm_campaign": c.Text(200),
     "utm_content": c.Text(200),
     "utm_term": c.Text(200),
+    "external_id": c.Text(100),
     "custom_fields": c.json_object,
     "created_at": c.datetime,
 }

@@ -38,6 +38,8 @@ DEAL_FIELDS: dict[str, c.Cleaner] = {
     "closed_at": c.datetime,
     "source": c.Choice(Channel),
     "close_reason": c.Text(300),
+    "external_id": c.Text(100),
+    "custom_fields": c.json_object,
     "created_at": c.datetime,
 }
 

@@ -120,13 +120,13 @@ def nav_link(context: Context, url_name: str, label: str, icon_name: str) -> Saf
         '<a class="nav-link{}" href="{}"{}>{}<span>{}</span></a>',
         " active" if active else "",
         reverse(f"web:{url_name}"),
-        mark_safe(' aria-current="page"') if active else "",  # noqa: S308 - constant markup
+        mark_safe(' aria-current="page"') if active else "",
         icon(icon_name),
         label,
     )
 
 
-# Simple 24×24 stroke icons drawn for Accord (constant markup, never user data).
+# Simple 24x24 stroke icons drawn for Accord (constant markup, never user data).
 _ICONS = {
     "home": '<path d="M3 10.5 12 3l9 7.5"/><path d="M5 9.5V21h14V9.5"/><path d="M10 21v-6h4v6"/>',
     "contacts": '<circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/>',

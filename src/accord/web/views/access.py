@@ -28,7 +28,7 @@ def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
-class member_view:  # noqa: N801 - used as a decorator, named like one
+class member_view:
     """Wrap a view so that it runs only for a signed-in member of the current workspace.
 
     The view gets the membership as its second argument. Anonymous users are sent to the login

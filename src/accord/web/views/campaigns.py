@@ -59,7 +59,9 @@ def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
         "-occurred_at", "-pk"
     )
     budget_used = (
-        round(summary.spend / campaign.budget * 100) if campaign.budget and campaign.budget > 0 else None
+        round(summary.spend / campaign.budget * 100)
+        if campaign.budget and campaign.budget > 0
+        else None
     )
     return render(
         request,

@@ -39,9 +39,7 @@ SORT_COLUMNS = {
 def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     catalogue = StageCatalogue.of(workspace)
-    form = ContactFilterForm(
-        request.GET, stages=catalogue.stages, users=workspace_users(workspace)
-    )
+    form = ContactFilterForm(request.GET, stages=catalogue.stages, users=workspace_users(workspace))
     values = form.values()
     filters = ContactFilters(
         q=values.get("q", ""),

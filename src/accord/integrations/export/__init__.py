@@ -1,0 +1,1 @@
+"""Exporting lists to CSV and Parquet."""

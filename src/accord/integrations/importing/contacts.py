@@ -1,0 +1,196 @@
+"""Preparing contact rows: validation and normalisation, one row at a time, with every problem
+reported against its row and column."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from accord.core.channels import Channel
+from accord.core.normalise import FREE_MAIL_DOMAINS
+from accord.crm.models import LeadStatus, Seniority
+from accord.crm.services.bulk import ContactRow
+from accord.integrations.importing.mapping import ColumnMapping
+from accord.integrations.importing.rows import RowError
+from accord.integrations.importing.targets import header_key
+from accord.integrations.importing.values import BadValue, parse_datetime
+
+_EMAIL = re.compile(r"^[^@\s]+@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+COUNTRY_NAMES = {
+    "united states": "US", "usa": "US", "united states of america": "US", "us": "US",
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB",
+    "germany": "DE", "deutschland": "DE", "france": "FR", "spain": "ES", "italy": "IT",
+    "netherlands": "NL", "the netherlands": "NL", "belgium": "BE", "switzerland": "CH",
+    "austria": "AT", "sweden": "SE", "norway": "NO", "denmark": "DK", "finland": "FI",
+    "ireland": "IE", "portugal": "PT", "poland": "PL", "canada": "CA", "mexico": "MX",
+    "brazil": "BR", "australia": "AU", "new zealand": "NZ", "india": "IN", "japan": "JP",
+    "china": "CN", "singapore": "SG", "south africa": "ZA", "israel": "IL",
+}  # fmt: skip
+_LIMITS = {
+    "first_name": 100, "last_name": 100, "title": 150, "department": 60, "phone": 40,
+    "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_content": 200,
+    "utm_term": 200, "external_id": 100,
+}  # fmt: skip
+_CHOICES = {
+    "seniority": set(Seniority.values),
+    "lead_status": set(LeadStatus.values),
+    "original_source": set(Channel.values),
+}
+
+
+def normalise_domain_fast(raw: str) -> str:
+    value = raw.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = value.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].rstrip(".")
+    if value.startswith("www."):
+        value = value[4:]
+    if not _DOMAIN.match(value):
+        raise BadValue(f"'{raw}' is not a web domain")
+    return value
+
+
+class ContactPreparer:
+    def __init__(
+        self,
+        mapping: ColumnMapping,
+        *,
+        stage_keys: set[str],
+        members_by_email: dict[str, int],
+        members_by_name: dict[str, int],
+    ) -> None:
+        self.mapping = mapping
+        self.stage_keys = stage_keys
+        self.members_by_email = members_by_email
+        self.members_by_name = members_by_name
+        self.value_maps = mapping.value_maps
+        self.column_of = {t: mapping.header[idx[0]] for t, idx in mapping.mapped.items()}
+        self.day_first = mapping.day_first
+        # Columns such as stage, status, source, country and website repeat the same few values
+        # across a file: translating each distinct value once keeps large imports fast.
+        self._translated: dict[tuple[str, str], str] = {}
+        self._countries: dict[str, str] = {}
+        self._domains: dict[str, str | BadValue] = {}
+
+    def _translate(self, target: str, text: str) -> str:
+        cached = self._translated.get((target, text))
+        if cached is not None:
+            return cached
+        value = text.strip().lower().replace(" ", "_").replace("-", "_")
+        table = self.value_maps.get(target)
+        if table:
+            value = table.get(header_key(text), value)
+        if len(self._translated) < 100_000:
+            self._translated[(target, text)] = value
+        return value
+
+    def _country(self, text: str) -> str:
+        code = self._countries.get(text)
+        if code is None:
+            code = text.strip().upper()
+            if not _COUNTRY.match(code):
+                code = COUNTRY_NAMES.get(text.strip().lower(), "")
+            if len(self._countries) < 10_000:
+                self._countries[text] = code
+        return code
+
+    def _domain(self, text: str) -> str:
+        cached = self._domains.get(text)
+        if cached is None:
+            try:
+                cached = normalise_domain_fast(text)
+            except BadValue as exc:
+                cached = exc
+            if len(self._domains) < 500_000:
+                self._domains[text] = cached
+        if isinstance(cached, BadValue):
+            raise cached
+        return cached
+
+    def prepare(
+        self, row: int, values: dict[str, str], custom: dict[str, str]
+    ) -> tuple[ContactRow | None, list[RowError]]:
+        """A validated ContactRow (with the (domain, name) of its company) or the row's errors."""
+        errors: list[RowError] = []
+
+        def fail(target: str, reason: str) -> None:
+            errors.append(RowError(row, self.column_of.get(target, target), values.get(target, ""), reason))
+
+        email = values.get("email", "").strip().lower()
+        match = _EMAIL.match(email) if email else None
+        if not email:
+            fail("email", "An email address is required.")
+        elif match is None or len(email) > 254:
+            fail("email", "Not a valid email address.")
+        fields: dict[str, Any] = {}
+        for name, limit in _LIMITS.items():
+            text = values.get(name)
+            if text is None:
+                continue
+            if len(text) > limit:
+                fail(name, f"At most {limit} characters (got {len(text)}).")
+            else:
+                fields[name] = text
+        full = values.get("full_name")
+        if full and "first_name" not in fields and "last_name" not in fields:
+            first, _, last = full.partition(" ")
+            fields["first_name"], fields["last_name"] = first[:100], last.strip()[:100]
+        for name, allowed in _CHOICES.items():
+            text = values.get(name)
+            if text is None:
+                continue
+            value = self._translate(name, text)
+            if value in allowed:
+                fields[name] = value
+            else:
+                fail(name, f"'{text}' is not a known {name.replace('_', ' ')}.")
+        if (country := values.get("country")) is not None:
+            code = self._country(country)
+            if code:
+                fields["country"] = code
+            else:
+                fail("country", f"'{country}' is not a country (use ISO codes such as DE, US).")
+        if (owner := values.get("owner")) is not None:
+            key = owner.strip().lower()
+            owner_id = self.members_by_email.get(key) or self.members_by_name.get(key)
+            if owner_id is None:
+                fail("owner", f"'{owner}' is not a member of this workspace.")
+            else:
+                fields["owner_id"] = owner_id
+        stage: str | None = None
+        if (stage_text := values.get("lifecycle_stage")) is not None:
+            stage = self._translate("lifecycle_stage", stage_text)
+            if stage not in self.stage_keys:
+                fail("lifecycle_stage", f"'{stage_text}' is not a lifecycle stage of this workspace.")
+        created_at = None
+        if (created := values.get("created_at")) is not None:
+            try:
+                created_at = parse_datetime(created, day_first=self.day_first)
+            except BadValue as exc:
+                fail("created_at", f"{exc}.")
+        domain = ""
+        if (website := values.get("company_domain")) is not None:
+            try:
+                domain = self._domain(website)
+            except BadValue as exc:
+                fail("company_domain", f"{exc}.")
+        elif match is not None and match.group(1) not in FREE_MAIL_DOMAINS:
+            domain = match.group(1)
+        company_name = values.get("company_name", "")[:200]
+        if errors:
+            return None, errors
+        return (
+            ContactRow(
+                row=row,
+                email=email,
+                fields=fields,
+                custom_fields=dict(custom),
+                lifecycle_stage=stage,
+                company_id=None,
+                created_at=created_at,
+                company_key=(domain, company_name) if (domain or company_name) else None,
+            ),
+            [],
+        )

@@ -1,0 +1,42 @@
+"""Turning a file row into target values, and the row errors an import reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accord.integrations.importing.mapping import ColumnMapping
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class RowReader:
+    """Extracts {target: text} and {custom field: text} from a row's cells, fast."""
+
+    def __init__(self, mapping: ColumnMapping) -> None:
+        self.header = mapping.header
+        self.width = len(mapping.header)
+        self.mapped = list(mapping.mapped.items())
+        self.custom = mapping.custom_columns
+        self.column_of = {t: mapping.header[idx[0]] for t, idx in self.mapped}
+
+    def read(self, row: int, cells: list[str]) -> tuple[dict[str, str], dict[str, str], RowError | None]:
+        if len(cells) != self.width:
+            problem = RowError(
+                row, "", "", f"The row has {len(cells)} cells; the header has {self.width}."
+            )
+            return {}, {}, problem
+        values: dict[str, str] = {}
+        for target, indexes in self.mapped:
+            for i in indexes:
+                text = cells[i].strip()
+                if text:
+                    values[target] = text
+                    break
+        custom = {name: cells[i].strip() for i, name in self.custom if cells[i].strip()}
+        return values, custom, None

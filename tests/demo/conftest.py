@@ -1,0 +1,43 @@
+"""A demo dataset generated once per module, read by the tests that only look at it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def as_of_yesterday() -> dt.datetime:
+    """A fixed end for the data: the start of the previous hour of yesterday (never future)."""
+    return (timezone.now() - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def fast_demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS, DATA_DIR=tmp_path_factory.mktemp("demo-data")
+    ):
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo(  # type: ignore[no-untyped-def]
+    request, django_db_setup, django_db_blocker, fast_demo_settings
+):
+    """`demo_generate` with the module's SEED and CONTACTS, committed; deleted afterwards."""
+    from accord.demo.loader import demo_generate
+    from accord.demo.reset import demo_workspace_delete
+    from accord.identity.models import User
+
+    seed = getattr(request.module, "SEED", 42)
+    contacts = getattr(request.module, "CONTACTS", 2_000)
+    with django_db_blocker.unblock():
+        result = demo_generate(seed=seed, contacts=contacts, as_of=as_of_yesterday())
+        yield result
+        demo_workspace_delete(result.dataset.workspace)
+        User.objects.filter(email__endswith="@northwind.example").delete()
