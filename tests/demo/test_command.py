@@ -82,7 +82,10 @@ def test_it_serves_the_app_after_generating(monkeypatch: pytest.MonkeyPatch) -> 
     ("args", "message"),
     [
         (["--contacts", "0"], "Use between 1 and 5,000,000 contacts."),
-        (["--as-of", "yesterday"], "--as-of: 'yesterday' is not an ISO date or date-time."),
+        (
+            ["--as-of", "yesterday"],
+            "Error: argument --as-of: 'yesterday' is not an ISO date or date-time.",
+        ),
         (["--as-of", "2999-01-01"], "The demo data cannot end in the future."),
     ],
 )

@@ -7,7 +7,7 @@ choices and list filters are all narrowed to them (scoping fails closed, as ever
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -79,7 +79,7 @@ class WorkspaceListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class WorkspaceScopedForm(forms.ModelForm):  # type: ignore[type-arg]
+class WorkspaceScopedForm(forms.ModelForm):
     """Refuse references to records of another workspace than the record's own."""
 
     def clean(self) -> dict[str, Any]:
@@ -97,7 +97,7 @@ class WorkspaceScopedForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
-class WorkspaceScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkspaceScopedAdmin(admin.ModelAdmin):
     """Base admin for workspace-owned models (see the module docstring).
 
     Set `read_only = True` for append-only records (the ledger): they can be viewed, never
@@ -106,7 +106,7 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     form = WorkspaceScopedForm
     read_only = False
-    list_filter: Any = (WorkspaceListFilter,)
+    list_filter: ClassVar[tuple[Any, ...]] = (WorkspaceListFilter,)
     list_per_page = 50
 
     # Who may do what ------------------------------------------------------------------------
@@ -205,7 +205,7 @@ class ApiTokenAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(DjangoUserAdmin):
     """People are global (one account, many workspaces), so only superusers manage them."""
 
     ordering = ("email",)

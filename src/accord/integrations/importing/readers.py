@@ -138,6 +138,8 @@ class CsvTable:
             sample = fh.read(_SNIFF_BYTES)
         if not sample.strip():
             raise FileProblem("The file is empty.")
+        if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise FileProblem("The file is UTF-16; save it as UTF-8 CSV and import it again.")
         if _looks_binary(sample):
             raise FileProblem("This is not a text CSV file (it contains binary data).")
         self.encoding = detect_encoding(path)

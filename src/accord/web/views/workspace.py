@@ -18,9 +18,7 @@ def workspace_switch(request: HttpRequest) -> HttpResponse:
         return redirect("web:login")
     form = WorkspaceSwitchForm(request.POST)
     membership = (
-        membership_in(request.user, form.cleaned_data["workspace_id"])  # type: ignore[arg-type]
-        if form.is_valid()
-        else None
+        membership_in(request.user, form.cleaned_data["workspace_id"]) if form.is_valid() else None
     )
     if membership is None:
         return render(

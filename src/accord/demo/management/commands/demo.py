@@ -3,6 +3,7 @@ sign in, then serve the app."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from io import StringIO
 from typing import Any
@@ -17,7 +18,7 @@ def _as_of(raw: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise CommandError(f"--as-of: '{raw}' is not an ISO date or date-time.") from None
+        raise argparse.ArgumentTypeError(f"'{raw}' is not an ISO date or date-time.") from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
