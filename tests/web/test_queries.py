@@ -16,7 +16,7 @@ from accord.identity.models import Membership
 from accord.marketing.tests.factories import CampaignFactory
 from tests.web.conftest import make_records
 
-MAX_QUERIES = 14
+MAX_QUERIES = 12
 
 
 def add_rows(admin: Membership, n: int) -> None:
@@ -75,6 +75,6 @@ def test_detail_queries_are_bounded(
     records = make_records(admin)
     for i in range(3):
         make_records(admin, prefix=f"Bulk{i}")
-    with django_assert_max_num_queries(MAX_QUERIES + 4):
+    with django_assert_max_num_queries(MAX_QUERIES + 2):
         response = admin_client.get(reverse(name, args=[getattr(records, attr).pk]))
     assert response.status_code == 200

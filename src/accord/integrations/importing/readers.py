@@ -173,8 +173,8 @@ class CsvTable:
                     number += 1
                     if number <= start_after:
                         continue
-                    if not cells or (len(cells) == 1 and not cells[0].strip()):
-                        continue  # blank line
+                    if not any(c.strip() for c in cells):
+                        continue  # a blank line, or an empty row such as ",,,"
                     yield number, cells
             except csv.Error as exc:
                 message = str(exc)
