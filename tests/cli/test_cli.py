@@ -48,9 +48,25 @@ def test_version() -> None:
     assert _accord("version").stdout.strip() == f"accord {accord.__version__}"
 
 
-def test_worker_placeholder_says_so() -> None:
-    result = _accord("worker", "--help")
-    assert "PLACEHOLDER" in result.stdout
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_a_queued_import(workspace, admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from accord.crm.models import Contact
+    from accord.identity.actor import Actor, Source
+    from accord.integrations.importing.jobs import import_create
+    from accord.integrations.models import ImportJob
+    from accord.integrations.tasks import enqueue_import
+
+    path = tmp_path / "c.csv"
+    path.write_text("Email\nana@x.example\nbo@y.example\n", encoding="utf-8")
+    job = import_create(
+        actor=Actor.for_membership(admin, Source.WEB), path=path, file_name="c.csv",
+        record_type="contacts",
+    )  # fmt: skip
+    enqueue_import(job)
+    _run("worker", "--once")
+    job = ImportJob.objects.for_workspace(workspace).get(pk=job.pk)
+    assert (job.status, job.created) == ("succeeded", 2)
+    assert Contact.objects.for_workspace(workspace).count() == 2
 
 
 def _run(*args: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 from collections import Counter, defaultdict
@@ -47,7 +48,9 @@ def _ledger(demo) -> dict[int, list[tuple]]:  # type: ignore[no-untyped-def,type
     for row in (
         LedgerEntry.objects.for_workspace(_ws(demo))
         .order_by("contact_id", "occurred_at", "id")
-        .values_list("contact_id", "from_stage", "to_stage", "occurred_at", "reason", "actor_user_id")
+        .values_list(
+            "contact_id", "from_stage", "to_stage", "occurred_at", "reason", "actor_user_id"
+        )
     ):
         rows[row[0]].append(row[1:])
     return rows
@@ -87,7 +90,7 @@ def test_every_contact_has_a_ledger_ending_in_its_stage(demo) -> None:  # type: 
         assert rows[0][:2] == ("", rows[0][1]) and rows[0][1] in {"lead", "subscriber"}
         assert rows[0][2] == created and rows[0][3] == "created"
         assert rows[-1][1] == stage
-        for before, after in zip(rows, rows[1:], strict=False):
+        for before, after in itertools.pairwise(rows):
             assert after[0] == before[1]
             assert after[2] > before[2]
 
@@ -215,7 +218,9 @@ def test_rejected_leads_carry_a_reason_and_the_rep(demo) -> None:  # type: ignor
     rejected = list(
         LedgerEntry.objects.for_workspace(ws)
         .filter(from_stage="mql", to_stage__in=["recycled", "disqualified"])
-        .values_list("contact_id", "contact__original_source", "to_stage", "reason", "actor_user_id")
+        .values_list(
+            "contact_id", "contact__original_source", "to_stage", "reason", "actor_user_id"
+        )
     )
     by_channel: dict[str, Counter[str]] = defaultdict(Counter)
     for contact, channel, to_stage, reason, actor in rejected:
@@ -235,12 +240,11 @@ def test_rejected_leads_carry_a_reason_and_the_rep(demo) -> None:  # type: ignor
 def test_reps_follow_up_speeds_rank_as_the_parameters(demo) -> None:  # type: ignore[no-untyped-def]
     ws = _ws(demo)
     horizon = _as_of(demo) - dt.timedelta(hours=P.first_touch_max_hours + 1)
-    mql = {
-        contact: at
-        for contact, at in LedgerEntry.objects.for_workspace(ws)
+    mql = dict(
+        LedgerEntry.objects.for_workspace(ws)
         .filter(to_stage="mql", occurred_at__lte=horizon)
         .values_list("contact_id", "occurred_at")
-    }
+    )
     first_touch: dict[int, tuple[dt.datetime, int]] = {}
     for contact, user, at in (
         Activity.objects.for_workspace(ws)

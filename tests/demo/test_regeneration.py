@@ -45,19 +45,32 @@ def _snapshot(dataset: DemoDataset) -> dict[str, object]:
             Contact.objects.for_workspace(ws)
             .order_by("pk")
             .values_list(
-                "email", "first_name", "last_name", "title", "company__domain", "country",
-                "lifecycle_stage", "lead_status", "original_source", "utm_campaign",
-                "created_at", "owner__email",
+                "email",
+                "first_name",
+                "last_name",
+                "title",
+                "company__domain",
+                "country",
+                "lifecycle_stage",
+                "lead_status",
+                "original_source",
+                "utm_campaign",
+                "created_at",
+                "owner__email",
             )[:300]
-        ),  # fmt: skip
+        ),
         "ledger": list(
             LedgerEntry.objects.for_workspace(ws)
             .order_by("pk")
             .values_list(
-                "contact__email", "from_stage", "to_stage", "occurred_at", "reason",
+                "contact__email",
+                "from_stage",
+                "to_stage",
+                "occurred_at",
+                "reason",
                 "actor_user__email",
             )[:400]
-        ),  # fmt: skip
+        ),
         "deals": list(
             Deal.objects.for_workspace(ws)
             .order_by("pk")

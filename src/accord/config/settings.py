@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_tasks_db",
     "accord.core",
     "accord.identity",
     "accord.crm",
@@ -183,6 +184,14 @@ if not DEBUG and not _flag("ACCORD_INSECURE_HTTP"):
     SECURE_HSTS_PRELOAD = True
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background work runs on the database (no broker): `accord worker` executes the queued tasks.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports", "webhooks"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from django.db import transaction
 from accord.core import cleaning as c
 from accord.core.channels import Channel
 from accord.core.errors import Conflict, ValidationFailed
+from accord.core.events import publish
 from accord.crm.models import Company, Contact, LeadStatus, Seniority
 from accord.crm.services import ledger
 from accord.crm.services.records import apply, locked
@@ -67,6 +68,11 @@ def contact_create(*, actor: Actor, values: Mapping[str, Any], reason: str = "")
     _check_email_free(actor, cleaned["email"])
     contact = Contact.objects.create(workspace=actor.workspace, **cleaned)
     ledger.record_initial_stage(actor=actor, contact=contact)
+    publish(
+        actor.workspace.pk,
+        "contact.created",
+        {"contact_id": contact.pk, "email": contact.email, "stage": contact.lifecycle_stage},
+    )
     return contact
 
 

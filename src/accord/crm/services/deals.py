@@ -11,6 +11,7 @@ from django.utils import timezone
 from accord.core import cleaning as c
 from accord.core.channels import Channel
 from accord.core.errors import ValidationFailed
+from accord.core.events import publish
 from accord.crm.models import (
     Company,
     Contact,
@@ -99,7 +100,24 @@ def deal_create(*, actor: Actor, values: Mapping[str, Any]) -> Deal:
     _resolve_stage(actor, cleaned, None)
     deal = Deal.objects.create(workspace=actor.workspace, **cleaned)
     _record_stage(actor, deal, None)
+    publish(actor.workspace.pk, "deal.created", _deal_event(deal))
+    if deal.status != DealOutcome.OPEN:
+        publish(actor.workspace.pk, f"deal.{deal.status}", _deal_event(deal))
     return deal
+
+
+def _deal_event(deal: Deal) -> dict[str, Any]:
+    return {
+        "deal_id": deal.pk,
+        "name": deal.name,
+        "amount": str(deal.amount),
+        "currency": deal.currency,
+        "status": deal.status,
+        "owner_id": deal.owner_id,
+        "company_id": deal.company_id,
+        "primary_contact_id": deal.primary_contact_id,
+        "close_reason": deal.close_reason,
+    }
 
 
 @transaction.atomic
@@ -114,11 +132,13 @@ def deal_update(*, actor: Actor, deal_id: int, values: Mapping[str, Any]) -> Dea
     if "pipeline_id" in cleaned and "stage_id" not in cleaned:
         cleaned["stage_id"] = None  # a new pipeline starts at its first stage
     _resolve_stage(actor, cleaned, deal)
-    previous_stage, previous_amount = deal.stage_id, deal.amount
+    previous_stage, previous_amount, status_before = deal.stage_id, deal.amount, deal.status
     if changed := apply(deal, cleaned):
         deal.save(update_fields=[*changed, "updated_at"])
     if deal.stage_id != previous_stage or deal.amount != previous_amount:
         _record_stage(actor, deal, previous_stage)
+    if deal.status != status_before and deal.status != DealOutcome.OPEN:
+        publish(actor.workspace.pk, f"deal.{deal.status}", _deal_event(deal))
     return deal
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.errors import NotFound, ValidationFailed
+from accord.core.events import publish
 from accord.crm.models import Contact, LedgerEntry, LifecycleStage
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
@@ -113,4 +114,23 @@ def change_stage(
     Contact.objects.for_workspace(actor.workspace).filter(pk=contact.pk).update(
         lifecycle_stage=to_key, updated_at=timezone.now()
     )
+    publish_stage_change(entry, contact)
     return entry
+
+
+def publish_stage_change(entry: LedgerEntry, contact: Contact) -> None:
+    data = {
+        "contact_id": contact.pk,
+        "email": contact.email,
+        "name": contact.full_name,
+        "from_stage": entry.from_stage,
+        "to_stage": entry.to_stage,
+        "reason": entry.reason,
+        "source": entry.source,
+        "actor_user_id": entry.actor_user_id,
+        "definition_version": entry.definition_version,
+        "ledger_entry_id": entry.pk,
+    }
+    publish(entry.workspace_id, "contact.stage_changed", data)
+    if entry.to_stage in ("mql", "sql"):
+        publish(entry.workspace_id, f"contact.became_{entry.to_stage}", data)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.errors import NotFound, ValidationFailed
+from accord.core.events import publish
 from accord.crm.services.bulk import BatchCounts
 from accord.identity.actor import Actor, Source
 from accord.identity.permissions import Action
@@ -205,6 +206,19 @@ def _reset_counters(job: ImportJob) -> None:
 
 
 def _finish(job: ImportJob, status: str, message: str) -> None:
+    publish(
+        job.workspace_id,
+        "import.finished",
+        {
+            "import_id": job.pk,
+            "record_type": job.record_type,
+            "file_name": job.file_name,
+            "status": status,
+            "message": message,
+            "rows": job.rows_done,
+            **job.summary,
+        },
+    )
     job.status = status
     job.message = message
     job.finished_at = timezone.now()

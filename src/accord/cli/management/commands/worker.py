@@ -1,35 +1,37 @@
 from __future__ import annotations
 
-import signal
-import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
     help = (
-        "Run background jobs. PLACEHOLDER: no background job exists in this version yet (SLA "
-        "sweeps, re-scores, imports, digests and webhook deliveries arrive with their features), "
-        "so the worker starts, reports that its queue is empty, and waits (or exits with --once)."
+        "Run background jobs from the database queue: imports started from the web or the API, "
+        "webhook deliveries and their retries. Interrupted imports are picked up again and "
+        "resume from their last checkpoint. Use --once to run what is queued now and exit."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="check once and exit")
-        parser.add_argument("--interval", type=float, default=5.0, help="seconds between checks")
+        parser.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between queue checks (1)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write("Accord worker: no job types are registered in this version.")
-        if options["once"]:
-            return
-        stop = False
+        from accord.integrations.tasks import requeue_stale_imports
 
-        def _stop(signum: int, frame: object) -> None:
-            nonlocal stop
-            stop = True
-
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
-        while not stop:
-            time.sleep(options["interval"])
-        self.stdout.write("Accord worker stopped.")
+        resumed = requeue_stale_imports()
+        if resumed:
+            self.stdout.write(f"Resuming {resumed} interrupted import(s).")
+        self.stdout.write("Accord worker: processing the imports and webhooks queues.")
+        call_command(
+            "db_worker",
+            queue_name="*",
+            interval=options["interval"],
+            batch=options["once"],
+            startup_delay=False,
+            reload=False,
+            verbosity=options["verbosity"],
+        )

@@ -1,0 +1,61 @@
+"""Domain events, published by services after their transaction commits.
+
+A service calls `publish(...)` inside its transaction; subscribers (outbound webhooks, Slack,
+later the alignment feed) are called only once the transaction has committed, so nobody hears
+of a change that was rolled back. Subscribers register explicitly at app start-up
+(`subscribe`), which keeps the flow visible, unlike model signals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    workspace_id: int
+    name: str  # e.g. "contact.became_mql", "deal.won", "import.finished"
+    data: dict[str, Any]
+    occurred_at: str = field(default_factory=lambda: timezone.now().isoformat())
+
+
+Subscriber = Callable[[Event], None]
+_subscribers: list[Subscriber] = []
+
+# The events Accord publishes, with a line each for the webhook settings page.
+EVENT_NAMES: dict[str, str] = {
+    "contact.created": "A contact was created",
+    "contact.stage_changed": "A contact moved to another lifecycle stage",
+    "contact.became_mql": "A contact became a marketing qualified lead",
+    "contact.became_sql": "A contact became a sales qualified lead",
+    "deal.created": "A deal was created",
+    "deal.won": "A deal was won",
+    "deal.lost": "A deal was lost",
+    "import.finished": "An import finished (or failed)",
+}
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
+def publish(workspace_id: int, name: str, data: dict[str, Any]) -> None:
+    event = Event(workspace_id=workspace_id, name=name, data=data)
+
+    def deliver() -> None:
+        for subscriber in list(_subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # one failing subscriber must not stop the others
+                logger.exception("event subscriber %r failed for %s", subscriber, name)
+
+    transaction.on_commit(deliver)
