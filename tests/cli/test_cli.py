@@ -105,7 +105,7 @@ def test_workspace_user_and_lifecycle_change_from_the_cli() -> None:
 
 @pytest.mark.django_db
 def test_lifecycle_errors_are_clear(workspace, admin) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(CommandError, match="No contact 'nobody@x.example'"):
+    with pytest.raises(CommandError, match=r"No contact 'nobody@x\.example'"):
         _run(
             "lifecycle",
             "nobody@x.example",

@@ -20,7 +20,11 @@ def test_hubspot_contacts(run_import, workspace, importer) -> None:  # type: ign
     assert "created 5, updated 0, unchanged 0, skipped 0, failed 0" in output
     people = _contacts(workspace)
     ana = people["ana.ruiz@northwind.example"]
-    assert (ana.lifecycle_stage, ana.lead_status, ana.original_source) == ("mql", "open", "paid_search")
+    assert (ana.lifecycle_stage, ana.lead_status, ana.original_source) == (
+        "mql",
+        "open",
+        "paid_search",
+    )
     assert (ana.country, ana.external_id, ana.owner_id) == ("DE", "51", importer.user_id)
     assert ana.company.domain == "northwind.example"
     assert ana.custom_fields == {"Recent Conversion": "Pricing page demo request"}
@@ -66,7 +70,11 @@ def test_salesforce_leads(run_import, workspace, importer) -> None:  # type: ign
     assert "created 4" in output
     people = _contacts(workspace)
     fatima = people["fatima.khan@globex.example"]
-    assert (fatima.original_source, fatima.lead_status, fatima.country) == ("organic_search", "new", "US")
+    assert (fatima.original_source, fatima.lead_status, fatima.country) == (
+        "organic_search",
+        "new",
+        "US",
+    )
     assert fatima.owner_id == importer.user_id  # "Lead Owner" is a full name
     assert fatima.created_at.date().isoformat() == "2025-09-14"  # M/D/YYYY
     assert fatima.custom_fields == {"Rating": "Hot"}
@@ -84,7 +92,11 @@ def test_pipedrive_persons(run_import, workspace) -> None:  # type: ignore[no-un
         "jonas.weber@initrode.example", "karin.berg@gmail.com", "luca@pizzeria-bianchi.example"
     }  # fmt: skip
     jonas = people["jonas.weber@initrode.example"]
-    assert (jonas.first_name, jonas.last_name, jonas.title) == ("Jonas", "Weber", "Head of Sales Ops")
+    assert (jonas.first_name, jonas.last_name, jonas.title) == (
+        "Jonas",
+        "Weber",
+        "Head of Sales Ops",
+    )
     assert jonas.company.name == "Initrode GmbH"
     assert jonas.custom_fields == {"Person - Label": "Hot lead"}
     assert people["karin.berg@gmail.com"].company is None

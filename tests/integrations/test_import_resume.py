@@ -31,9 +31,7 @@ def _accord(*args: str) -> subprocess.Popen[str]:
         env["ACCORD_DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
     else:
         s = connection.settings_dict
-        env["ACCORD_DATABASE_URL"] = (
-            f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-        )
+        env["ACCORD_DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
     return subprocess.Popen(
         [sys.executable, "-m", "accord.cli.main", "import", *args, "--workspace", "acme",
          "--user", "ana@acme.example", "--no-progress"],

@@ -21,7 +21,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("createuser", "Create a user (and optionally a workspace and membership)"),
     ("createworkspace", "Create a workspace with the default lifecycle stages and pipeline"),
     ("lifecycle", "Move a contact to another lifecycle stage (written to the ledger)"),
-    ("import", "Import contacts, companies, deals … from CSV/XLSX (HubSpot, Salesforce, Pipedrive)"),
+    (
+        "import",
+        "Import contacts, companies, deals … from CSV/XLSX (HubSpot, Salesforce, Pipedrive)",
+    ),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: queued imports, webhook deliveries and retries"),
     ("version", "Print the Accord version"),

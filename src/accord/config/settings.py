@@ -124,7 +124,9 @@ def _database_config() -> dict[str, object]:
         }
         config["CONN_MAX_AGE"] = 0
         # Tests use a file, not memory, so a second process (a CLI run, a worker) can share it.
-        config["TEST"] = {"NAME": str(Path(str(config["NAME"])).with_name("test-accord.sqlite3"))}
+        # The process id keeps concurrent test runs on one machine apart.
+        test_name = f"test-accord-{os.getpid()}.sqlite3"
+        config["TEST"] = {"NAME": str(Path(str(config["NAME"])).with_name(test_name))}
     elif "postgresql" in engine:
         config["CONN_HEALTH_CHECKS"] = True
     else:

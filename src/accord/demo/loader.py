@@ -101,6 +101,7 @@ def demo_generate(
     if as_of > now:
         raise ValidationFailed.single("as_of", "The demo data cannot end in the future.")
     login = parameters.staff[0].email
+    started = time.perf_counter()
 
     existing = Workspace.objects.filter(slug=parameters.workspace_slug).first()
     if existing is not None:
@@ -117,7 +118,6 @@ def demo_generate(
             progress(0, "deleting the previous demo workspace")
         demo_workspace_delete(existing)
 
-    started = time.perf_counter()
     timeline = build_timeline(parameters, as_of)
     plan = plan_campaigns(parameters, timeline, seed, contacts)
     writer = BulkWriter()

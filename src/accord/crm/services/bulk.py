@@ -140,7 +140,9 @@ def _merge(existing: dict[str, Any], row: ContactRow, on_match: str) -> dict[str
     if row.custom_fields:
         merged = dict(existing["custom_fields"] or {})
         for key, value in row.custom_fields.items():
-            if value in ("", None) or (on_match == "fill-empty" and merged.get(key) not in ("", None)):
+            if value in ("", None) or (
+                on_match == "fill-empty" and merged.get(key) not in ("", None)
+            ):
                 continue
             merged[key] = value
         if merged != existing["custom_fields"]:
@@ -247,9 +249,7 @@ def _apply_updates(ws: int, updates: list[tuple[int, dict[str, Any]]], now: dt.d
     by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for contact_id, changes in updates:
         columns = tuple(sorted(changes))
-        values = tuple(
-            _json(changes[c]) if c == "custom_fields" else changes[c] for c in columns
-        )
+        values = tuple(_json(changes[c]) if c == "custom_fields" else changes[c] for c in columns)
         by_columns.setdefault(columns, []).append((*values, _ts(now), ws, contact_id))
     with connection.cursor() as cursor:
         for columns, params in by_columns.items():

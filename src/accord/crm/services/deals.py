@@ -137,7 +137,7 @@ def deal_update(*, actor: Actor, deal_id: int, values: Mapping[str, Any]) -> Dea
         deal.save(update_fields=[*changed, "updated_at"])
     if deal.stage_id != previous_stage or deal.amount != previous_amount:
         _record_stage(actor, deal, previous_stage)
-    if deal.status != status_before and deal.status != DealOutcome.OPEN:
+    if deal.status not in (status_before, DealOutcome.OPEN):
         publish(actor.workspace.pk, f"deal.{deal.status}", _deal_event(deal))
     return deal
 

@@ -3,7 +3,9 @@ reported against its row and column."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from accord.core.channels import Channel
@@ -38,6 +40,9 @@ _CHOICES = {
     "lead_status": set(LeadStatus.values),
     "original_source": set(Channel.values),
 }
+
+
+Fail = Callable[[str, str], None]
 
 
 def normalise_domain_fast(raw: str) -> str:
@@ -116,71 +121,19 @@ class ContactPreparer:
         errors: list[RowError] = []
 
         def fail(target: str, reason: str) -> None:
-            errors.append(RowError(row, self.column_of.get(target, target), values.get(target, ""), reason))
+            column = self.column_of.get(target, target)
+            errors.append(RowError(row, column, values.get(target, ""), reason))
 
-        email = values.get("email", "").strip().lower()
-        match = _EMAIL.match(email) if email else None
-        if not email:
-            fail("email", "An email address is required.")
-        elif match is None or len(email) > 254:
-            fail("email", "Not a valid email address.")
-        fields: dict[str, Any] = {}
-        for name, limit in _LIMITS.items():
-            text = values.get(name)
-            if text is None:
-                continue
-            if len(text) > limit:
-                fail(name, f"At most {limit} characters (got {len(text)}).")
-            else:
-                fields[name] = text
-        full = values.get("full_name")
-        if full and "first_name" not in fields and "last_name" not in fields:
-            first, _, last = full.partition(" ")
-            fields["first_name"], fields["last_name"] = first[:100], last.strip()[:100]
-        for name, allowed in _CHOICES.items():
-            text = values.get(name)
-            if text is None:
-                continue
-            value = self._translate(name, text)
-            if value in allowed:
-                fields[name] = value
-            else:
-                fail(name, f"'{text}' is not a known {name.replace('_', ' ')}.")
-        if (country := values.get("country")) is not None:
-            code = self._country(country)
-            if code:
-                fields["country"] = code
-            else:
-                fail("country", f"'{country}' is not a country (use ISO codes such as DE, US).")
-        if (owner := values.get("owner")) is not None:
-            key = owner.strip().lower()
-            owner_id = self.members_by_email.get(key) or self.members_by_name.get(key)
-            if owner_id is None:
-                fail("owner", f"'{owner}' is not a member of this workspace.")
-            else:
-                fields["owner_id"] = owner_id
-        stage: str | None = None
-        if (stage_text := values.get("lifecycle_stage")) is not None:
-            stage = self._translate("lifecycle_stage", stage_text)
-            if stage not in self.stage_keys:
-                fail("lifecycle_stage", f"'{stage_text}' is not a lifecycle stage of this workspace.")
-        created_at = None
-        if (created := values.get("created_at")) is not None:
-            try:
-                created_at = parse_datetime(created, day_first=self.day_first)
-            except BadValue as exc:
-                fail("created_at", f"{exc}.")
-        domain = ""
-        if (website := values.get("company_domain")) is not None:
-            try:
-                domain = self._domain(website)
-            except BadValue as exc:
-                fail("company_domain", f"{exc}.")
-        elif match is not None and match.group(1) not in FREE_MAIL_DOMAINS:
-            domain = match.group(1)
-        company_name = values.get("company_name", "")[:200]
+        email, email_domain = self._email(values, fail)
+        fields = self._text_fields(values, fail)
+        self._choice_fields(values, fields, fail)
+        self._country_and_owner(values, fields, fail)
+        stage = self._stage(values, fail)
+        created_at = self._created_at(values, fail)
+        domain = self._company_domain(values, email_domain, fail)
         if errors:
             return None, errors
+        company_name = values.get("company_name", "")[:200]
         return (
             ContactRow(
                 row=row,
@@ -194,3 +147,86 @@ class ContactPreparer:
             ),
             [],
         )
+
+    def _email(self, values: dict[str, str], fail: Fail) -> tuple[str, str]:
+        email = values.get("email", "").strip().lower()
+        match = _EMAIL.match(email) if email else None
+        if not email:
+            fail("email", "An email address is required.")
+        elif match is None or len(email) > 254:
+            fail("email", "Not a valid email address.")
+        return email, (match.group(1) if match else "")
+
+    @staticmethod
+    def _text_fields(values: dict[str, str], fail: Fail) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for name, limit in _LIMITS.items():
+            text = values.get(name)
+            if text is None:
+                continue
+            if len(text) > limit:
+                fail(name, f"At most {limit} characters (got {len(text)}).")
+            else:
+                fields[name] = text
+        full = values.get("full_name")
+        if full and "first_name" not in fields and "last_name" not in fields:
+            first, _, last = full.partition(" ")
+            fields["first_name"], fields["last_name"] = first[:100], last.strip()[:100]
+        return fields
+
+    def _choice_fields(self, values: dict[str, str], fields: dict[str, Any], fail: Fail) -> None:
+        for name, allowed in _CHOICES.items():
+            text = values.get(name)
+            if text is None:
+                continue
+            value = self._translate(name, text)
+            if value in allowed:
+                fields[name] = value
+            else:
+                fail(name, f"'{text}' is not a known {name.replace('_', ' ')}.")
+
+    def _country_and_owner(
+        self, values: dict[str, str], fields: dict[str, Any], fail: Fail
+    ) -> None:
+        if (country := values.get("country")) is not None:
+            code = self._country(country)
+            if code:
+                fields["country"] = code
+            else:
+                fail("country", f"'{country}' is not a country (use ISO codes such as DE, US).")
+        if (owner := values.get("owner")) is not None:
+            key = owner.strip().lower()
+            owner_id = self.members_by_email.get(key) or self.members_by_name.get(key)
+            if owner_id is None:
+                fail("owner", f"'{owner}' is not a member of this workspace.")
+            else:
+                fields["owner_id"] = owner_id
+
+    def _stage(self, values: dict[str, str], fail: Fail) -> str | None:
+        text = values.get("lifecycle_stage")
+        if text is None:
+            return None
+        stage = self._translate("lifecycle_stage", text)
+        if stage not in self.stage_keys:
+            fail("lifecycle_stage", f"'{text}' is not a lifecycle stage of this workspace.")
+        return stage
+
+    def _created_at(self, values: dict[str, str], fail: Fail) -> dt.datetime | None:
+        text = values.get("created_at")
+        if text is None:
+            return None
+        try:
+            return parse_datetime(text, day_first=self.day_first)
+        except BadValue as exc:
+            fail("created_at", f"{exc}.")
+            return None
+
+    def _company_domain(self, values: dict[str, str], email_domain: str, fail: Fail) -> str:
+        website = values.get("company_domain")
+        if website is not None:
+            try:
+                return self._domain(website)
+            except BadValue as exc:
+                fail("company_domain", f"{exc}.")
+                return ""
+        return email_domain if email_domain not in FREE_MAIL_DOMAINS else ""

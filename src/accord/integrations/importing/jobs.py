@@ -82,7 +82,9 @@ def preview(
         raise ValidationFailed.single("mapping", str(exc)) from None
     mapped = mapping.mapped
     missing = [t for t in REQUIRED[record_type] if t not in mapped]
-    return Preview(table.info.kind, table.info.encoding, table.info.delimiter, mapping, sample, missing)
+    return Preview(
+        table.info.kind, table.info.encoding, table.info.delimiter, mapping, sample, missing
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -117,7 +119,9 @@ def import_create(
     """Check the file and mapping, keep a copy of the file, and record a pending job."""
     actor.require(Action.WRITE_RECORDS)
     if mode not in ImportMode.values:
-        raise ValidationFailed.single("mode", f"Mode must be one of {', '.join(ImportMode.values)}.")
+        raise ValidationFailed.single(
+            "mode", f"Mode must be one of {', '.join(ImportMode.values)}."
+        )
     if on_match not in OnMatch.values:
         raise ValidationFailed.single(
             "on_match", f"on_match must be one of {', '.join(OnMatch.values)}."
@@ -240,7 +244,11 @@ def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
     ImportRowError.objects.bulk_create(
         [
             ImportRowError(
-                job=job, row=e.row, column=e.column[:255], value=e.value[:500], reason=e.reason[:500]
+                job=job,
+                row=e.row,
+                column=e.column[:255],
+                value=e.value[:500],
+                reason=e.reason[:500],
             )
             for e in errors[: max(room, 0)]
         ],
@@ -270,116 +278,133 @@ def _count(job: ImportJob, counts: BatchCounts, failed_rows: int) -> None:
 
 
 def _run(job: ImportJob, progress: ProgressCallback | None) -> None:
-    actor = _job_actor(job)
-    mapping = ColumnMapping.from_json(job.mapping)
-    table = open_table(Path(job.stored_path))
-    if [h.lower() for h in table.header] != [h.lower() for h in mapping.header]:
-        raise ValidationFailed("The stored file's header no longer matches the job's mapping.")
-    reader = RowReader(mapping)
-    importer = importer_for(
-        job.record_type, actor, mapping, on_match=job.on_match, rule=f"import job {job.pk}"
-    )
-    atomic_file = job.mode == ImportMode.ALL_OR_NOTHING
-    seen: dict[str, int] = {}
-    resume_from = 0 if atomic_file else job.rows_done
+    ImportRun(job, progress).run()
 
-    def rows_with_keys() -> None:
-        # Rebuild the in-file duplicate index from rows already committed by an earlier run.
-        for number, cells in table.rows():
-            if number > resume_from:
+
+class ImportRun:
+    """One pass over a job's file, from its checkpoint to the end."""
+
+    def __init__(self, job: ImportJob, progress: ProgressCallback | None) -> None:
+        self.job = job
+        self.progress = progress
+        self.actor = _job_actor(job)
+        mapping = ColumnMapping.from_json(job.mapping)
+        self.table = open_table(Path(job.stored_path))
+        if [h.lower() for h in self.table.header] != [h.lower() for h in mapping.header]:
+            raise ValidationFailed("The stored file's header no longer matches the job's mapping.")
+        self.reader = RowReader(mapping)
+        self.importer = importer_for(
+            job.record_type, self.actor, mapping, on_match=job.on_match, rule=f"import job {job.pk}"
+        )
+        self.atomic_file = job.mode == ImportMode.ALL_OR_NOTHING
+        self.resume_from = 0 if self.atomic_file else job.rows_done
+        self.seen: dict[str, int] = {}  # record key -> first row, for in-file duplicates
+        self.file_errors: list[RowError] = []
+        self.rows_read = 0
+        self.last_report = 0.0
+
+    def run(self) -> None:
+        if self.resume_from:
+            self._remember_committed_rows()
+        if not self.atomic_file:
+            self._run_batches()
+            self._report()
+            _finish(self.job, JobStatus.SUCCEEDED, "")
+            return
+        try:
+            with transaction.atomic():
+                self._run_batches()
+                if self.file_errors:
+                    raise _Rollback
+                _checkpoint(self.job)
+        except _Rollback:
+            self._fail_atomic_file()
+            return
+        self._report()
+        _finish(self.job, JobStatus.SUCCEEDED, "")
+
+    def _remember_committed_rows(self) -> None:
+        """Rebuild the duplicate index from the rows an earlier run already committed."""
+        for number, cells in self.table.rows():
+            if number > self.resume_from:
                 return
-            values, custom, problem = reader.read(number, cells)
+            values, custom, problem = self.reader.read(number, cells)
             if problem is None:
-                item, errors = importer.prepare(number, values, custom)
+                item, _ = self.importer.prepare(number, values, custom)
                 if item is not None:
-                    seen.setdefault(importer.key(item), number)
+                    self.seen.setdefault(self.importer.key(item), number)
 
-    if resume_from:
-        rows_with_keys()
+    def _run_batches(self) -> None:
+        batch: list[tuple[int, list[str]]] = []
+        for number, cells in self.table.rows(start_after=self.resume_from):
+            batch.append((number, cells))
+            if len(batch) >= BATCH_ROWS:
+                self._commit(batch)
+                batch = []
+        if batch:
+            self._commit(batch)
 
-    all_errors: list[RowError] = []
-    last_report = 0.0
+    def _commit(self, batch: list[tuple[int, list[str]]]) -> None:
+        job = self.job
+        if self.atomic_file:
+            counts, errors = self._process(batch)
+            self.file_errors.extend(errors)
+            _count(job, counts, len({e.row for e in errors}))
+            job.rows_done = batch[-1][0]
+        else:
+            with transaction.atomic():
+                counts, errors = self._process(batch)
+                _save_errors(job, errors)
+                _count(job, counts, len({e.row for e in errors}))
+                job.rows_done = batch[-1][0]
+                _checkpoint(job)
+        now = time.monotonic()
+        if self.progress is not None and now - self.last_report > 0.2:
+            self.progress(job)
+            self.last_report = now
 
-    def process_batch(batch: list[tuple[int, list[str]]]) -> tuple[BatchCounts, list[RowError]]:
+    def _process(self, batch: list[tuple[int, list[str]]]) -> tuple[BatchCounts, list[RowError]]:
         items = []
         errors: list[RowError] = []
+        self.rows_read += len(batch)
         for number, cells in batch:
-            values, custom, problem = reader.read(number, cells)
+            values, custom, problem = self.reader.read(number, cells)
             if problem is not None:
                 errors.append(problem)
                 continue
-            item, row_errors = importer.prepare(number, values, custom)
+            item, row_errors = self.importer.prepare(number, values, custom)
             if row_errors:
                 errors.extend(row_errors)
                 continue
-            key = importer.key(item)
-            first = seen.get(key)
+            key = self.importer.key(item)
+            first = self.seen.get(key)
             if first is not None:
                 errors.append(RowError(number, "", key, f"Duplicate of row {first} in this file."))
                 continue
-            seen[key] = number
+            self.seen[key] = number
             items.append(item)
-        write = not (atomic_file and (errors or all_errors))
-        counts = importer.write(items) if write and items else BatchCounts()
+        # An all-or-nothing file stops writing at its first bad row but keeps checking the rest,
+        # so the report lists every problem at once.
+        writing = not (self.atomic_file and (errors or self.file_errors))
+        counts = self.importer.write(items) if writing and items else BatchCounts()
         return counts, errors
 
-    def run_batches() -> None:
-        nonlocal last_report
-        batch: list[tuple[int, list[str]]] = []
-        rows = table.rows(start_after=resume_from)
-        while True:
-            chunk_end = False
-            for number, cells in rows:
-                batch.append((number, cells))
-                if len(batch) >= BATCH_ROWS:
-                    break
-            else:
-                chunk_end = True
-            if batch:
-                last_row = batch[-1][0]
-                if atomic_file:
-                    counts, errors = process_batch(batch)
-                    all_errors.extend(errors)
-                    _count(job, counts, len({e.row for e in errors}))
-                    job.rows_done = last_row
-                else:
-                    with transaction.atomic():
-                        counts, errors = process_batch(batch)
-                        _save_errors(job, errors)
-                        _count(job, counts, len({e.row for e in errors}))
-                        job.rows_done = last_row
-                        _checkpoint(job)
-                batch = []
-                now = time.monotonic()
-                if progress is not None and now - last_report > 0.2:
-                    progress(job)
-                    last_report = now
-            if chunk_end:
-                break
+    def _fail_atomic_file(self) -> None:
+        job = self.job
+        failed_rows = len({e.row for e in self.file_errors})
+        _reset_counters(job)
+        job.failed = failed_rows
+        job.skipped = self.rows_read - failed_rows  # valid, but not written: all or nothing
+        _save_errors(job, self.file_errors)
+        _finish(
+            job,
+            JobStatus.FAILED,
+            f"{failed_rows} row(s) have errors, so nothing was imported (all-or-nothing; the "
+            f"{job.skipped} valid row(s) were skipped). "
+            "Fix them, or import with --mode valid-rows to import the valid rows.",
+        )
+        self._report()
 
-    if atomic_file:
-        try:
-            with transaction.atomic():
-                run_batches()
-                if all_errors:
-                    raise _Rollback
-                _checkpoint(job)
-        except _Rollback:
-            failed_rows = len({e.row for e in all_errors})
-            _reset_counters(job)
-            job.failed = failed_rows
-            _save_errors(job, all_errors)
-            _finish(
-                job,
-                JobStatus.FAILED,
-                f"{failed_rows} row(s) have errors, so nothing was imported (all-or-nothing). "
-                "Fix them, or import with --mode valid-rows to import the valid rows.",
-            )
-            if progress is not None:
-                progress(job)
-            return
-    else:
-        run_batches()
-    if progress is not None:
-        progress(job)
-    _finish(job, JobStatus.SUCCEEDED, "")
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.job)

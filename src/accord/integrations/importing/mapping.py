@@ -65,6 +65,28 @@ def _generic_target(record_type: str, header: str) -> str | None:
     return None
 
 
+def _column_target(
+    record_type: str,
+    column: str,
+    preset: Preset | None,
+    overrides: dict[str, str],
+    valid: set[str],
+) -> str:
+    target = overrides.get(header_key(column))
+    if target is None and preset is not None:
+        target = preset.column_target(record_type, column)
+    if target is None:
+        target = _generic_target(record_type, column)
+    if not target:
+        return CUSTOM_PREFIX + column
+    if not target.startswith(CUSTOM_PREFIX) and target not in valid:
+        raise MappingProblem(
+            f"Column '{column}' is mapped to '{target}', which {record_type} do not have "
+            f"(choose from: {', '.join(sorted(valid))})."
+        )
+    return target
+
+
 def propose_mapping(
     record_type: str,
     header: list[str],
@@ -88,21 +110,7 @@ def propose_mapping(
         chosen = choose_preset(header)
     overrides = {header_key(k): v for k, v in (overrides or {}).items()}
     valid = target_names(record_type)
-    targets: list[str] = []
-    for column in header:
-        target = overrides.get(header_key(column))
-        if target is None and chosen is not None:
-            target = chosen.column_target(record_type, column)
-        if target is None:
-            target = _generic_target(record_type, column)
-        if target is None or target == "":
-            target = CUSTOM_PREFIX + column
-        if not target.startswith(CUSTOM_PREFIX) and target not in valid:
-            raise MappingProblem(
-                f"Column '{column}' is mapped to '{target}', which {record_type} do not have "
-                f"(choose from: {', '.join(sorted(valid))})."
-            )
-        targets.append(target)
+    targets = [_column_target(record_type, c, chosen, overrides, valid) for c in header]
     maps: dict[str, dict[str, str]] = {}
     if chosen is not None:
         for target in set(targets):

@@ -25,7 +25,9 @@ class RowReader:
         self.custom = mapping.custom_columns
         self.column_of = {t: mapping.header[idx[0]] for t, idx in self.mapped}
 
-    def read(self, row: int, cells: list[str]) -> tuple[dict[str, str], dict[str, str], RowError | None]:
+    def read(
+        self, row: int, cells: list[str]
+    ) -> tuple[dict[str, str], dict[str, str], RowError | None]:
         if len(cells) != self.width:
             problem = RowError(
                 row, "", "", f"The row has {len(cells)} cells; the header has {self.width}."

@@ -44,7 +44,9 @@ TARGETS: dict[str, list[Target]] = {
         _t("owner", "Owner", "contact owner", "lead owner", "owner email", "sales owner"),
         _t("lifecycle_stage", "Lifecycle stage", "stage", "lifecyclestage"),
         _t("lead_status", "Lead status", "status"),
-        _t("original_source", "Original source", "lead source", "source", "original traffic source"),
+        _t(
+            "original_source", "Original source", "lead source", "source", "original traffic source"
+        ),
         _t("utm_source", "UTM source"),
         _t("utm_medium", "UTM medium"),
         _t("utm_campaign", "UTM campaign"),

@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-_SLASH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+_SLASH = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 

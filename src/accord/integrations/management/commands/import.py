@@ -114,11 +114,11 @@ class Command(BaseCommand):
             TextColumn("ETA"),
             TimeRemainingColumn(),
         ) as bar:
-            task = bar.add_task("import", total=None, rate="–")
+            task = bar.add_task("import", total=None, rate="-")
 
             def progress(current: ImportJob) -> None:
                 elapsed = bar.tasks[task].elapsed or 0
-                rate = f"{current.rows_done / elapsed:,.0f}" if elapsed > 0 else "–"
+                rate = f"{current.rows_done / elapsed:,.0f}" if elapsed > 0 else "-"
                 bar.update(task, completed=current.rows_done, total=current.rows_total, rate=rate)
 
             return import_run(workspace_id=job.workspace_id, job_id=job.pk, progress=progress)
