@@ -31,6 +31,7 @@ EXPECTED: dict[str, set[str]] = {
     "/api/v1/campaigns/{campaign_id}/costs": {"get", "post"},
     "/api/v1/touchpoints": {"get", "post"},
     "/api/v1/touchpoints/{touchpoint_id}": {"get", "patch", "delete"},
+    "/api/v1/exports/{list_name}": {"get"},
 }
 
 
@@ -49,9 +50,29 @@ def test_the_document_validates(document: dict[str, Any]) -> None:
     assert document["info"]["version"] == "1"
 
 
+def _registered() -> dict[str, set[str]]:
+    """Every operation registered on the API's routers, whatever context added it."""
+    import re
+
+    from accord.api.router import api
+
+    found: dict[str, set[str]] = {}
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            full = "/api/v1/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/"))
+            full = re.sub(r"\{(?:\w+:)?(\w+)\}", r"{\1}", full)
+            for operation in path_view.operations:
+                if operation.include_in_schema:
+                    found.setdefault(full, set()).update(m.lower() for m in operation.methods)
+    return found
+
+
 def test_every_endpoint_is_described(document: dict[str, Any]) -> None:
     described = {path: set(ops) for path, ops in document["paths"].items()}
-    assert described == EXPECTED
+    registered = _registered()
+    assert described == registered
+    for path, methods in EXPECTED.items():
+        assert described[path] >= methods, path
 
 
 def test_the_security_schemes_are_declared_and_required(document: dict[str, Any]) -> None:
