@@ -28,9 +28,13 @@ DELETE_ORDER: tuple[type[models.Model], ...] = (
 )
 
 
-@transaction.atomic
 def demo_workspace_delete(workspace: Workspace) -> None:
     writer = BulkWriter()
-    for model in DELETE_ORDER:
-        writer.delete_workspace_rows(model, workspace.pk)
-    workspace.delete()
+    writer.tune(cache_mib=256)
+    try:
+        with transaction.atomic():
+            for model in DELETE_ORDER:
+                writer.delete_workspace_rows(model, workspace.pk)
+            workspace.delete()
+    finally:
+        writer.tune(cache_mib=0)

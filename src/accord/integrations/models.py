@@ -102,3 +102,136 @@ class SavedMapping(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Inbound events and outbound webhooks ----------------------------------------------------------
+
+
+class IntegrationKey(WorkspaceOwned):
+    """Identifies a marketing system that sends events (``X-Accord-Integration: <key_id>``) and
+    optionally requires every request to be signed. The signing secret is never stored: it is
+    derived from the server's SECRET_KEY, the public key id and the random salt of this row
+    (`accord.integrations.signing.derive_secret`), so the database alone does not reveal it.
+    Rotating ACCORD_SECRET_KEY therefore invalidates every signing secret."""
+
+    name = models.CharField(max_length=120)
+    key_id = models.CharField(max_length=40, unique=True)
+    salt = models.CharField(max_length=64)
+    require_signature = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "created_at"], name="intkey_ws_created")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyRecord(WorkspaceOwned):
+    """The first response to a request that carried an ``Idempotency-Key``. A replay with the
+    same key and the same body (SHA-256 of the raw bytes) gets this response back verbatim;
+    the same key with another body is refused. Kept at least 24 hours, then pruned by the
+    worker."""
+
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response_body = models.TextField(help_text="The response's JSON text, returned verbatim")
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_key_unique"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status}"
+
+
+class WebhookKind(models.TextChoices):
+    GENERIC = "generic", "Generic (signed JSON)"
+    SLACK = "slack", "Slack incoming webhook"
+
+
+class WebhookSubscription(WorkspaceOwned):
+    """An outbound webhook: the events a URL receives. Like an integration key's, its signing
+    secret is derived (from SECRET_KEY, the subscription id and `salt`), shown once, and never
+    stored."""
+
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(help_text='Event names from core.events.EVENT_NAMES, or ["*"]')
+    kind = models.CharField(max_length=8, choices=WebhookKind.choices, default=WebhookKind.GENERIC)
+    salt = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "active"], name="webhook_ws_active")]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_name: str) -> bool:
+        return "*" in self.events or event_name in self.events
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(WorkspaceOwned):
+    """One event sent (or to be sent) to one subscription: the delivery log."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )  # indexed by webhook_delivery_sub_created
+    event = models.CharField(max_length=64)
+    event_id = models.UUIDField()
+    payload = models.JSONField(help_text="The JSON body that is POSTed")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=1000, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(
+                fields=["subscription", "created_at"], name="webhook_delivery_sub_created"
+            ),
+            models.Index(fields=["workspace", "status"], name="webhook_delivery_ws_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription_id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)

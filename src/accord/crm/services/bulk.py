@@ -75,14 +75,27 @@ def _in_chunk_size() -> int:
 def _ts(value: dt.datetime) -> Any:
     """A datetime as the backend stores it (what `adapt_datetimefield_value` does, without its
     per-call overhead, which dominated million-row imports): naive UTC text on SQLite."""
-    if connection.vendor == "sqlite":
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ")
+    return _sqlite_ts(value) if connection.vendor == "sqlite" else value
+
+
+def _sqlite_ts(value: dt.datetime) -> str:
+    if value.utcoffset() == _ZERO:
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ")
+
+
+def _same[T](value: T) -> T:
     return value
 
 
+_ZERO = dt.timedelta(0)
+
+
 def _json(value: dict[str, Any]) -> Any:
+    if not value and connection.vendor == "sqlite":
+        return "{}"
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
 
@@ -150,6 +163,28 @@ def _merge(existing: dict[str, Any], row: ContactRow, on_match: str) -> dict[str
     return changes
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """What every row of one batch shares: who writes, when, and how times are stored."""
+
+    ws: int
+    user_id: int | None
+    source: str
+    rule: str
+    default_stage: str
+    now: dt.datetime
+    now_ts: Any
+    ts: Any
+
+    def ledger_row(
+        self, contact_id: int, from_stage: str, to_stage: str, at: Any, why: str
+    ) -> tuple[Any, ...]:
+        return (
+            self.ws, contact_id, from_stage, to_stage, at, self.user_id, self.source, self.rule,
+            "", why, self.now_ts, self.now_ts,
+        )  # fmt: skip
+
+
 def contacts_import_batch(
     *,
     actor: Actor,
@@ -163,48 +198,82 @@ def contacts_import_batch(
     actor.require(Action.WRITE_RECORDS)
     if on_match not in ON_MATCH:
         raise ValueError(f"on_match must be one of {ON_MATCH}")
-    ws = actor.workspace.pk
     now = timezone.now()
-    now_ts = _ts(now)
+    ts = _sqlite_ts if connection.vendor == "sqlite" else _same
+    batch = _Batch(
+        ws=actor.workspace.pk,
+        user_id=actor.user.pk if actor.user else None,
+        source=actor.source.value,
+        rule=rule,
+        default_stage=default_stage,
+        now=now,
+        now_ts=ts(now),
+        ts=ts,
+    )
     counts = BatchCounts()
-    existing = _existing_contacts(ws, [r.email for r in rows])
+    existing = _existing_contacts(batch.ws, [r.email for r in rows])
     new_rows = [r for r in rows if r.email not in existing]
-    user_id = actor.user.pk if actor.user else None
-    ledger_rows: list[tuple[Any, ...]] = []
-
-    if new_rows:
-        insert_columns = (
-            "workspace_id", "email", "lifecycle_stage", "company_id", "custom_fields",
-            "created_at", "updated_at", *CONTACT_COLUMNS,
-        )  # fmt: skip
-        params = []
-        for r in new_rows:
-            created = r.created_at or now
-            params.append(
-                (
-                    ws, r.email, r.lifecycle_stage or default_stage, r.company_id,
-                    _json(r.custom_fields), _ts(created), now_ts,
-                    *(r.fields.get(c, None if c == "owner_id" else "") for c in CONTACT_COLUMNS),
-                )
-            )  # fmt: skip
+    ledger_rows = _insert_new(batch, new_rows) if new_rows else []
+    counts.created = len(new_rows)
+    counts.created_rows = [r.row for r in new_rows]
+    ledger_rows += _update_matched(batch, rows, existing, on_match, counts)
+    if ledger_rows:
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO crm_contact ({', '.join(insert_columns)}) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * len(insert_columns))})",
-                params,
+                "INSERT INTO crm_ledgerentry (workspace_id, contact_id, from_stage, to_stage, "
+                "occurred_at, actor_user_id, source, rule, definition_version, reason, "
+                "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                ledger_rows,
             )
-        ids = _contact_ids(ws, [r.email for r in new_rows])
-        for r in new_rows:
-            ledger_rows.append(
-                (
-                    ws, ids[r.email], "", r.lifecycle_stage or default_stage,
-                    _ts(r.created_at) if r.created_at else now_ts, user_id, actor.source.value,
-                    rule, "", "created", now_ts, now_ts,
-                )
-            )  # fmt: skip
-        counts.created = len(new_rows)
-        counts.created_rows = [r.row for r in new_rows]
+    return counts
 
+
+def _insert_new(batch: _Batch, new_rows: Sequence[ContactRow]) -> list[tuple[Any, ...]]:
+    """Insert new contacts; return their first ledger rows."""
+    insert_columns = (
+        "workspace_id", "email", "lifecycle_stage", "company_id", "custom_fields",
+        "created_at", "updated_at", *CONTACT_COLUMNS,
+    )  # fmt: skip
+    defaults = {c: None if c == "owner_id" else "" for c in CONTACT_COLUMNS}
+    empty_json = _json({})
+    ts, now_ts = batch.ts, batch.now_ts
+    params = [
+        (
+            batch.ws, r.email, r.lifecycle_stage or batch.default_stage, r.company_id,
+            _json(r.custom_fields) if r.custom_fields else empty_json,
+            ts(r.created_at) if r.created_at else now_ts, now_ts,
+            *(defaults | r.fields).values(),
+        )
+        for r in new_rows
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO crm_contact ({', '.join(insert_columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(insert_columns))})",
+            params,
+        )
+    ids = _contact_ids(batch.ws, [r.email for r in new_rows])
+    return [
+        batch.ledger_row(
+            ids[r.email],
+            "",
+            r.lifecycle_stage or batch.default_stage,
+            ts(r.created_at) if r.created_at else now_ts,
+            "created",
+        )
+        for r in new_rows
+    ]
+
+
+def _update_matched(
+    batch: _Batch,
+    rows: Sequence[ContactRow],
+    existing: dict[str, dict[str, Any]],
+    on_match: str,
+    counts: BatchCounts,
+) -> list[tuple[Any, ...]]:
+    """Apply on_match to rows that matched existing contacts; return their stage changes."""
+    ledger_rows = []
     updates: list[tuple[int, dict[str, Any]]] = []
     for r in rows:
         record = existing.get(r.email)
@@ -222,27 +291,18 @@ def contacts_import_batch(
         if on_match == "overwrite" and stage and stage != record["lifecycle_stage"]:
             changes["lifecycle_stage"] = stage
             ledger_rows.append(
-                (
-                    ws, record["id"], record["lifecycle_stage"], stage, now_ts, user_id,
-                    actor.source.value, rule, "", "import", now_ts, now_ts,
+                batch.ledger_row(
+                    record["id"], record["lifecycle_stage"], stage, batch.now_ts, "import"
                 )
-            )  # fmt: skip
+            )
             counts.stage_changes += 1
         if changes:
             updates.append((record["id"], changes))
             counts.updated += 1
         else:
             counts.unchanged += 1
-    _apply_updates(ws, updates, now)
-    if ledger_rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO crm_ledgerentry (workspace_id, contact_id, from_stage, to_stage, "
-                "occurred_at, actor_user_id, source, rule, definition_version, reason, "
-                "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                ledger_rows,
-            )
-    return counts
+    _apply_updates(batch.ws, updates, batch.now)
+    return ledger_rows
 
 
 def _apply_updates(ws: int, updates: list[tuple[int, dict[str, Any]]], now: dt.datetime) -> None:

@@ -9,11 +9,14 @@ transaction: any bad row rolls everything back, and an interrupted run simply st
 from __future__ import annotations
 
 import hashlib
+import queue
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -161,6 +164,56 @@ def _estimate_rows(path: Path) -> int | None:
 
 class _Rollback(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    last_row: int
+    rows: int
+    items: list[Any]
+    errors: list[RowError]
+
+
+def prefetch[T](source: Iterator[T], depth: int) -> Iterator[T]:
+    """Run `source` in a background thread, at most `depth` items ahead (bounded memory).
+    An exception in the source is raised in the consumer."""
+    done = object()
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            slots.put(_Failure(exc))
+
+    worker = threading.Thread(target=produce, name="import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    exc: BaseException
 
 
 def _job_actor(job: ImportJob) -> Actor:
@@ -335,38 +388,27 @@ class ImportRun:
                     self.seen.setdefault(self.importer.key(item), number)
 
     def _run_batches(self) -> None:
+        batches = self._prepared_batches()
+        if getattr(self.importer, "pure_prepare", False):
+            # Reading and validating need no database: do them in a second thread while this
+            # one writes, so parsing overlaps SQLite's (GIL-free) B-tree work.
+            batches = prefetch(batches, depth=2)
+        for prepared in batches:
+            self._commit(prepared)
+
+    def _prepared_batches(self) -> Iterator[PreparedBatch]:
         batch: list[tuple[int, list[str]]] = []
         for number, cells in self.table.rows(start_after=self.resume_from):
             batch.append((number, cells))
             if len(batch) >= BATCH_ROWS:
-                self._commit(batch)
+                yield self._prepare(batch)
                 batch = []
         if batch:
-            self._commit(batch)
+            yield self._prepare(batch)
 
-    def _commit(self, batch: list[tuple[int, list[str]]]) -> None:
-        job = self.job
-        if self.atomic_file:
-            counts, errors = self._process(batch)
-            self.file_errors.extend(errors)
-            _count(job, counts, len({e.row for e in errors}))
-            job.rows_done = batch[-1][0]
-        else:
-            with transaction.atomic():
-                counts, errors = self._process(batch)
-                _save_errors(job, errors)
-                _count(job, counts, len({e.row for e in errors}))
-                job.rows_done = batch[-1][0]
-                _checkpoint(job)
-        now = time.monotonic()
-        if self.progress is not None and now - self.last_report > 0.2:
-            self.progress(job)
-            self.last_report = now
-
-    def _process(self, batch: list[tuple[int, list[str]]]) -> tuple[BatchCounts, list[RowError]]:
+    def _prepare(self, batch: list[tuple[int, list[str]]]) -> PreparedBatch:
         items = []
         errors: list[RowError] = []
-        self.rows_read += len(batch)
         for number, cells in batch:
             values, custom, problem = self.reader.read(number, cells)
             if problem is not None:
@@ -383,11 +425,30 @@ class ImportRun:
                 continue
             self.seen[key] = number
             items.append(item)
-        # An all-or-nothing file stops writing at its first bad row but keeps checking the rest,
-        # so the report lists every problem at once.
-        writing = not (self.atomic_file and (errors or self.file_errors))
-        counts = self.importer.write(items) if writing and items else BatchCounts()
-        return counts, errors
+        return PreparedBatch(batch[-1][0], len(batch), items, errors)
+
+    def _commit(self, prepared: PreparedBatch) -> None:
+        job = self.job
+        self.rows_read += prepared.rows
+        failed_rows = len({e.row for e in prepared.errors})
+        if self.atomic_file:
+            self.file_errors.extend(prepared.errors)
+            # An all-or-nothing file stops writing at its first bad row but keeps checking the
+            # rest, so the report lists every problem at once.
+            if not self.file_errors and prepared.items:
+                _count(job, self.importer.write(prepared.items), failed_rows)
+            job.rows_done = prepared.last_row
+        else:
+            with transaction.atomic():
+                counts = self.importer.write(prepared.items) if prepared.items else BatchCounts()
+                _save_errors(job, prepared.errors)
+                _count(job, counts, failed_rows)
+                job.rows_done = prepared.last_row
+                _checkpoint(job)
+        now = time.monotonic()
+        if self.progress is not None and now - self.last_report > 0.2:
+            self.progress(job)
+            self.last_report = now
 
     def _fail_atomic_file(self) -> None:
         job = self.job

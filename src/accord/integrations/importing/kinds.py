@@ -25,6 +25,9 @@ class RecordImporter(Protocol):
 
 
 class ContactImporter:
+    # prepare() reads only what __init__ loaded: it may run in a reader thread.
+    pure_prepare = True
+
     def __init__(self, actor: Actor, mapping: ColumnMapping, *, on_match: str, rule: str) -> None:
         from accord.crm.selectors import lifecycle_stages
         from accord.identity.selectors import workspace_members

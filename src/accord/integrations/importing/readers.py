@@ -64,14 +64,14 @@ def detect_encoding(path: Path) -> str:
                 fh.seek(0)
                 prefix = fh.read(bad_at)
                 line = prefix.count(b"\n") + 1
-                if saw_multibyte or any(b >= 0x80 for b in prefix):
+                if saw_multibyte or not prefix.isascii():
                     raise FileProblem(
                         "The file mixes encodings: it is UTF-8 up to here and something else "
                         "from this line on. Re-save it with one encoding (UTF-8).",
                         line=line,
                     ) from None
                 return _single_byte_encoding(path)
-            saw_multibyte = saw_multibyte or any(b >= 0x80 for b in chunk)
+            saw_multibyte = saw_multibyte or not chunk.isascii()
             position += len(chunk)
         try:
             decoder.decode(b"", final=True)

@@ -1,0 +1,108 @@
+"""The event-bus subscriber: one delivery per matching active subscription, each queued for the
+worker. It runs after the publishing transaction has committed (`accord.core.events`), so an
+event of a rolled-back transaction is never delivered."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from accord.core.channels import Channel
+from accord.core.events import Event
+from accord.crm.models import Contact
+from accord.identity.models import User, Workspace
+from accord.integrations.models import WebhookDelivery, WebhookKind, WebhookSubscription
+from accord.integrations.webhooks.slack import SlackContext, slack_message
+from accord.integrations.webhooks.tasks import enqueue_attempt
+
+
+def envelope(
+    workspace: Workspace, event_name: str, event_id: uuid.UUID, occurred_at: str, data: Any
+) -> dict[str, Any]:
+    """The JSON body generic receivers get."""
+    return {
+        "id": str(event_id),
+        "event": event_name,
+        "occurred_at": occurred_at,
+        "workspace": {"id": workspace.pk, "slug": workspace.slug, "name": workspace.name},
+        "data": data,
+    }
+
+
+def slack_context(workspace: Workspace, data: dict[str, Any]) -> SlackContext:
+    """The names a Slack message mentions, read from the records the event points to."""
+    owner_name = ""
+    if isinstance(owner_id := data.get("owner_id"), int):
+        owner = User.objects.filter(pk=owner_id).values_list("full_name", "email").first()
+        owner_name = (owner[0] or owner[1]) if owner else ""
+    source_label = ""
+    if isinstance(contact_id := data.get("contact_id"), int) and data.get("to_stage"):
+        source = (
+            Contact.objects.for_workspace(workspace)
+            .filter(pk=contact_id)
+            .values_list("original_source", flat=True)
+            .first()
+        )
+        source_label = Channel(source).label if source in Channel.values else ""
+    return SlackContext(
+        workspace_name=workspace.name, owner_name=str(owner_name), source_label=str(source_label)
+    )
+
+
+def payload_for(
+    subscription: WebhookSubscription,
+    workspace: Workspace,
+    event_name: str,
+    event_id: uuid.UUID,
+    occurred_at: str,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    if subscription.kind == WebhookKind.SLACK:
+        return slack_message(event_name, data, slack_context(workspace, data))
+    return envelope(workspace, event_name, event_id, occurred_at, data)
+
+
+def create_deliveries(
+    workspace: Workspace,
+    subscriptions: list[WebhookSubscription],
+    event_name: str,
+    occurred_at: str,
+    data: dict[str, Any],
+    *,
+    queue: bool = True,
+) -> list[WebhookDelivery]:
+    """Record one pending delivery per subscription and (unless `queue` is false) queue each
+    for the worker once committed."""
+    event_id = uuid.uuid4()
+    with transaction.atomic():
+        deliveries = [
+            WebhookDelivery.objects.create(
+                workspace=workspace,
+                subscription=subscription,
+                event=event_name,
+                event_id=event_id,
+                payload=payload_for(
+                    subscription, workspace, event_name, event_id, occurred_at, data
+                ),
+            )
+            for subscription in subscriptions
+        ]
+        if queue:
+            queued = [(d.workspace_id, d.pk) for d in deliveries]
+            transaction.on_commit(lambda: [enqueue_attempt(ws, pk, 1) for ws, pk in queued])
+    return deliveries
+
+
+def on_event(event: Event) -> None:
+    """Subscribed to the event bus in IntegrationsConfig.ready()."""
+    subscriptions = [
+        s
+        for s in WebhookSubscription.objects.for_workspace(event.workspace_id).filter(active=True)
+        if s.wants(event.name)
+    ]
+    if not subscriptions:
+        return
+    workspace = Workspace.objects.get(pk=event.workspace_id)
+    create_deliveries(workspace, subscriptions, event.name, event.occurred_at, dict(event.data))
