@@ -105,7 +105,8 @@ def run_raw(path: Path) -> dict[str, float]:
         company_ids = dict(cursor.fetchall())
     rows = [
         (ws, r[3], r[1], r[2], r[4], "", "", "", company_ids[r[10].removeprefix("https://www.")],
-         "DE", None, "lead", "new", "paid_search", "", "", "", "", "", r[0], "{}", now, now)
+         "DE", None, "lead", "new", "paid_search", "", "", "", "", "", r[0], "{}",
+         r[8] + ":00", now)
         for r in parsed
     ]  # fmt: skip
     columns = (

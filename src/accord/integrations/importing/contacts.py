@@ -108,7 +108,7 @@ class ContactPreparer:
                 cached = normalise_domain_fast(text)
             except BadValue as exc:
                 cached = exc
-            if len(self._domains) < 500_000:
+            if len(self._domains) < 100_000:
                 self._domains[text] = cached
         if isinstance(cached, BadValue):
             raise cached

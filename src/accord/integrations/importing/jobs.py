@@ -351,7 +351,10 @@ class ImportRun:
         )
         self.atomic_file = job.mode == ImportMode.ALL_OR_NOTHING
         self.resume_from = 0 if self.atomic_file else job.rows_done
-        self.seen: dict[str, int] = {}  # record key -> first row, for in-file duplicates
+        # hash(record key) -> first row, for in-file duplicates. Hashes, not the keys, keep a
+        # million-row file's index near 100 MB (SipHash-64: a false duplicate needs a collision
+        # among the file's keys, about 1 in 10^7 for a million rows).
+        self.seen: dict[int, int] = {}
         self.file_errors: list[RowError] = []
         self.rows_read = 0
         self.last_report = 0.0
@@ -385,7 +388,7 @@ class ImportRun:
             if problem is None:
                 item, _ = self.importer.prepare(number, values, custom)
                 if item is not None:
-                    self.seen.setdefault(self.importer.key(item), number)
+                    self.seen.setdefault(hash(self.importer.key(item)), number)
 
     def _run_batches(self) -> None:
         batches = self._prepared_batches()
@@ -419,11 +422,11 @@ class ImportRun:
                 errors.extend(row_errors)
                 continue
             key = self.importer.key(item)
-            first = self.seen.get(key)
+            first = self.seen.get(hash(key))
             if first is not None:
                 errors.append(RowError(number, "", key, f"Duplicate of row {first} in this file."))
                 continue
-            self.seen[key] = number
+            self.seen[hash(key)] = number
             items.append(item)
         return PreparedBatch(batch[-1][0], len(batch), items, errors)
 
