@@ -233,7 +233,7 @@ def import_run(
     with transaction.atomic():
         job = (
             ImportJob.objects.for_workspace(workspace_id)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("workspace", "created_by")
             .filter(pk=job_id)
             .first()

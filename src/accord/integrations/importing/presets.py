@@ -179,11 +179,27 @@ SALESFORCE_DEAL_STAGES = {
     "closed lost": "closed_lost",
 }
 
+SALESFORCE_CAMPAIGN_TYPES = {
+    "advertisement": "paid_search",
+    "banner ads": "paid_social",
+    "conference": "event",
+    "direct mail": "other",
+    "email": "email",
+    "partners": "partner",
+    "public relations": "other",
+    "referral program": "referral",
+    "telemarketing": "outbound",
+    "trade show": "event",
+    "webinar": "webinar",
+    "other": "other",
+}
+
 SALESFORCE = Preset(
     name="salesforce",
     label="Salesforce export (Data Loader or report)",
     signature=("LeadSource", "Lead Source", "Lead Status", "Lead Owner", "OwnerId", "CreatedDate",
-               "Company / Account", "Opportunity Name", "StageName", "AccountId", "Lead ID"),
+               "Company / Account", "Opportunity Name", "StageName", "AccountId", "Lead ID",
+               "Budgeted Cost", "Actual Cost", "BudgetedCost", "ActualCost"),
     columns={
         "contacts": {
             "Id": "external_id", "Lead ID": "external_id", "Contact ID": "external_id",
@@ -213,17 +229,27 @@ SALESFORCE = Preset(
             "CloseDate": "expected_close_date",
             "Close Date": "expected_close_date", "LeadSource": "source", "Lead Source": "source",
         },
+        # A campaign's Type (Webinar, Trade Show, Advertisement …) says its channel.
+        "campaigns": {
+            "Campaign Name": "name", "Name": "name", "Type": "channel",
+            "Start Date": "start_date", "StartDate": "start_date", "End Date": "end_date",
+            "EndDate": "end_date", "Budgeted Cost": "budget", "BudgetedCost": "budget",
+            "Actual Cost": "actual_cost", "ActualCost": "actual_cost",
+            "CurrencyIsoCode": "currency", "Campaign Currency": "currency",
+        },
     },
     values={
         "original_source": SALESFORCE_SOURCE,
         "source": SALESFORCE_SOURCE,
         "lead_status": SALESFORCE_STATUS,
         "stage": SALESFORCE_DEAL_STAGES,
+        "channel": SALESFORCE_CAMPAIGN_TYPES,
     },
 )  # fmt: skip
 
 PIPEDRIVE_DEAL_STAGES = {
     "lead in": "qualification",
+    "qualified": "qualification",
     "contact made": "discovery",
     "demo scheduled": "demo",
     "needs defined": "discovery",
@@ -235,7 +261,8 @@ PIPEDRIVE = Preset(
     name="pipedrive",
     label="Pipedrive export",
     signature=("Person - Name", "Person - Email", "Person - Owner", "Organization - Name",
-               "Deal - Title", "Deal - Value", "Deal - Stage", "Person - Organization"),
+               "Deal - Title", "Deal - Value", "Deal - Stage", "Person - Organization",
+               "Activity - Type", "Activity - Subject"),
     columns={
         "contacts": {
             "Person - ID": "external_id", "Person - Name": "full_name",
@@ -268,6 +295,7 @@ PIPEDRIVE = Preset(
             "Activity - ID": "external_id", "Activity - Type": "kind",
             "Activity - Subject": "subject", "Activity - Note": "body",
             "Activity - Due date": "occurred_at", "Activity - Done time": "occurred_at",
+            "Activity - Due time": "occurred_time", "Activity - Deal": "deal",
             "Activity - Assigned to user": "user", "Person - Email": "contact_email",
         },
     },
