@@ -17,7 +17,8 @@ from accord.crm.models import (
 from accord.crm.tests.factories import ContactFactory
 from accord.demo.loader import demo_generate
 from accord.demo.models import DemoDataset
-from accord.identity.models import Workspace
+from accord.demo.reset import demo_workspace_delete
+from accord.identity.models import User, Workspace
 from accord.identity.services import workspace_create
 from accord.identity.tests.factories import WorkspaceFactory
 from accord.marketing.models import Campaign, CampaignCost, Touchpoint
@@ -132,6 +133,18 @@ def test_another_size_replaces_the_old_demo_and_nothing_else() -> None:
         assert model.objects.for_workspace(old).count() == 0, model.__name__
     assert Contact.objects.for_workspace(other).get().pk == kept.pk
     assert LedgerEntry.objects.for_workspace(other).count() == 1
+
+
+def test_deleting_the_only_workspace_empties_the_demo_tables() -> None:
+    result = demo_generate(seed=4, contacts=1_000, as_of=as_of_yesterday())
+    workspace = result.dataset.workspace
+
+    demo_workspace_delete(workspace)
+
+    assert Workspace.objects.count() == 0
+    for model in DEMO_MODELS:
+        assert model.objects.across_workspaces().count() == 0, model.__name__
+    assert User.objects.filter(email="revops@northwind.example").exists()
 
 
 def test_an_interrupted_dataset_is_generated_again() -> None:

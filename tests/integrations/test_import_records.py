@@ -108,6 +108,11 @@ def test_hubspot_companies(run_import, workspace, importer) -> None:  # type: ig
     assert fabrikam.owner_id == importer.user_id  # "Company owner" given as a full name
     assert companies["Litware Inc."].country == "US"
     assert (companies["Tailspin Toys"].domain, companies["Tailspin Toys"].country) == ("", "GB")
+    # 'Create Date' is the company's creation time (a date alone: midnight UTC).
+    assert northwind.created_at == dt.datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    assert fabrikam.created_at == dt.datetime(2025, 6, 15, 10, 30, tzinfo=UTC)
+    assert companies["Litware Inc."].created_at == dt.datetime(2025, 7, 2, tzinfo=UTC)
+    assert companies["Tailspin Toys"].created_at == dt.datetime(2025, 7, 20, 16, 45, tzinfo=UTC)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -116,6 +121,7 @@ def test_companies_match_existing_and_follow_on_match(run_import, workspace, imp
     actor = Actor.for_membership(importer, Source.API)
     northwind = Company.objects.for_workspace(workspace).get(domain="northwind.example")
     company_update(actor=actor, company_id=northwind.pk, values={"industry": "Software"})
+    created = northwind.created_at
     file = DATA / "hubspot-companies.csv"
 
     output = run_import(file, "--type", "companies", "--on-match", "fill-empty")
@@ -127,6 +133,9 @@ def test_companies_match_existing_and_follow_on_match(run_import, workspace, imp
         "9001",
     )
     assert Company.objects.for_workspace(workspace).count() == 5  # never a second Northwind
+    assert northwind.created_at == created  # a matched company keeps its creation time
+    litware = Company.objects.for_workspace(workspace).get(domain="litware.example")
+    assert litware.created_at == dt.datetime(2025, 7, 2, tzinfo=UTC)  # a new one: 'Create Date'
 
     output = run_import(file, "--type", "companies", "--on-match", "fill-empty")
     assert _counts(unchanged=4) in output
@@ -337,6 +346,16 @@ def test_pipedrive_activities(run_import, workspace, importer, tmp_path) -> None
     ]
     pricing = done["Sent pricing"]  # a date with no time
     assert (pricing.kind, pricing.occurred_at) == ("email", dt.datetime(2025, 9, 10, tzinfo=UTC))
+    # Columns mapped to no field are kept as custom fields (empty cells are left out).
+    assert call.custom_fields == {
+        "Activity - Done": "Done",
+        "Activity - Contact person": "Jonas Weber",
+        "Activity - Organization": "Initrode GmbH",
+    }
+    assert pricing.custom_fields == {
+        "Activity - Done": "Done",
+        "Activity - Contact person": "Karin Berg",
+    }
 
     for on_match in ON_MATCH:
         output = run_import(
@@ -345,10 +364,22 @@ def test_pipedrive_activities(run_import, workspace, importer, tmp_path) -> None
         assert _counts(unchanged=6) in output
     assert Activity.objects.for_workspace(workspace).count() == 6
 
+    assert {a.pk: a.custom_fields for a in Activity.objects.for_workspace(workspace)} == {
+        a.pk: a.custom_fields for a in done.values()
+    }
+
     changed = _copy(tmp_path, "pipedrive-activities.csv", (";Pricing PDF attached", ";Resent"))
     output = run_import(changed, "--type", "activities", "--on-match", "overwrite")
     assert _counts(updated=1, unchanged=5) in output
     assert Activity.objects.for_workspace(workspace).get(subject="Sent pricing").body == "Resent"
+
+    moved = _copy(tmp_path, "pipedrive-activities.csv", ("Initrode GmbH;;Current", "Initrode AG;;Current"))
+    output = run_import(moved, "--type", "activities", "--on-match", "fill-empty")
+    assert _counts(unchanged=6) in output  # the custom field is not empty: kept
+    output = run_import(moved, "--type", "activities", "--on-match", "overwrite")
+    assert _counts(updated=2, unchanged=4) in output  # with the body changed back on 'Sent pricing'
+    call.refresh_from_db()
+    assert call.custom_fields["Activity - Organization"] == "Initrode AG"
 
 
 # Campaigns ------------------------------------------------------------------------------------
@@ -376,6 +407,14 @@ def test_salesforce_campaigns(run_import, workspace) -> None:  # type: ignore[no
     )
     assert campaigns["SaaStr Europa 2026"].channel == "event"
     assert campaigns["Spring Nurture"].channel == "email"
+    # Columns mapped to no field are kept as custom fields (empty cells are left out).
+    assert webinar.custom_fields == {
+        "Status": "Completed",
+        "Expected Revenue": "120,000.00",
+        "Num Sent": "5400",
+        "Active": "false",
+    }
+    assert ads.custom_fields == {"Status": "In Progress", "Num Sent": "0", "Active": "true"}
     costs = CampaignCost.objects.for_workspace(workspace).select_related("campaign")
     assert sorted((c.campaign.name, c.date, c.amount, c.currency) for c in costs) == [
         ("Google Ads - Brand", dt.date(2026, 12, 31), Decimal("6100.50"), "USD"),
@@ -389,10 +428,25 @@ def test_campaign_costs_are_not_added_twice(run_import, workspace, tmp_path) -> 
     file = DATA / "salesforce-campaigns.csv"
     run_import(file, "--type", "campaigns")
     before = _state(workspace)
+    custom = dict(Campaign.objects.for_workspace(workspace).values_list("name", "custom_fields"))
     for on_match in ON_MATCH:
         output = run_import(file, "--type", "campaigns", "--on-match", on_match)
         assert _counts(unchanged=5) in output
     assert _state(workspace) == before
+    assert custom["Spring Nurture"] == {"Status": "Completed", "Num Sent": "18000", "Active": "false"}
+    assert (
+        dict(Campaign.objects.for_workspace(workspace).values_list("name", "custom_fields"))
+        == custom
+    )
+
+    sent = _copy(tmp_path, "salesforce-campaigns.csv", (",18000,false", ",18500,false"))
+    output = run_import(sent, "--type", "campaigns", "--on-match", "skip")
+    assert _counts(unchanged=4, skipped=1) in output
+    output = run_import(sent, "--type", "campaigns", "--on-match", "overwrite")
+    assert _counts(updated=1, unchanged=4) in output
+    nurture = Campaign.objects.for_workspace(workspace).get(name="Spring Nurture")
+    assert nurture.custom_fields == {**custom["Spring Nurture"], "Num Sent": "18500"}
+    assert _state(workspace) == before  # no cost entry added
 
     higher = _copy(tmp_path, "salesforce-campaigns.csv", ('"7,450.00"', '"8,000.00"'))
     output = run_import(higher, "--type", "campaigns", "--on-match", "fill-empty")
@@ -466,6 +520,43 @@ def test_touchpoints(run_import, workspace, tmp_path) -> None:  # type: ignore[n
     assert _counts(updated=1, unchanged=6) in output
     form.refresh_from_db()
     assert form.landing_page == "https://accord.example/demo?b"
+
+
+TOUCHPOINTS_WITH_EXTRAS = (
+    "Email,Type,Channel,Occurred at,Form name,Region\n"
+    "ana.ruiz@northwind.example,Form submission,Organic search,2026-01-22 11:02,Demo request,EMEA\n"
+    "bo@fabrikam.example,Webinar attended,Webinar,2026-02-12 16:00,,NA\n"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_touchpoint_extra_columns_are_kept_as_custom_fields(run_import, workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run_import(DATA / "hubspot-contacts.csv")
+    file = _write(tmp_path, "touches.csv", TOUCHPOINTS_WITH_EXTRAS)
+    output = run_import(file, "--type", "touchpoints")
+    assert _counts(created=2) in output
+    touches = Touchpoint.objects.for_workspace(workspace).select_related("contact")
+    custom = {t.contact.email: t.custom_fields for t in touches}
+    assert custom == {
+        "ana.ruiz@northwind.example": {"Form name": "Demo request", "Region": "EMEA"},
+        "bo@fabrikam.example": {"Region": "NA"},  # an empty cell is left out
+    }
+
+    for on_match in ON_MATCH:
+        output = run_import(file, "--type", "touchpoints", "--on-match", on_match)
+        assert _counts(unchanged=2) in output
+    assert {t.contact.email: t.custom_fields for t in touches.all()} == custom
+
+    changed = _write(tmp_path, "changed.csv", TOUCHPOINTS_WITH_EXTRAS.replace(",NA", ",AMER"))
+    output = run_import(changed, "--type", "touchpoints", "--on-match", "skip")
+    assert _counts(unchanged=1, skipped=1) in output
+    output = run_import(changed, "--type", "touchpoints", "--on-match", "fill-empty")
+    assert _counts(unchanged=2) in output  # the custom field is not empty: kept
+    output = run_import(changed, "--type", "touchpoints", "--on-match", "overwrite")
+    assert _counts(updated=1, unchanged=1) in output
+    webinar = touches.get(contact__email="bo@fabrikam.example")
+    assert webinar.custom_fields == {"Region": "AMER"}
+    assert Touchpoint.objects.for_workspace(workspace).count() == 2
 
 
 # Bad rows -------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from accord.api.auth import SessionAuth, TokenAuth
 from accord.api.errors import ErrorOut, install_error_handlers, json_method_not_allowed
 from accord.crm.api import router as crm_router
 from accord.identity.api import router as identity_router
+from accord.integrations.api import router as integrations_router
+from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
 from accord.marketing.api import router as marketing_router
 
@@ -132,6 +134,8 @@ api.add_router("", identity_router)
 api.add_router("", crm_router)
 api.add_router("", marketing_router)
 api.add_router("", export_router)
+api.add_router("", imports_router)
+api.add_router("", integrations_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only
 # catches what no endpoint matched).

@@ -70,6 +70,9 @@ class CompanyPatch(InSchema):
 
 class CompanyIn(CompanyPatch):
     name: str
+    created_at: dt.datetime | None = Field(
+        None, description="For imports of historical records; default: now."
+    )
 
 
 class CompanyListParams(ListParams):
@@ -503,6 +506,7 @@ class ActivityOut(Schema):
     subject: str
     body: str
     occurred_at: dt.datetime
+    custom_fields: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -521,6 +525,7 @@ class ActivityPatch(InSchema):
     subject: str | None = None
     body: str | None = None
     occurred_at: dt.datetime | None = Field(None, description="Default: now.")
+    custom_fields: dict[str, Any] | None = None
 
 
 class ActivityIn(ActivityPatch):

@@ -355,6 +355,7 @@ class Activity(WorkspaceOwned):
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
+    custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()
 

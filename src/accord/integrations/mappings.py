@@ -28,6 +28,7 @@ from accord.integrations.importing.targets import RECORD_TYPES, target_names
 from accord.integrations.models import SavedMapping
 
 NAME_MAX = 120
+_NAME_TAKEN = "Another saved mapping of this workspace has this name."
 MAX_COLUMNS = 1_000
 
 
@@ -120,12 +121,12 @@ def _clean_columns(raw: Any, record_type: str, errors: dict[str, list[str]]) -> 
     valid = target_names(record_type) if record_type else set()
     columns: dict[str, str] = {}
     problems: list[str] = []
-    for header, target in raw.items():
+    for header, raw_target in raw.items():
         column = str(header).strip()
-        if not column or not isinstance(target, str):
+        if not column or not isinstance(raw_target, str):
             problems.append(f"'{header}': give each column a target name.")
             continue
-        target = target.strip()
+        target = raw_target.strip()
         if target and not target.startswith(CUSTOM_PREFIX) and target not in valid:
             problems.append(
                 f"'{column}' -> '{target}': {record_type or 'this record type'} have no such "
@@ -170,7 +171,7 @@ def _save(mapping: SavedMapping) -> SavedMapping:
     except IntegrityError:
         raise Conflict(
             f"A saved mapping named '{mapping.name}' already exists in this workspace.",
-            fields={"name": ["This name is taken."]},
+            fields={"name": [_NAME_TAKEN]},
         ) from None
     return mapping
 
@@ -197,7 +198,7 @@ def saved_mapping_create(
     if saved_mapping_named(actor.workspace, clean_name) is not None:
         raise Conflict(
             f"A saved mapping named '{clean_name}' already exists in this workspace.",
-            fields={"name": ["This name is taken."]},
+            fields={"name": [_NAME_TAKEN]},
         )
     return _save(
         SavedMapping(
@@ -231,7 +232,9 @@ def saved_mapping_update(
     new_type = _clean_record_type(
         mapping.record_type if record_type is _UNSET else record_type, errors
     )
-    new_columns = _clean_columns(mapping.columns if columns is _UNSET else columns, new_type, errors)
+    new_columns = _clean_columns(
+        mapping.columns if columns is _UNSET else columns, new_type, errors
+    )
     new_maps = _clean_value_maps(
         mapping.value_maps if value_maps is _UNSET else value_maps, new_type, errors
     )
@@ -241,7 +244,7 @@ def saved_mapping_update(
     if other is not None and other.pk != mapping.pk:
         raise Conflict(
             f"A saved mapping named '{new_name}' already exists in this workspace.",
-            fields={"name": ["This name is taken."]},
+            fields={"name": [_NAME_TAKEN]},
         )
     mapping.name, mapping.record_type = new_name, new_type
     mapping.columns, mapping.value_maps = new_columns, new_maps

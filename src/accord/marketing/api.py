@@ -41,6 +41,7 @@ class CampaignOut(Schema):
     budget: str = Field(description="Decimal amount as a string with two decimals.")
     currency: str
     utm_campaign: str
+    custom_fields: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -58,6 +59,7 @@ class CampaignPatch(InSchema):
     budget: Decimal | None = Field(None, description="Not negative; number or string.")
     currency: str | None = Field(None, description="ISO 4217; default: the workspace's.")
     utm_campaign: str | None = None
+    custom_fields: dict[str, Any] | None = None
 
 
 class CampaignIn(CampaignPatch):
@@ -181,6 +183,7 @@ class TouchpointOut(Schema):
     utm_term: str
     landing_page: str
     referrer: str
+    custom_fields: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -202,6 +205,7 @@ class TouchpointPatch(InSchema):
     utm_term: str | None = None
     landing_page: str | None = None
     referrer: str | None = None
+    custom_fields: dict[str, Any] | None = None
 
 
 class TouchpointIn(TouchpointPatch):

@@ -29,6 +29,7 @@ class Campaign(WorkspaceOwned):
     budget = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(max_length=3)
     utm_campaign = models.CharField(max_length=200, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()
 
@@ -93,6 +94,7 @@ class Touchpoint(WorkspaceOwned):
     utm_term = models.CharField(max_length=200, blank=True)
     landing_page = models.CharField(max_length=500, blank=True)
     referrer = models.CharField(max_length=500, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()
 

@@ -26,6 +26,7 @@ CAMPAIGN_FIELDS: dict[str, c.Cleaner] = {
     "budget": c.amount,
     "currency": c.currency,
     "utm_campaign": c.Text(200),
+    "custom_fields": c.json_object,
 }
 
 COST_FIELDS: dict[str, c.Cleaner] = {
@@ -50,6 +51,7 @@ TOUCHPOINT_FIELDS: dict[str, c.Cleaner] = {
     "utm_term": c.Text(200),
     "landing_page": c.Text(500),
     "referrer": c.Text(500),
+    "custom_fields": c.json_object,
 }
 
 

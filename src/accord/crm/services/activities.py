@@ -26,6 +26,7 @@ ACTIVITY_FIELDS: dict[str, c.Cleaner] = {
     "subject": c.Text(200),
     "body": c.Text(20_000),
     "occurred_at": c.datetime,
+    "custom_fields": c.json_object,
 }
 
 

@@ -24,6 +24,7 @@ COMPANY_FIELDS: dict[str, c.Cleaner] = {
     "owner_id": member,
     "external_id": c.Text(100),
     "custom_fields": c.json_object,
+    "created_at": c.datetime,  # on creation only (imports of historical records)
 }
 
 
@@ -45,6 +46,8 @@ def _check_domain_free(actor: Actor, domain: str, exclude_pk: int | None = None)
 def company_create(*, actor: Actor, values: Mapping[str, Any]) -> Company:
     actor.require(Action.WRITE_RECORDS)
     cleaned = c.clean(COMPANY_FIELDS, values, actor.workspace.pk, required=["name"])
+    if cleaned.get("created_at") is None:
+        cleaned.pop("created_at", None)
     _check_domain_free(actor, cleaned.get("domain", ""))
     return Company.objects.create(workspace=actor.workspace, **cleaned)
 
@@ -54,6 +57,8 @@ def company_update(*, actor: Actor, company_id: int, values: Mapping[str, Any]) 
     actor.require(Action.WRITE_RECORDS)
     company = locked(Company, actor, company_id, "company")
     cleaned = c.clean(COMPANY_FIELDS, values, actor.workspace.pk)
+    if "created_at" in cleaned:
+        raise ValidationFailed.single("created_at", "The creation time cannot be changed.")
     if "name" in cleaned and not cleaned["name"]:
         raise ValidationFailed.single("name", "This field is required.")
     if "domain" in cleaned:

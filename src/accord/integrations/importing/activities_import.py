@@ -51,7 +51,7 @@ def _time_of_day(text: str) -> dt.time | None:
 
 @dataclass
 class ActivityItem(Prepared):
-    pass
+    custom: dict[str, str]
 
 
 @register("activities")
@@ -98,7 +98,7 @@ class ActivityImporter(ServiceImporter):
         cleaned = check.clean(ACTIVITY_FIELDS, fields, self.workspace.pk, required=["kind"])
         if cleaned is None or check.errors:
             return None
-        return ActivityItem(check.row, cleaned)
+        return ActivityItem(check.row, cleaned, dict(custom))
 
     def _occurred_at(self, check: RowCheck) -> dt.datetime | None:
         """When it happened; a separate time column (Pipedrive's 'Due time') completes a date."""
@@ -163,10 +163,12 @@ class ActivityImporter(ServiceImporter):
     def save(self, item: ActivityItem) -> str:
         existing = self._find(item.values)
         if existing is None:
-            activity_create(actor=self.actor, values=item.values)
+            values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
+            activity_create(actor=self.actor, values=values)
             return CREATED
         wanted = {k: v for k, v in item.values.items() if k in _UPDATABLE}
-        decision = decide(current_values(existing, wanted), wanted, self.on_match)
+        current = current_values(existing, (*wanted, "custom_fields"))
+        decision = decide(current, wanted, self.on_match, custom=item.custom)
         if decision.outcome == UPDATED:
             activity_update(actor=self.actor, activity_id=existing.pk, values=decision.changes)
         return decision.outcome

@@ -50,6 +50,7 @@ _COST = "actual_cost"  # compared like a field: the file's figure against the re
 class CampaignItem(Prepared):
     actual_cost: Decimal | None
     type_given: bool  # False: the type was derived from the channel, only used for new ones
+    custom: dict[str, str]
 
 
 @register("campaigns")
@@ -91,7 +92,9 @@ class CampaignImporter(ServiceImporter):
             check.fail("channel", "A channel is required (e.g. paid_search, email, event).")
         if cleaned is None or check.errors:
             return None
-        item = CampaignItem(check.row, cleaned, actual_cost, type_given=kind is not None)
+        item = CampaignItem(
+            check.row, cleaned, actual_cost, type_given=kind is not None, custom=dict(custom)
+        )
         self._check_against_existing(check, item)
         return None if check.errors else item
 
@@ -103,7 +106,7 @@ class CampaignImporter(ServiceImporter):
             start, end = item.values.get("start_date"), item.values.get("end_date")
         else:
             wanted, current = self._compare(existing, item)
-            changes = decide(current, wanted, self.on_match).changes
+            changes = decide(current, wanted, self.on_match, custom=item.custom).changes
             start = changes.get("start_date", existing.start_date)
             end = changes.get("end_date", existing.end_date)
             if _COST in changes and changes[_COST] < current[_COST]:
@@ -128,7 +131,7 @@ class CampaignImporter(ServiceImporter):
         wanted = {k: v for k, v in item.values.items() if k != "name"}
         if not item.type_given:
             wanted.pop("type", None)
-        current = current_values(existing, wanted)
+        current = current_values(existing, (*wanted, "custom_fields"))
         if item.actual_cost is not None:
             wanted[_COST] = item.actual_cost
             recorded = campaign_costs(self.workspace, existing.pk).aggregate(total=Sum("amount"))
@@ -146,12 +149,13 @@ class CampaignImporter(ServiceImporter):
     def save(self, item: CampaignItem) -> str:
         existing = self._find(item.values["name"])
         if existing is None:
-            campaign = campaign_create(actor=self.actor, values=item.values)
+            values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
+            campaign = campaign_create(actor=self.actor, values=values)
             if item.actual_cost:
                 self._add_cost(campaign, item.actual_cost)
             return CREATED
         wanted, current = self._compare(existing, item)
-        decision = decide(current, wanted, self.on_match)
+        decision = decide(current, wanted, self.on_match, custom=item.custom)
         if decision.outcome != UPDATED:
             return decision.outcome
         changes = dict(decision.changes)

@@ -2,7 +2,8 @@
 
 A row matches an existing company by normalised web domain, else by external id, else by name
 (case-insensitive) — for a row with a domain, only a company with no domain yet (one a deal
-import created by name, say), which gets the domain under fill-empty or overwrite."""
+import created by name, say), which gets the domain under fill-empty or overwrite. A created
+date (HubSpot's 'Create Date') is set on a new company only: a matched company keeps its own."""
 
 from __future__ import annotations
 
@@ -61,10 +62,11 @@ class CompanyImporter(ServiceImporter):
             fields["country"] = country
         if (owner_id := self.members.resolve(check, "owner")) is not None:
             fields["owner_id"] = owner_id
+        if (created_at := check.datetime("created_at")) is not None:
+            fields["created_at"] = created_at  # used on creation only: it is fixed after that
         cleaned = check.clean(COMPANY_FIELDS, fields, self.workspace.pk, required=["name"])
         if cleaned is None or check.errors:
             return None
-        # Created dates cannot be set through the company service: the column is not imported.
         return CompanyItem(check.row, cleaned, dict(custom))
 
     def key(self, item: CompanyItem) -> str:

@@ -42,7 +42,7 @@ _TEXT = (
 
 @dataclass
 class TouchpointItem(Prepared):
-    pass
+    custom: dict[str, str]
 
 
 @register("touchpoints")
@@ -91,7 +91,7 @@ class TouchpointImporter(ServiceImporter):
         )
         if cleaned is None or check.errors:
             return None
-        return TouchpointItem(check.row, cleaned)
+        return TouchpointItem(check.row, cleaned, dict(custom))
 
     def _campaign(self, check: RowCheck) -> tuple[int, str] | None:
         """(id, channel) of the campaign the row names."""
@@ -136,10 +136,12 @@ class TouchpointImporter(ServiceImporter):
     def save(self, item: TouchpointItem) -> str:
         existing = self._find(item.values)
         if existing is None:
-            touchpoint_create(actor=self.actor, values=item.values)
+            values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
+            touchpoint_create(actor=self.actor, values=values)
             return CREATED
         wanted = {k: v for k, v in item.values.items() if k in _TEXT}
-        decision = decide(current_values(existing, wanted), wanted, self.on_match)
+        current = current_values(existing, (*wanted, "custom_fields"))
+        decision = decide(current, wanted, self.on_match, custom=item.custom)
         if decision.outcome == UPDATED:
             touchpoint_update(actor=self.actor, touchpoint_id=existing.pk, values=decision.changes)
         return decision.outcome

@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError
 from django.db.models import Q
 
 from accord.core import cleaning as c
-from accord.core.errors import ValidationFailed
+from accord.core.errors import Conflict, ValidationFailed
 from accord.core.normalise import email_domain, normalise_domain
 from accord.crm.models import Company, Contact
 from accord.crm.services.companies import company_create
@@ -172,12 +173,12 @@ def _clean_touch(raw: dict[str, Any], campaigns: _Campaigns, ws: int) -> dict[st
 def _clean_contact(raw: Any, ws: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValidationFailed.single(
-            "contact", "Expected a JSON object with the contact's email or external_id."
+            "__all__", "Expected a JSON object with the contact's email or external_id."
         )
     values = {k: v for k, v in raw.items() if not (k == "email" and v in (None, ""))}
     cleaned = c.clean(_CONTACT_SPEC, values, ws)
     if not cleaned.get("email") and not cleaned.get("external_id"):
-        raise ValidationFailed.single("contact", "Identify the contact by email or external_id.")
+        raise ValidationFailed.single("__all__", "Identify the contact by email or external_id.")
     return cleaned
 
 
@@ -319,10 +320,24 @@ def _create_contacts(actor: Actor, new: dict[str, _NewContact], companies: _Comp
         company_id = companies.resolve(pending.email, company_name)
         if company_id is not None:
             values["company_id"] = company_id
-        contact = contact_create(actor=actor, values=values)
+        contact_id: int | None
+        try:
+            contact_id, created = contact_create(actor=actor, values=values).pk, True
+        except (Conflict, IntegrityError):
+            # A concurrent request created this contact after we looked (contact_create's
+            # savepoint rolled back, our transaction goes on): match it instead.
+            contact_id = (
+                Contact.objects.for_workspace(actor.workspace)
+                .filter(email=pending.email)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if contact_id is None:
+                raise
+            created = False
         for row in pending.rows:
-            row.contact_id = contact.pk
-            row.created = True
+            row.contact_id = contact_id
+            row.created = created
 
 
 def _fill_known(actor: Actor, rows: list[EventRow], companies: _Companies) -> int:
@@ -386,7 +401,7 @@ def ingest_events(*, actor: Actor, payload: Any) -> dict[str, Any]:
         raise ValidationFailed(_summary(remapped), fields=remapped) from exc
     return {
         "accepted": len(rows),
-        "contacts_created": len(new),
+        "contacts_created": len({row.contact_id for row in rows if row.created}),
         "contacts_updated": updated,
         "touchpoints_created": len(touchpoints),
         "results": [

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -91,7 +90,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Atte
             detail = f"redirect to {exc.headers.get('Location', '?')} not followed"
         message = f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
         return AttemptResult(succeeded=False, status_code=exc.code, error=message)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return AttemptResult(False, None, f"No answer within {timeout:g} s (timed out).")
     except urllib.error.URLError as exc:
         return AttemptResult(False, None, f"Could not connect: {exc.reason}")

@@ -52,6 +52,7 @@ def slack_context(workspace: Workspace, data: dict[str, Any]) -> SlackContext:
 
 
 def payload_for(
+    *,
     subscription: WebhookSubscription,
     workspace: Workspace,
     event_name: str,
@@ -73,25 +74,31 @@ def create_deliveries(
     *,
     queue: bool = True,
 ) -> list[WebhookDelivery]:
-    """Record one pending delivery per subscription and (unless `queue` is false) queue each
-    for the worker once committed."""
+    """Record one pending delivery per subscription and (unless `queue` is false) queue the
+    first attempt of each. The task rows are written in the same transaction as the
+    deliveries (the database is the queue), so both exist or neither does, for one commit."""
     event_id = uuid.uuid4()
     with transaction.atomic():
-        deliveries = [
-            WebhookDelivery.objects.create(
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(
                 workspace=workspace,
                 subscription=subscription,
                 event=event_name,
                 event_id=event_id,
                 payload=payload_for(
-                    subscription, workspace, event_name, event_id, occurred_at, data
+                    subscription=subscription,
+                    workspace=workspace,
+                    event_name=event_name,
+                    event_id=event_id,
+                    occurred_at=occurred_at,
+                    data=data,
                 ),
             )
             for subscription in subscriptions
-        ]
+        )
         if queue:
-            queued = [(d.workspace_id, d.pk) for d in deliveries]
-            transaction.on_commit(lambda: [enqueue_attempt(ws, pk, 1) for ws, pk in queued])
+            for delivery in deliveries:
+                enqueue_attempt(workspace.pk, delivery.pk, 1)
     return deliveries
 
 

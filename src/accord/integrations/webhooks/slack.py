@@ -4,7 +4,7 @@ names (deal owner, contact source) the message mentions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,41 +53,54 @@ def _deal(data: Mapping[str, Any]) -> str:
     )
 
 
+def _counts(data: Mapping[str, Any]) -> str:
+    return ", ".join(f"{data[k]} {k}" for k in ("created", "updated", "failed") if k in data)
+
+
+def _move(data: Mapping[str, Any]) -> str:
+    before, after = data.get("from_stage", ""), data.get("to_stage", "")
+    return f"{_person(data)}: {stage_label(before)} → {stage_label(after)}"
+
+
+type _Line = Callable[[Mapping[str, Any], SlackContext], tuple[str, str]]
+
+# event -> (label, the rest of the line)
+_LINES: dict[str, _Line] = {
+    "deal.won": lambda d, c: ("🎉 Deal won", _deal(d) + _owner(c)),
+    "deal.lost": lambda d, c: ("Deal lost", _deal(d) + _owner(c) + _reason(d)),
+    "deal.created": lambda d, c: ("New deal", _deal(d) + _owner(c)),
+    "contact.became_mql": lambda d, c: ("New MQL", _person(d) + _source(c)),
+    "contact.became_sql": lambda d, c: ("New SQL", _person(d) + _source(c)),
+    "contact.created": lambda d, c: ("New contact", _person(d)),
+    "contact.stage_changed": lambda d, c: ("Lifecycle change", _move(d)),
+    "import.finished": lambda d, c: (
+        f"Import {d.get('status', 'finished')}",
+        f"{d.get('file_name', '')} ({d.get('record_type', 'records')}): {_counts(d)}",
+    ),
+    "ping": lambda d, c: (
+        "👋 Test message",
+        f"Accord webhooks for {c.workspace_name} reach this channel",
+    ),
+}
+
+
+def _owner(context: SlackContext) -> str:
+    return f" (owner {context.owner_name})" if context.owner_name else ""
+
+
+def _source(context: SlackContext) -> str:
+    return f" from {context.source_label}" if context.source_label else ""
+
+
+def _reason(data: Mapping[str, Any]) -> str:
+    return f" · reason: {data['close_reason']}" if data.get("close_reason") else ""
+
+
 def _headline(event: str, data: Mapping[str, Any], context: SlackContext) -> tuple[str, str]:
-    """(emoji-free label, the rest of the line) for an event."""
-    owner = f" (owner {context.owner_name})" if context.owner_name else ""
-    source = f" from {context.source_label}" if context.source_label else ""
-    match event:
-        case "deal.won":
-            return "🎉 Deal won", _deal(data) + owner
-        case "deal.lost":
-            reason = f" · reason: {data['close_reason']}" if data.get("close_reason") else ""
-            return "Deal lost", _deal(data) + owner + reason
-        case "deal.created":
-            return "New deal", _deal(data) + owner
-        case "contact.became_mql":
-            return "New MQL", _person(data) + source
-        case "contact.became_sql":
-            return "New SQL", _person(data) + source
-        case "contact.created":
-            return "New contact", _person(data)
-        case "contact.stage_changed":
-            move = f"{stage_label(data.get('from_stage', ''))} → {stage_label(data.get('to_stage', ''))}"
-            return "Lifecycle change", f"{_person(data)}: {move}"
-        case "import.finished":
-            counts = ", ".join(
-                f"{data.get(k, 0)} {k}" for k in ("created", "updated", "failed") if k in data
-            )
-            return f"Import {data.get('status', 'finished')}", (
-                f"{data.get('file_name', '')} ({data.get('record_type', 'records')}): {counts}"
-            )
-        case "ping":
-            return (
-                "👋 Test message",
-                f"Accord webhooks for {context.workspace_name} reach this channel",
-            )
-        case _:
-            return event, ", ".join(f"{k}={v}" for k, v in data.items())
+    line = _LINES.get(event)
+    if line is None:
+        return event, ", ".join(f"{k}={v}" for k, v in data.items())
+    return line(data, context)
 
 
 def slack_message(event: str, data: Mapping[str, Any], context: SlackContext) -> dict[str, Any]:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from accord.integrations.tasks import requeue_stale_imports
+        from accord.integrations.webhooks.tasks import start_maintenance
 
+        start_maintenance()  # prunes expired idempotency records now and hourly
         resumed = requeue_stale_imports()
         if resumed:
             self.stdout.write(f"Resuming {resumed} interrupted import(s).")

@@ -7,10 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accord.core.errors import AccordError
+from accord.identity.actor import Actor
 from accord.identity.cli_support import cli_actor
 from accord.integrations.importing.jobs import import_create, import_run
 from accord.integrations.importing.presets import PRESETS
 from accord.integrations.importing.targets import RECORD_TYPES
+from accord.integrations.mappings import saved_mapping_named
 from accord.integrations.models import ImportJob, ImportMode, OnMatch
 
 
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--type", choices=RECORD_TYPES, default="contacts")
         parser.add_argument(
             "--mapping",
-            help=f"a preset ({', '.join(PRESETS)}) or a JSON file "
+            help=f"a preset ({', '.join(PRESETS)}), the name of a saved mapping, or a JSON file "
             '{"columns": {"Header": "target"}, "values": {"target": {"theirs": "ours"}}}',
         )
         parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.ALL_OR_NOTHING)
@@ -55,7 +57,9 @@ class Command(BaseCommand):
                 path = Path(options["file"])
                 if not path.is_file():
                     raise CommandError(f"No such file: {path}")
-                preset, overrides, value_maps = self._mapping(options["mapping"])
+                preset, overrides, value_maps = self._mapping(
+                    options["mapping"], actor, options["type"]
+                )
                 job = import_create(
                     actor=actor,
                     path=path,
@@ -76,15 +80,26 @@ class Command(BaseCommand):
 
     @staticmethod
     def _mapping(
-        value: str | None,
+        value: str | None, actor: Actor, record_type: str
     ) -> tuple[str | None, dict[str, str] | None, dict[str, dict[str, str]] | None]:
         if not value:
             return None, None, None
         if value in PRESETS:
             return value, None, None
+        saved = saved_mapping_named(actor.workspace, value)
+        if saved is not None:
+            if saved.record_type != record_type:
+                raise CommandError(
+                    f"--mapping: the saved mapping '{saved.name}' is for {saved.record_type}, "
+                    f"not {record_type} (use --type {saved.record_type})."
+                )
+            return None, dict(saved.columns), dict(saved.value_maps or {})
         path = Path(value)
         if not path.is_file():
-            raise CommandError(f"--mapping: '{value}' is neither a preset nor a file.")
+            raise CommandError(
+                f"--mapping: '{value}' is neither a preset, a saved mapping of this workspace, "
+                "nor a file."
+            )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
