@@ -44,6 +44,38 @@ def test_create_defaults_the_user_to_the_caller(api: Api, workspace: Any, admin:
     assert activity.occurred_at == dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 
 
+def test_custom_fields_round_trip(api: Api, workspace: Any) -> None:
+    contact = ContactFactory(workspace=workspace)
+    reply = api.post(
+        "/activities",
+        {"kind": "call", "contact_id": contact.pk, "custom_fields": {"Gong id": "g-17", "mins": 12}},
+    )
+    assert reply.status == 201, reply.body
+    pk = reply.body["id"]
+    assert reply.body["custom_fields"] == {"Gong id": "g-17", "mins": 12}
+    assert api.get(f"/activities/{pk}").body["custom_fields"] == {"Gong id": "g-17", "mins": 12}
+    listed = api.get("/activities").body["results"]
+    assert [row["custom_fields"] for row in listed] == [{"Gong id": "g-17", "mins": 12}]
+
+    patched = api.patch(f"/activities/{pk}", {"custom_fields": {"mins": 15}})
+    assert patched.status == 200, patched.body
+    assert patched.body["custom_fields"] == {"mins": 15}  # replaced as a whole
+    assert Activity.objects.for_workspace(workspace).get(pk=pk).custom_fields == {"mins": 15}
+    assert api.patch(f"/activities/{pk}", {"subject": "Follow-up"}).body["custom_fields"] == {
+        "mins": 15
+    }  # not sent: kept
+
+    bad = api.post(
+        "/activities", {"kind": "call", "contact_id": contact.pk, "custom_fields": [1, 2]}
+    )
+    assert bad.status == 400, bad.body
+    assert list(bad.fields) == ["custom_fields"]
+    assert count(workspace) == 1
+
+    default = api.post("/activities", {"kind": "note", "contact_id": contact.pk})
+    assert default.body["custom_fields"] == {}
+
+
 def test_needs_a_contact_or_a_deal(api: Api, workspace: Any) -> None:
     reply = api.post("/activities", {"kind": "note", "body": "Floating"})
     assert reply.status == 400

@@ -39,6 +39,22 @@ def test_create_normalises_the_domain(api: Api, workspace: Any, admin: Any) -> N
     assert (company.name, company.domain) == ("Initech", "initech.example")
 
 
+def test_created_at_is_given_on_creation_only(api: Api, workspace: Any) -> None:
+    reply = api.post("/companies", {"name": "Old Corp", "created_at": "2024-05-06T07:08:00Z"})
+    assert reply.status == 201, reply.body
+    assert reply.body["created_at"] == "2024-05-06T07:08:00Z"
+    pk = reply.body["id"]
+    patched = api.patch(f"/companies/{pk}", {"created_at": "2020-01-01T00:00:00Z"})
+    assert patched.status == 400, patched.body
+    assert list(patched.fields) == ["created_at"]
+    company = Company.objects.for_workspace(workspace).get(pk=pk)
+    assert company.created_at.isoformat() == "2024-05-06T07:08:00+00:00"
+    bad = api.post("/companies", {"name": "Bad Corp", "created_at": "yesterday"})
+    assert bad.status == 400, bad.body
+    assert list(bad.fields) == ["created_at"]
+    assert count(workspace) == 1
+
+
 def test_retrieve_update_delete(api: Api, workspace: Any) -> None:
     company = CompanyFactory(workspace=workspace, name="Umbrella", industry="Pharma")
     contact = ContactFactory(workspace=workspace, company=company)

@@ -49,6 +49,33 @@ def test_campaign_crud(api: Api, workspace: Any) -> None:
     assert campaign_count(workspace) == 0
 
 
+def test_campaign_custom_fields_round_trip(api: Api, workspace: Any) -> None:
+    reply = api.post(
+        "/campaigns",
+        {"name": "Q3 webinar", "channel": "webinar", "custom_fields": {"Status": "Planned"}},
+    )
+    assert reply.status == 201, reply.body
+    pk = reply.body["id"]
+    assert reply.body["custom_fields"] == {"Status": "Planned"}
+    assert api.get(f"/campaigns/{pk}").body["custom_fields"] == {"Status": "Planned"}
+    listed = api.get("/campaigns").body["results"]
+    assert [row["custom_fields"] for row in listed] == [{"Status": "Planned"}]
+    patched = api.patch(f"/campaigns/{pk}", {"custom_fields": {"Status": "Done", "Sent": 900}})
+    assert patched.status == 200, patched.body
+    assert patched.body["custom_fields"] == {"Status": "Done", "Sent": 900}
+    assert Campaign.objects.for_workspace(workspace).get(pk=pk).custom_fields == {
+        "Status": "Done",
+        "Sent": 900,
+    }
+    assert api.patch(f"/campaigns/{pk}", {"budget": 10}).body["custom_fields"] == {
+        "Status": "Done",
+        "Sent": 900,
+    }  # not sent: kept
+    bad = api.patch(f"/campaigns/{pk}", {"custom_fields": "[1]"})
+    assert bad.status == 400, bad.body
+    assert list(bad.fields) == ["custom_fields"]
+
+
 @pytest.mark.parametrize(
     ("values", "field"),
     [
@@ -168,6 +195,37 @@ def test_touchpoint_crud(api: Api, workspace: Any) -> None:
     assert (patched.body["type"], patched.body["landing_page"]) == ("form_fill", "/demo")
     assert api.delete(f"/touchpoints/{pk}").status == 204
     assert Touchpoint.objects.for_workspace(workspace).count() == 0
+
+
+def test_touchpoint_custom_fields_round_trip(api: Api, workspace: Any) -> None:
+    contact = ContactFactory(workspace=workspace)
+    reply = api.post(
+        "/touchpoints",
+        {
+            "contact_id": contact.pk,
+            "channel": "webinar",
+            "type": "webinar",
+            "custom_fields": {"Minutes watched": 42, "Questions": ["pricing", "SSO"]},
+        },
+    )
+    assert reply.status == 201, reply.body
+    pk = reply.body["id"]
+    custom = {"Minutes watched": 42, "Questions": ["pricing", "SSO"]}
+    assert reply.body["custom_fields"] == custom
+    assert api.get(f"/touchpoints/{pk}").body["custom_fields"] == custom
+    listed = api.get("/touchpoints").body["results"]
+    assert [row["custom_fields"] for row in listed] == [custom]
+    patched = api.patch(f"/touchpoints/{pk}", {"custom_fields": {}})
+    assert patched.status == 200, patched.body
+    assert patched.body["custom_fields"] == {}
+    assert Touchpoint.objects.for_workspace(workspace).get(pk=pk).custom_fields == {}
+    bad = api.post(
+        "/touchpoints",
+        {"contact_id": contact.pk, "channel": "email", "type": "email_open", "custom_fields": 7},
+    )
+    assert bad.status == 400, bad.body
+    assert list(bad.fields) == ["custom_fields"]
+    assert Touchpoint.objects.for_workspace(workspace).count() == 1
 
 
 @pytest.mark.parametrize(

@@ -439,15 +439,6 @@ def test_campaign_costs_are_not_added_twice(run_import, workspace, tmp_path) -> 
         == custom
     )
 
-    sent = _copy(tmp_path, "salesforce-campaigns.csv", (",18000,false", ",18500,false"))
-    output = run_import(sent, "--type", "campaigns", "--on-match", "skip")
-    assert _counts(unchanged=4, skipped=1) in output
-    output = run_import(sent, "--type", "campaigns", "--on-match", "overwrite")
-    assert _counts(updated=1, unchanged=4) in output
-    nurture = Campaign.objects.for_workspace(workspace).get(name="Spring Nurture")
-    assert nurture.custom_fields == {**custom["Spring Nurture"], "Num Sent": "18500"}
-    assert _state(workspace) == before  # no cost entry added
-
     higher = _copy(tmp_path, "salesforce-campaigns.csv", ('"7,450.00"', '"8,000.00"'))
     output = run_import(higher, "--type", "campaigns", "--on-match", "fill-empty")
     assert _counts(unchanged=5) in output  # costs are recorded already: not empty
@@ -474,6 +465,23 @@ def test_campaign_costs_are_not_added_twice(run_import, workspace, tmp_path) -> 
             "(remove cost entries in Accord to lower the total).",
         )
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_campaign_custom_fields_follow_on_match(run_import, workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run_import(DATA / "salesforce-campaigns.csv", "--type", "campaigns")
+    before = _state(workspace)
+    custom = dict(Campaign.objects.for_workspace(workspace).values_list("name", "custom_fields"))
+    sent = _copy(tmp_path, "salesforce-campaigns.csv", (",18000,false", ",18500,false"))
+    output = run_import(sent, "--type", "campaigns", "--on-match", "skip")
+    assert _counts(unchanged=4, skipped=1) in output
+    output = run_import(sent, "--type", "campaigns", "--on-match", "fill-empty")
+    assert _counts(unchanged=5) in output  # the custom field is not empty: kept
+    output = run_import(sent, "--type", "campaigns", "--on-match", "overwrite")
+    assert _counts(updated=1, unchanged=4) in output
+    nurture = Campaign.objects.for_workspace(workspace).get(name="Spring Nurture")
+    assert nurture.custom_fields == {**custom["Spring Nurture"], "Num Sent": "18500"}
+    assert _state(workspace) == before  # no cost entry added
 
 
 # Touchpoints ----------------------------------------------------------------------------------

@@ -340,3 +340,28 @@ def test_xlsx_upload_previews_the_first_sheet(writer: Client, tmp_path: Path) ->
     assert "Excel workbook (XLSX)" in page
     assert "first worksheet" in page
     assert preview.context["rows"] == [["ana@northwind.example", "Northwind", "2026-01-05"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cli_mapping_accepts_a_saved_mapping_name(
+    run_import: Any, importer: Membership, tmp_path: Path
+) -> None:
+    from django.core.management.base import CommandError
+
+    saved_mapping_create(
+        actor=Actor.for_membership(importer, Source.CLI),
+        name="Trade show",
+        record_type="contacts",
+        columns={"E-Mail Adresse": "email", "Stufe": "lifecycle_stage"},
+        value_maps={"lifecycle_stage": {"Kunde": "customer"}},
+    )
+    path = tmp_path / "messe.csv"
+    path.write_text("E-Mail Adresse;Stufe\nana@fair.example;Kunde\n", encoding="utf-8")
+    output = run_import(path, "--mapping", "Trade show")
+    assert "created 1, updated 0, unchanged 0, skipped 0, failed 0" in output
+    contact = Contact.objects.for_workspace(importer.workspace).get()
+    assert (contact.email, contact.lifecycle_stage) == ("ana@fair.example", "customer")
+    with pytest.raises(CommandError, match="the saved mapping 'Trade show' is for contacts"):
+        run_import(path, "--mapping", "Trade show", "--type", "companies")
+    with pytest.raises(CommandError, match="neither a preset, a saved mapping"):
+        run_import(path, "--mapping", "No such mapping")

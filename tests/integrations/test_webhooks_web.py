@@ -86,7 +86,7 @@ def test_the_page_lists_subscriptions_and_offers_every_event(
     for name in ["*", *EVENT_NAMES]:
         assert f'value="{name}"' in html
     assert 'name="kind"' in html and 'value="slack"' in html
-    assert "Send test ping" in html
+    assert "Test ping" in html
 
 
 def test_adding_a_webhook_shows_its_secret_once(admin_client: Client, workspace: Workspace) -> None:

@@ -160,7 +160,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only needed for `collectstatic` behind a separate web server; WhiteNoise serves the files from
+# the installed package otherwise.
+STATIC_ROOT = os.environ.get("ACCORD_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Plain storage: WhiteNoise serves files straight from the installed package through the

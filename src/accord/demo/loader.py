@@ -154,10 +154,13 @@ def demo_generate(
     return DemoResult(dataset, reused=False, login_email=login, password=DEMO_PASSWORD)
 
 
-def _demo_user(email: str, full_name: str) -> User:
+def _demo_user(email: str, full_name: str, *, staff: bool = False) -> User:
+    """Workspace admins get the Django admin (scoped to their workspace) as well."""
     user = User.objects.filter(email=email).first()
     if user is None:
-        return user_create(email=email, password=DEMO_PASSWORD, full_name=full_name)
+        return user_create(
+            email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=staff
+        )
     if not user.check_password(DEMO_PASSWORD) or not user.is_active:
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
@@ -182,7 +185,7 @@ def _setup(
     )
     teams = {t.name: team_create(workspace=workspace, name=t.name, kind=t.kind) for t in p.teams}
     for person in p.staff:
-        user = _demo_user(person.email, person.full_name)
+        user = _demo_user(person.email, person.full_name, staff=person.role == "admin")
         membership_set(workspace=workspace, user=user, role=person.role, team=teams[person.team])
     rep_ids: list[int] = []
     for rep in p.reps:

@@ -17,7 +17,9 @@ class WebhookForm(forms.Form):
     url = forms.CharField(
         label="Receiver URL",
         max_length=2000,
-        widget=forms.URLInput(attrs={"placeholder": "https://example.com/hooks/accord"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://example.com/hooks/accord", "inputmode": "url"}
+        ),
     )
     kind = forms.ChoiceField(label="Kind", choices=WebhookKind.choices, initial=WebhookKind.GENERIC)
     description = forms.CharField(label="Description", max_length=200, required=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -101,6 +102,25 @@ def test_references_to_another_workspace_are_refused(actor, workspace, other_wor
     with pytest.raises(NotFound):
         companies.company_delete(actor=actor, company_id=theirs.pk)
     assert Company.objects.for_workspace(other_workspace).get(pk=theirs.pk).name == "Theirs"
+
+
+@pytest.mark.django_db
+def test_company_created_at_is_set_on_creation_only(actor, workspace) -> None:  # type: ignore[no-untyped-def]
+    then = dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.UTC)
+    old = companies.company_create(
+        actor=actor, values={"name": "Old Corp", "created_at": "2024-05-06T07:08:00Z"}
+    )
+    assert old.created_at == then
+    fresh = companies.company_create(actor=actor, values={"name": "New Corp", "created_at": None})
+    assert fresh.created_at > then  # None: the default (now) applies
+    for value in ("2020-01-01T00:00:00Z", None):
+        with pytest.raises(ValidationFailed) as err:
+            companies.company_update(
+                actor=actor, company_id=old.pk, values={"name": "Renamed", "created_at": value}
+            )
+        assert err.value.fields == {"created_at": ["The creation time cannot be changed."]}
+    old.refresh_from_db()
+    assert (old.name, old.created_at) == ("Old Corp", then)
 
 
 @pytest.mark.django_db
