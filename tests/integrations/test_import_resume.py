@@ -73,3 +73,37 @@ def test_kill_9_then_resume(workspace, importer, tmp_path) -> None:  # type: ign
     assert LedgerEntry.objects.for_workspace(workspace).count() == ROWS
     emails = Contact.objects.for_workspace(workspace).values_list("email", flat=True)
     assert len(set(emails)) == ROWS
+
+
+@pytest.mark.django_db
+def test_an_all_or_nothing_run_is_alive_through_its_progress_file(
+    workspace, importer, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accord.identity.actor import Actor, Source
+    from accord.integrations.importing import jobs
+    from accord.integrations.tasks import requeue_stale_imports
+
+    path = tmp_path / "c.csv"
+    path.write_text("Email\nana@x.example\n", encoding="utf-8")
+    job = jobs.import_create(
+        actor=Actor.for_membership(importer, Source.CLI), path=path, file_name="c.csv",
+        record_type="contacts",
+    )  # fmt: skip
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    ImportJob.objects.for_workspace(workspace).filter(pk=job.pk).update(
+        status="running", heartbeat_at=long_ago, rows_done=0
+    )
+    job.refresh_from_db()
+    job.rows_done = 40_000
+    jobs._write_sidecar(job)  # what a live all-or-nothing run writes every second
+    assert (
+        jobs.live_progress(ImportJob.objects.for_workspace(workspace).get(pk=job.pk)).rows_done
+        == 40_000
+    )
+    assert requeue_stale_imports() == 0  # alive: not queued a second time
+    jobs._drop_sidecar(job.pk)
+    assert requeue_stale_imports() == 1  # no sign of life: resumed by the worker

@@ -190,6 +190,17 @@ if not DEBUG and not _flag("ACCORD_INSECURE_HTTP"):
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# Import uploads larger than this are refused (megabytes).
+ACCORD_MAX_UPLOAD_MB = int(os.environ.get("ACCORD_MAX_UPLOAD_MB", "200"))
+# Outbound webhooks: seconds between attempts (comma-separated), attempts, request timeout.
+ACCORD_WEBHOOK_RETRY_DELAYS = tuple(
+    int(x) for x in os.environ.get("ACCORD_WEBHOOK_RETRY_DELAYS", "30,120,600,3600,21600").split(",")
+)
+ACCORD_WEBHOOK_MAX_ATTEMPTS = int(
+    os.environ.get("ACCORD_WEBHOOK_MAX_ATTEMPTS", str(len(ACCORD_WEBHOOK_RETRY_DELAYS) + 1))
+)
+ACCORD_WEBHOOK_TIMEOUT = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT", "10"))
+
 # Background work runs on the database (no broker): `accord worker` executes the queued tasks.
 TASKS = {
     "default": {

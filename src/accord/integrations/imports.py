@@ -16,7 +16,7 @@ from accord.core.errors import NotFound
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
-from accord.integrations.importing.jobs import Preview, import_create, preview
+from accord.integrations.importing.jobs import Preview, import_create, live_progress, preview
 from accord.integrations.importing.mapping import ColumnMapping
 from accord.integrations.mappings import (
     MappingChoice,
@@ -47,7 +47,7 @@ def import_job_get(workspace: Workspace | int, job_id: int) -> ImportJob:
     job = import_job_list(workspace).filter(pk=job_id).first()
     if job is None:
         raise NotFound(f"No import job {job_id} in this workspace.")
-    return job
+    return live_progress(job)
 
 
 def progress_percent(job: ImportJob) -> int | None:

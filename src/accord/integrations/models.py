@@ -84,6 +84,9 @@ class ImportRowError(models.Model):
     class Meta:
         indexes = [models.Index(fields=["job", "row"], name="import_error_job_row")]
 
+    def __str__(self) -> str:
+        return f"Row {self.row}: {self.reason}"
+
 
 class SavedMapping(WorkspaceOwned):
     """A workspace's own column mapping for files that no preset recognises."""

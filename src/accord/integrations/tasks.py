@@ -27,12 +27,19 @@ def enqueue_import(job: ImportJob) -> None:
 def requeue_stale_imports() -> int:
     """Imports whose process died (no heartbeat for two minutes) are queued again; the run
     resumes from its last checkpoint."""
+    from accord.integrations.importing.jobs import live_progress
+
     cutoff = timezone.now() - STALE_AFTER
     stale = ImportJob.objects.across_workspaces().filter(
         status=JobStatus.RUNNING, heartbeat_at__lt=cutoff
     )
     count = 0
     for job in stale:
+        # An all-or-nothing run commits its heartbeat only at the end; its progress file says
+        # whether it is still alive.
+        heartbeat = live_progress(job).heartbeat_at
+        if heartbeat is not None and heartbeat >= cutoff:
+            continue
         enqueue_import(job)
         count += 1
     return count

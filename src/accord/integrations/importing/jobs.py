@@ -8,7 +8,9 @@ transaction: any bad row rolls everything back, and an interrupted run simply st
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import queue
 import shutil
 import threading
@@ -162,6 +164,42 @@ def _estimate_rows(path: Path) -> int | None:
     return max(lines - 1, 0)
 
 
+def _sidecar(job_id: int) -> Path:
+    return Path(settings.DATA_DIR) / "jobs" / f"import-{job_id}.json"
+
+
+def _write_sidecar(job: ImportJob) -> None:
+    """Progress of a job whose database writes are not committed yet (an all-or-nothing file
+    is one transaction): a small file beside the database, so the web page, the API and the
+    worker's stale-job check can see that it is alive and how far it is."""
+    path = _sidecar(job.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(
+        json.dumps({"rows_done": job.rows_done, "heartbeat": timezone.now().isoformat()})
+    )
+    temporary.replace(path)
+
+
+def live_progress(job: ImportJob) -> ImportJob:
+    """Overlay the progress file (when it is newer) on a running job read from the database."""
+    if job.status != JobStatus.RUNNING:
+        return job
+    try:
+        data = json.loads(_sidecar(job.pk).read_text())
+        heartbeat = dt.datetime.fromisoformat(data["heartbeat"])
+    except (OSError, ValueError, KeyError):
+        return job
+    if job.heartbeat_at is None or heartbeat > job.heartbeat_at:
+        job.rows_done = max(job.rows_done, int(data["rows_done"]))
+        job.heartbeat_at = heartbeat
+    return job
+
+
+def _drop_sidecar(job_id: int) -> None:
+    _sidecar(job_id).unlink(missing_ok=True)
+
+
 class _Rollback(Exception):
     pass
 
@@ -263,6 +301,7 @@ def _reset_counters(job: ImportJob) -> None:
 
 
 def _finish(job: ImportJob, status: str, message: str) -> None:
+    _drop_sidecar(job.pk)
     publish(
         job.workspace_id,
         "import.finished",
@@ -358,6 +397,7 @@ class ImportRun:
         self.file_errors: list[RowError] = []
         self.rows_read = 0
         self.last_report = 0.0
+        self.last_sidecar = 0.0
 
     def run(self) -> None:
         if self.resume_from:
@@ -441,6 +481,9 @@ class ImportRun:
             if not self.file_errors and prepared.items:
                 _count(job, self.importer.write(prepared.items), failed_rows)
             job.rows_done = prepared.last_row
+            if time.monotonic() - self.last_sidecar > 1.0:
+                _write_sidecar(job)
+                self.last_sidecar = time.monotonic()
         else:
             with transaction.atomic():
                 counts = self.importer.write(prepared.items) if prepared.items else BatchCounts()
@@ -465,7 +508,7 @@ class ImportRun:
             JobStatus.FAILED,
             f"{failed_rows} row(s) have errors, so nothing was imported (all-or-nothing; the "
             f"{job.skipped} valid row(s) were skipped). "
-            "Fix them, or import with --mode valid-rows to import the valid rows.",
+            "Fix them, or import in valid-rows mode to import the valid rows.",
         )
         self._report()
 

@@ -137,8 +137,11 @@ def attempt_delivery(
     delivery = (
         WebhookDelivery.objects.for_workspace(workspace_id)
         .select_related("subscription")
-        .get(pk=delivery_id)
+        .filter(pk=delivery_id)
+        .first()
     )
+    if delivery is None:  # its subscription was deleted a moment ago
+        return "skipped"
     if not delivery.subscription.active and delivery.event != "ping":
         result = AttemptResult(False, None, "The subscription is paused; not sent.")
         retry = False
