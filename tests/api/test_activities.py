@@ -48,7 +48,11 @@ def test_custom_fields_round_trip(api: Api, workspace: Any) -> None:
     contact = ContactFactory(workspace=workspace)
     reply = api.post(
         "/activities",
-        {"kind": "call", "contact_id": contact.pk, "custom_fields": {"Gong id": "g-17", "mins": 12}},
+        {
+            "kind": "call",
+            "contact_id": contact.pk,
+            "custom_fields": {"Gong id": "g-17", "mins": 12},
+        },
     )
     assert reply.status == 201, reply.body
     pk = reply.body["id"]

@@ -373,7 +373,9 @@ def test_pipedrive_activities(run_import, workspace, importer, tmp_path) -> None
     assert _counts(updated=1, unchanged=5) in output
     assert Activity.objects.for_workspace(workspace).get(subject="Sent pricing").body == "Resent"
 
-    moved = _copy(tmp_path, "pipedrive-activities.csv", ("Initrode GmbH;;Current", "Initrode AG;;Current"))
+    moved = _copy(
+        tmp_path, "pipedrive-activities.csv", ("Initrode GmbH;;Current", "Initrode AG;;Current")
+    )
     output = run_import(moved, "--type", "activities", "--on-match", "fill-empty")
     assert _counts(unchanged=6) in output  # the custom field is not empty: kept
     output = run_import(moved, "--type", "activities", "--on-match", "overwrite")
@@ -433,7 +435,11 @@ def test_campaign_costs_are_not_added_twice(run_import, workspace, tmp_path) -> 
         output = run_import(file, "--type", "campaigns", "--on-match", on_match)
         assert _counts(unchanged=5) in output
     assert _state(workspace) == before
-    assert custom["Spring Nurture"] == {"Status": "Completed", "Num Sent": "18000", "Active": "false"}
+    assert custom["Spring Nurture"] == {
+        "Status": "Completed",
+        "Num Sent": "18000",
+        "Active": "false",
+    }
     assert (
         dict(Campaign.objects.for_workspace(workspace).values_list("name", "custom_fields"))
         == custom
@@ -538,7 +544,9 @@ TOUCHPOINTS_WITH_EXTRAS = (
 
 
 @pytest.mark.django_db(transaction=True)
-def test_touchpoint_extra_columns_are_kept_as_custom_fields(run_import, workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_touchpoint_extra_columns_are_kept_as_custom_fields(
+    run_import, workspace, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     run_import(DATA / "hubspot-contacts.csv")
     file = _write(tmp_path, "touches.csv", TOUCHPOINTS_WITH_EXTRAS)
     output = run_import(file, "--type", "touchpoints")

@@ -194,7 +194,8 @@ NINJA_PAGINATION_PER_PAGE = 50
 ACCORD_MAX_UPLOAD_MB = int(os.environ.get("ACCORD_MAX_UPLOAD_MB", "200"))
 # Outbound webhooks: seconds between attempts (comma-separated), attempts, request timeout.
 ACCORD_WEBHOOK_RETRY_DELAYS = tuple(
-    int(x) for x in os.environ.get("ACCORD_WEBHOOK_RETRY_DELAYS", "30,120,600,3600,21600").split(",")
+    int(x)
+    for x in os.environ.get("ACCORD_WEBHOOK_RETRY_DELAYS", "30,120,600,3600,21600").split(",")
 )
 ACCORD_WEBHOOK_MAX_ATTEMPTS = int(
     os.environ.get("ACCORD_WEBHOOK_MAX_ATTEMPTS", str(len(ACCORD_WEBHOOK_RETRY_DELAYS) + 1))

@@ -158,9 +158,7 @@ def _demo_user(email: str, full_name: str, *, staff: bool = False) -> User:
     """Workspace admins get the Django admin (scoped to their workspace) as well."""
     user = User.objects.filter(email=email).first()
     if user is None:
-        return user_create(
-            email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=staff
-        )
+        return user_create(email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=staff)
     if not user.check_password(DEMO_PASSWORD) or not user.is_active:
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
