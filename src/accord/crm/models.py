@@ -92,6 +92,9 @@ class Company(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "name"], name="company_ws_name"),
             models.Index(fields=["workspace", "created_at"], name="company_ws_created"),
+            # Lookups by domain: SQLite cannot use the partial unique index above for
+            # `domain = ?` (it cannot prove the parameter is not ''), so it gets a plain one.
+            models.Index(fields=["workspace", "domain"], name="company_ws_domain"),
         ]
 
     def __str__(self) -> str:
@@ -145,11 +148,8 @@ class Contact(WorkspaceOwned):
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "original_source"], name="contact_ws_source"),
             models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
-            models.Index(
-                fields=["workspace", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="contact_ws_external",
-            ),
+            # Not partial: SQLite uses a partial index only when the query repeats its condition.
+            models.Index(fields=["workspace", "external_id"], name="contact_ws_external_id"),
         ]
 
     def __str__(self) -> str:

@@ -367,9 +367,11 @@ class CompanyDirectory:
             domains = [d for d, _ in missing if d]
             for chunk in _chunks(domains, _in_chunk_size()):
                 marks = ",".join(["%s"] * len(chunk))
+                # `NOT (domain = '')` repeats the condition of the partial unique index so that
+                # SQLite uses it; without it this lookup scanned every company of the workspace.
                 cursor.execute(
                     f"SELECT id, domain FROM crm_company WHERE workspace_id = %s "  # noqa: S608
-                    f"AND domain IN ({marks})",
+                    f"AND NOT (domain = '') AND domain IN ({marks})",
                     [ws, *chunk],
                 )
                 self.by_domain.update({d: i for i, d in cursor.fetchall()})
