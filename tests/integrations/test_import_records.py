@@ -347,14 +347,18 @@ def test_pipedrive_activities(run_import, workspace, importer, tmp_path) -> None
     pricing = done["Sent pricing"]  # a date with no time
     assert (pricing.kind, pricing.occurred_at) == ("email", dt.datetime(2025, 9, 10, tzinfo=UTC))
     # Columns mapped to no field are kept as custom fields (empty cells are left out).
+    # Activities have no external-id field: Pipedrive's "Activity - ID" is kept as one too.
     assert call.custom_fields == {
         "Activity - Done": "Done",
         "Activity - Contact person": "Jonas Weber",
         "Activity - Organization": "Initrode GmbH",
+        "external_id": "9101",
     }
-    assert pricing.custom_fields == {
-        "Activity - Done": "Done",
-        "Activity - Contact person": "Karin Berg",
+    assert pricing.custom_fields["Activity - Contact person"] == "Karin Berg"
+    assert set(pricing.custom_fields) == {
+        "Activity - Done",
+        "Activity - Contact person",
+        "external_id",
     }
 
     for on_match in ON_MATCH:

@@ -98,7 +98,11 @@ class ActivityImporter(ServiceImporter):
         cleaned = check.clean(ACTIVITY_FIELDS, fields, self.workspace.pk, required=["kind"])
         if cleaned is None or check.errors:
             return None
-        return ActivityItem(check.row, cleaned, dict(custom))
+        custom = dict(custom)
+        if (external_id := check.get("external_id")) is not None:
+            # Activities have no external-id field: keep the source system's id with the record.
+            custom["external_id"] = external_id
+        return ActivityItem(check.row, cleaned, custom)
 
     def _occurred_at(self, check: RowCheck) -> dt.datetime | None:
         """When it happened; a separate time column (Pipedrive's 'Due time') completes a date."""
