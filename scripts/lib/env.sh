@@ -24,10 +24,13 @@ ensure_venv() {
         "$(find_python)" -m venv "$venv"
     fi
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-    if [ -n "$extras" ]; then
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
-    else
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check .
-    fi
+    # pip warns about every package index folder configured on this machine but absent; the
+    # filter keeps those lines out of the log (pipefail keeps pip's exit status).
+    local target=(.)
+    if [ -n "$extras" ]; then target=(-e ".[$extras]"); fi
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${target[@]}" 2>&1 \
+        | sed '/^WARNING: Location .* is ignored/d'
+    local status="${PIPESTATUS[0]}"
+    [ "$status" = 0 ] || return "$status"
     export PATH="$PWD/$venv/bin:$PATH"
 }
