@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accord.identity",
     "accord.crm",
     "accord.marketing",
+    "accord.definitions",
     "accord.integrations",
     "accord.demo",
     "accord.web",

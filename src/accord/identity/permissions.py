@@ -16,6 +16,7 @@ class Action(StrEnum):
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_WORKSPACE = "manage_workspace"
     MANAGE_OWN_TOKENS = "manage_own_tokens"
+    EDIT_DEFINITIONS = "edit_definitions"
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -23,10 +24,12 @@ _RECORD_WORKERS = _EVERYONE | {Action.WRITE_RECORDS, Action.CHANGE_LIFECYCLE}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.MANAGER: frozenset(_RECORD_WORKERS | {Action.DELETE_RECORDS, Action.MANAGE_CAMPAIGNS}),
+    Role.MANAGER: frozenset(
+        _RECORD_WORKERS | {Action.DELETE_RECORDS, Action.MANAGE_CAMPAIGNS, Action.EDIT_DEFINITIONS}
+    ),
     Role.SALES_REP: frozenset(_RECORD_WORKERS),
     Role.SDR: frozenset(_RECORD_WORKERS),
-    Role.MARKETER: frozenset(_RECORD_WORKERS | {Action.MANAGE_CAMPAIGNS}),
+    Role.MARKETER: frozenset(_RECORD_WORKERS | {Action.MANAGE_CAMPAIGNS, Action.EDIT_DEFINITIONS}),
     Role.VIEWER: frozenset(_EVERYONE),
 }
 

@@ -1,0 +1,109 @@
+"""Lead definitions: versioned documents both teams approve, and the scores they produce."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from accord.core.models import WorkspaceOwned
+from accord.core.scoping import WorkspaceManager
+
+
+class DefinitionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+
+
+class ApprovalSide(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+
+
+class LeadDefinition(WorkspaceOwned):
+    """One version of a workspace's lead definition. Editable only while a draft; once proposed
+    its document never changes (a change is a new version)."""
+
+    version = models.PositiveIntegerField()
+    document = models.JSONField()
+    schema_version = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=12, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.CharField(max_length=500, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "version"], name="lead_definition_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=models.Q(status="active"),
+                name="lead_definition_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}"
+
+
+class DefinitionApproval(WorkspaceOwned):
+    """One side's sign-off on a proposed version, by a manager of that side's team."""
+
+    definition = models.ForeignKey(
+        LeadDefinition, on_delete=models.CASCADE, related_name="approvals"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team_kind = models.CharField(max_length=12, choices=ApprovalSide.choices)
+    decided_at = models.DateTimeField()
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition", "team_kind"], name="definition_approval_kind_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_kind} approval of {self.definition_id}"
+
+
+class ContactScore(WorkspaceOwned):
+    """The latest scores of a contact, written in bulk by the evaluation."""
+
+    contact = models.OneToOneField("crm.Contact", on_delete=models.CASCADE, related_name="score")
+    definition_version = models.PositiveIntegerField()
+    fit = models.FloatField()
+    grade = models.CharField(max_length=1)
+    engagement = models.FloatField()
+    mql = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "grade"], name="contact_score_ws_grade")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: fit {self.fit:g}, engagement {self.engagement:g}"

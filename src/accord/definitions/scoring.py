@@ -1,0 +1,376 @@
+"""Vectorised scoring of a lead definition over columnar inputs: pure numpy, no Django.
+
+Contacts come as one text array per attribute (``""`` means unknown); engagement events as
+parallel arrays (contact index, kind ``"touchpoint:<type>"`` or ``"activity:<kind>"``, timestamp
+in epoch seconds, campaign id or -1, utm_content). Text predicates are evaluated once per distinct
+value and broadcast back, so the cost grows with the number of distinct values, not contacts.
+
+Semantics (documented in docs/lead-definitions.md):
+- a fit rule on an unknown attribute does not fire (`is_empty` fires exactly on unknown);
+- `equals`, `in` and `contains` ignore case and surrounding spaces; `regex` is `re.search`
+  as written (use ``(?i)`` for case-insensitive); `range` is inclusive and fires only on values
+  that parse as numbers;
+- the grade is the best grade set by any fired rule, else the document's `default_grade`;
+- engagement points decay as points * 0.5^(age_days / half_life_days); events after `as_of`
+  are ignored; a rule's cap limits the absolute value of its decayed sum per contact;
+- negative signals apply once per contact, undecayed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from accord.definitions.document import GRADES, EngagementRule, FitRule, LeadDefinitionDocument
+
+SECONDS_PER_DAY = 86400.0
+_NO_GRADE = len(GRADES)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ContactColumns:
+    """One text array per attribute name; a name that is absent is unknown for everyone."""
+
+    size: int
+    attributes: Mapping[str, npt.NDArray[np.str_]]
+    email_domain: npt.NDArray[np.str_]
+
+    def column(self, name: str) -> npt.NDArray[np.str_]:
+        col = self.attributes.get(name)
+        return col if col is not None else np.full(self.size, "", dtype=np.str_)
+
+    def take(self, indexes: IntArray) -> ContactColumns:
+        return ContactColumns(
+            size=len(indexes),
+            attributes={k: v[indexes] for k, v in self.attributes.items()},
+            email_domain=self.email_domain[indexes],
+        )
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    contact_index: IntArray
+    kind: npt.NDArray[np.str_]
+    timestamp: FloatArray
+    campaign_id: IntArray
+    utm_content: npt.NDArray[np.str_]
+
+    @classmethod
+    def empty(cls) -> EventColumns:
+        return cls(
+            contact_index=np.zeros(0, dtype=np.int64),
+            kind=np.zeros(0, dtype=np.str_),
+            timestamp=np.zeros(0, dtype=np.float64),
+            campaign_id=np.zeros(0, dtype=np.int64),
+            utm_content=np.zeros(0, dtype=np.str_),
+        )
+
+    def select(self, mask: BoolArray, new_index: IntArray | None = None) -> EventColumns:
+        return EventColumns(
+            contact_index=self.contact_index[mask] if new_index is None else new_index,
+            kind=self.kind[mask],
+            timestamp=self.timestamp[mask],
+            campaign_id=self.campaign_id[mask],
+            utm_content=self.utm_content[mask],
+        )
+
+
+@dataclass(frozen=True)
+class Scores:
+    fit: FloatArray
+    grade: npt.NDArray[np.str_]
+    engagement: FloatArray
+    mql: BoolArray
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    rule_id: str
+    section: str  # "fit", "engagement" or "negative"
+    description: str
+    points: float
+    raw_points: float = 0.0
+    events: int = 0
+    capped: bool = False
+    grade: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    fit: float
+    grade: str
+    engagement: float
+    mql: bool
+    half_life_days: float | None
+    rules: list[FiredRule] = field(default_factory=list)
+
+
+# Fit ------------------------------------------------------------------------------------------
+def _per_distinct(col: npt.NDArray[np.str_], predicate: Callable[[str], bool]) -> BoolArray:
+    uniques, inverse = np.unique(col, return_inverse=True)
+    hits = np.fromiter((bool(u) and predicate(str(u)) for u in uniques), bool, len(uniques))
+    return hits[inverse.reshape(-1)] if len(col) else np.zeros(0, dtype=bool)
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return None if np.isnan(value) else value
+
+
+def _range_predicate(rule: FitRule) -> Callable[[str], bool]:
+    def check(text: str) -> bool:
+        value = _as_number(text)
+        if value is None:
+            return False
+        return (rule.min is None or value >= rule.min) and (rule.max is None or value <= rule.max)
+
+    return check
+
+
+def _predicate(rule: FitRule) -> Callable[[str], bool]:
+    if rule.operator == "range":
+        return _range_predicate(rule)
+    if rule.operator == "regex":
+        pattern = re.compile(str(rule.value))
+        return lambda text: pattern.search(text) is not None
+    if rule.operator == "in":
+        wanted = {str(v).strip().casefold() for v in rule.value or []}
+        return lambda text: text.strip().casefold() in wanted
+    needle = str(rule.value).strip().casefold()
+    if rule.operator == "contains":
+        return lambda text: needle in text.casefold()
+    return lambda text: text.strip().casefold() == needle
+
+
+def fit_rule_fires(rule: FitRule, contacts: ContactColumns) -> BoolArray:
+    col = contacts.column(rule.attribute)
+    if rule.operator == "is_empty":
+        return np.char.str_len(np.char.strip(col)) == 0 if len(col) else np.zeros(0, dtype=bool)
+    return _per_distinct(col, _predicate(rule))
+
+
+def _fit(doc: LeadDefinitionDocument, contacts: ContactColumns) -> tuple[FloatArray, IntArray]:
+    fit = np.zeros(contacts.size, dtype=np.float64)
+    best = np.full(contacts.size, _NO_GRADE, dtype=np.int64)
+    for rule in doc.fit_rules:
+        fired = fit_rule_fires(rule, contacts)
+        fit += np.where(fired, rule.points, 0.0)
+        if rule.grade is not None:
+            best = np.where(fired, np.minimum(best, GRADES.index(rule.grade)), best)
+    grade = np.where(best == _NO_GRADE, GRADES.index(doc.default_grade), best)
+    return fit, grade
+
+
+# Engagement -----------------------------------------------------------------------------------
+def decay_factor(age_days: FloatArray, half_life_days: float | None) -> FloatArray:
+    if half_life_days is None:
+        return np.ones_like(age_days, dtype=np.float64)
+    return np.power(0.5, np.maximum(age_days, 0.0) / half_life_days)
+
+
+def _rule_events(rule: EngagementRule, events: EventColumns) -> BoolArray:
+    mask = events.kind == rule.kind
+    if rule.campaign_id is not None:
+        mask &= events.campaign_id == rule.campaign_id
+    if rule.utm_content is not None:
+        mask &= np.char.lower(events.utm_content) == rule.utm_content.strip().lower()
+    return mask
+
+
+def _rule_totals(
+    rule: EngagementRule, events: EventColumns, weights: FloatArray, n: int
+) -> tuple[FloatArray, FloatArray]:
+    """(capped decayed total, uncapped decayed total) per contact for one rule."""
+    mask = _rule_events(rule, events)
+    total = np.bincount(
+        events.contact_index[mask], weights=weights[mask] * rule.points, minlength=n
+    )
+    total = total.astype(np.float64)
+    if rule.cap is None:
+        return total, total
+    return np.clip(total, -rule.cap, rule.cap), total
+
+
+def _domain_hits(domains: npt.NDArray[np.str_], entries: list[str]) -> BoolArray:
+    def matches(domain: str) -> bool:
+        d = domain.strip().lower()
+        return any(
+            d.endswith(e) if e.startswith(".") else (d == e or d.endswith("." + e)) for e in entries
+        )
+
+    if not entries:
+        return np.zeros(len(domains), dtype=bool)
+    return _per_distinct(domains, matches)
+
+
+def _negative_masks(
+    doc: LeadDefinitionDocument, contacts: ContactColumns, events: EventColumns
+) -> list[tuple[str, float, BoolArray]]:
+    signals = doc.negative_signals
+    n = contacts.size
+    out: list[tuple[str, float, BoolArray]] = []
+    for name, kind, points in (
+        ("unsubscribe", "touchpoint:unsubscribe", signals.unsubscribe),
+        ("bounce", "touchpoint:bounce", signals.bounce),
+    ):
+        if points:
+            hit = np.bincount(events.contact_index[events.kind == kind], minlength=n) > 0
+            out.append((name, points, hit))
+    if signals.competitor:
+        hit = _domain_hits(contacts.email_domain, signals.competitor_domains)
+        out.append(("competitor", signals.competitor, hit))
+    if signals.student:
+        out.append(
+            (
+                "student",
+                signals.student,
+                _domain_hits(contacts.email_domain, signals.student_domains),
+            )
+        )
+    return out
+
+
+def _in_window(events: EventColumns, as_of: float) -> tuple[EventColumns, FloatArray]:
+    keep = events.timestamp <= as_of
+    kept = events.select(keep)
+    return kept, (as_of - kept.timestamp) / SECONDS_PER_DAY
+
+
+def _engagement(
+    doc: LeadDefinitionDocument, contacts: ContactColumns, events: EventColumns, as_of: float
+) -> FloatArray:
+    kept, age = _in_window(events, as_of)
+    weights = decay_factor(age, doc.half_life_days)
+    total = np.zeros(contacts.size, dtype=np.float64)
+    for rule in doc.engagement_rules:
+        total += _rule_totals(rule, kept, weights, contacts.size)[0]
+    for _name, points, hit in _negative_masks(doc, contacts, kept):
+        total += np.where(hit, points, 0.0)
+    return total
+
+
+# MQL ------------------------------------------------------------------------------------------
+def _mql(
+    doc: LeadDefinitionDocument, fit: FloatArray, grade: IntArray, eng: FloatArray
+) -> BoolArray:
+    thresholds = doc.mql
+    if thresholds.matrix is not None:
+        matrix: dict[str, float] = {str(k): v for k, v in thresholds.matrix.items()}
+        needed = np.array([matrix.get(g, np.inf) for g in GRADES], dtype=np.float64)
+        return eng >= needed[grade]
+    return (fit >= (thresholds.fit_min or 0.0)) & (eng >= (thresholds.engagement_min or 0.0))
+
+
+def score(
+    doc: LeadDefinitionDocument, contacts: ContactColumns, events: EventColumns, as_of: float
+) -> Scores:
+    """Fit, grade, engagement and MQL for every contact, as of `as_of` (epoch seconds)."""
+    fit, grade = _fit(doc, contacts)
+    engagement = _engagement(doc, contacts, events, as_of)
+    return Scores(
+        fit=fit,
+        grade=np.array(GRADES, dtype=np.str_)[grade],
+        engagement=engagement,
+        mql=_mql(doc, fit, grade, engagement),
+    )
+
+
+# Explanation ----------------------------------------------------------------------------------
+def _describe_fit(rule: FitRule) -> str:
+    if rule.operator == "range":
+        low = "…" if rule.min is None else f"{rule.min:g}"
+        high = "…" if rule.max is None else f"{rule.max:g}"
+        return f"{rule.attribute} between {low} and {high}"
+    if rule.operator == "is_empty":
+        return f"{rule.attribute} is unknown"
+    value = ", ".join(rule.value) if isinstance(rule.value, list) else rule.value
+    return f"{rule.attribute} {rule.operator.replace('_', ' ')} {value}"
+
+
+def _describe_engagement(rule: EngagementRule) -> str:
+    text = f"{rule.points:g} points per {rule.source} '{rule.type}'"
+    if rule.campaign_id is not None:
+        text += f" in campaign {rule.campaign_id}"
+    if rule.utm_content is not None:
+        text += f" with utm_content '{rule.utm_content}'"
+    if rule.cap is not None:
+        text += f", capped at {rule.cap:g}"
+    return text
+
+
+def _explain_fit(doc: LeadDefinitionDocument, one: ContactColumns) -> list[FiredRule]:
+    fired: list[FiredRule] = []
+    for rule in doc.fit_rules:
+        if bool(fit_rule_fires(rule, one)[0]):
+            fired.append(
+                FiredRule(
+                    rule.id,
+                    "fit",
+                    _describe_fit(rule),
+                    rule.points,
+                    rule.points,
+                    grade=rule.grade or "",
+                )
+            )
+    return fired
+
+
+def _explain_engagement(
+    doc: LeadDefinitionDocument, one: ContactColumns, events: EventColumns, as_of: float
+) -> list[FiredRule]:
+    kept, age = _in_window(events, as_of)
+    weights = decay_factor(age, doc.half_life_days)
+    fired: list[FiredRule] = []
+    for rule in doc.engagement_rules:
+        count = int(_rule_events(rule, kept).sum())
+        if not count:
+            continue
+        capped, uncapped = _rule_totals(rule, kept, weights, 1)
+        fired.append(
+            FiredRule(
+                rule.id,
+                "engagement",
+                _describe_engagement(rule),
+                float(capped[0]),
+                raw_points=rule.points * count,
+                events=count,
+                capped=bool(capped[0] != uncapped[0]),
+            )
+        )
+    for name, points, hit in _negative_masks(doc, one, kept):
+        if bool(hit[0]):
+            fired.append(FiredRule(name, "negative", f"negative signal: {name}", points, points))
+    return fired
+
+
+def explain(
+    doc: LeadDefinitionDocument,
+    contacts: ContactColumns,
+    events: EventColumns,
+    as_of: float,
+    index: int,
+) -> Explanation:
+    """Which rules fired for the contact at `index`, with points, decay and caps."""
+    one = contacts.take(np.array([index], dtype=np.int64))
+    mask = events.contact_index == index
+    mine = events.select(mask, np.zeros(int(mask.sum()), dtype=np.int64))
+    result = score(doc, one, mine, as_of)
+    return Explanation(
+        fit=float(result.fit[0]),
+        grade=str(result.grade[0]),
+        engagement=float(result.engagement[0]),
+        mql=bool(result.mql[0]),
+        half_life_days=doc.half_life_days,
+        rules=_explain_fit(doc, one) + _explain_engagement(doc, one, mine, as_of),
+    )
