@@ -25,6 +25,8 @@ COMMANDS: list[tuple[str, str]] = [
         "import",
         "Import contacts, companies, deals … from CSV/XLSX (HubSpot, Salesforce, Pipedrive)",
     ),
+    ("export", "Export a list (with its filters) to CSV or Parquet"),
+    ("rescore", "Re-score contacts with the active lead definition (ledger: lead → MQL)"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: queued imports, webhook deliveries and retries"),
     ("version", "Print the Accord version"),

@@ -42,10 +42,20 @@ class ContactColumns:
     size: int
     attributes: Mapping[str, npt.NDArray[np.str_]]
     email_domain: npt.NDArray[np.str_]
+    # Distinct values and each contact's index into them, computed once per attribute.
+    _distinct: dict[str, tuple[npt.NDArray[np.str_], IntArray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def column(self, name: str) -> npt.NDArray[np.str_]:
         col = self.attributes.get(name)
         return col if col is not None else np.full(self.size, "", dtype=np.str_)
+
+    def distinct(self, name: str) -> tuple[npt.NDArray[np.str_], IntArray]:
+        if name not in self._distinct:
+            uniques, inverse = np.unique(self.column(name), return_inverse=True)
+            self._distinct[name] = (uniques, inverse.reshape(-1).astype(np.int64))
+        return self._distinct[name]
 
     def take(self, indexes: IntArray) -> ContactColumns:
         return ContactColumns(
@@ -114,10 +124,16 @@ class Explanation:
 
 
 # Fit ------------------------------------------------------------------------------------------
+def _hits(
+    uniques: npt.NDArray[np.str_], inverse: IntArray, predicate: Callable[[str], bool]
+) -> BoolArray:
+    hits = np.fromiter((bool(u) and predicate(str(u)) for u in uniques), bool, len(uniques))
+    return hits[inverse] if len(inverse) else np.zeros(0, dtype=bool)
+
+
 def _per_distinct(col: npt.NDArray[np.str_], predicate: Callable[[str], bool]) -> BoolArray:
     uniques, inverse = np.unique(col, return_inverse=True)
-    hits = np.fromiter((bool(u) and predicate(str(u)) for u in uniques), bool, len(uniques))
-    return hits[inverse.reshape(-1)] if len(col) else np.zeros(0, dtype=bool)
+    return _hits(uniques, inverse.reshape(-1).astype(np.int64), predicate)
 
 
 def _as_number(text: str) -> float | None:
@@ -154,10 +170,11 @@ def _predicate(rule: FitRule) -> Callable[[str], bool]:
 
 
 def fit_rule_fires(rule: FitRule, contacts: ContactColumns) -> BoolArray:
-    col = contacts.column(rule.attribute)
+    uniques, inverse = contacts.distinct(rule.attribute)
     if rule.operator == "is_empty":
-        return np.char.str_len(np.char.strip(col)) == 0 if len(col) else np.zeros(0, dtype=bool)
-    return _per_distinct(col, _predicate(rule))
+        blank = np.fromiter((not str(u).strip() for u in uniques), bool, len(uniques))
+        return blank[inverse] if len(inverse) else np.zeros(0, dtype=bool)
+    return _hits(uniques, inverse, _predicate(rule))
 
 
 def _fit(doc: LeadDefinitionDocument, contacts: ContactColumns) -> tuple[FloatArray, IntArray]:
@@ -180,7 +197,7 @@ def decay_factor(age_days: FloatArray, half_life_days: float | None) -> FloatArr
 
 
 def _rule_events(rule: EngagementRule, events: EventColumns) -> BoolArray:
-    mask = events.kind == rule.kind
+    mask = np.asarray(events.kind == rule.kind)
     if rule.campaign_id is not None:
         mask &= events.campaign_id == rule.campaign_id
     if rule.utm_content is not None:
@@ -242,8 +259,9 @@ def _negative_masks(
 
 
 def _in_window(events: EventColumns, as_of: float) -> tuple[EventColumns, FloatArray]:
+    """Events up to `as_of` and their age in days (a copy only when some are later)."""
     keep = events.timestamp <= as_of
-    kept = events.select(keep)
+    kept = events if bool(keep.all()) else events.select(keep)
     return kept, (as_of - kept.timestamp) / SECONDS_PER_DAY
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.definitions import services
+from accord.definitions.models import LeadDefinition
+from accord.identity.actor import Actor, Source
 from accord.identity.models import Membership, Role, Team, TeamKind, Workspace
 from accord.identity.tests.factories import MembershipFactory, TeamFactory, UserFactory
 
@@ -58,3 +61,28 @@ def marketing_manager(workspace: Workspace) -> Membership:
 
 def sales_manager(workspace: Workspace) -> Membership:
     return team_member(workspace, Role.MANAGER, TeamKind.SALES, f"sm@{workspace.slug}.example")
+
+
+def active_version(workspace: Workspace, document: dict[str, Any] | None = None) -> LeadDefinition:
+    """A version proposed, approved by both sides and activated through the services."""
+    author = Actor.for_membership(
+        team_member(workspace, Role.MARKETER, TeamKind.MARKETING, f"author{_next()}@x.example"),
+        Source.WEB,
+    )
+    draft = services.definition_create_draft(actor=author, document=document or sample_document())
+    services.definition_propose(actor=author, definition_id=draft.pk)
+    for kind in (TeamKind.MARKETING, TeamKind.SALES):
+        approver = team_member(workspace, Role.MANAGER, kind, f"approver{_next()}@x.example")
+        services.definition_approve(
+            actor=Actor.for_membership(approver, Source.WEB), definition_id=draft.pk
+        )
+    return services.definition_activate(
+        actor=Actor.system(workspace, Source.SYSTEM), definition_id=draft.pk
+    )
+
+
+_counter = iter(range(1, 10**9))
+
+
+def _next() -> int:
+    return next(_counter)

@@ -432,3 +432,23 @@ def test_is_empty_fires_on_unknown() -> None:
         AS_OF,
     )
     assert result.fit.tolist() == [0.0, -5.0, -5.0]
+
+
+@settings(max_examples=50, deadline=None)
+@given(scenario())
+def test_explanation_agrees_with_the_scores(
+    case: tuple[dict[str, Any], list[dict[str, str]], list[Any]],
+) -> None:
+    raw, rows, events = case
+    doc = parse_document(raw)
+    contacts, columns = contacts_of(rows), events_of(events)
+    result = score(doc, contacts, columns, AS_OF)
+    for i in range(len(rows)):
+        e = explain(doc, contacts, columns, AS_OF, i)
+        assert (e.fit, e.grade, e.mql) == (result.fit[i], result.grade[i], result.mql[i])
+        assert math.isclose(e.engagement, result.engagement[i], abs_tol=1e-9)
+        fired_fit = sum(r.points for r in e.rules if r.section == "fit")
+        assert math.isclose(fired_fit, e.fit, abs_tol=1e-9)
+        assert math.isclose(
+            sum(r.points for r in e.rules if r.section != "fit"), e.engagement, abs_tol=1e-6
+        )

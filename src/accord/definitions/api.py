@@ -1,0 +1,202 @@
+"""REST endpoints of lead definitions: versions, their diffs, proposal, two-sided approval,
+activation, and a contact's score explanation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from accord.api.auth import request_actor, request_membership
+from accord.api.pagination import ListParams, Page, PageResult, paginate_params
+from accord.api.schemas import InSchema, RecordId
+from accord.definitions import selectors, services
+from accord.definitions.evaluation import contact_score_explanation
+from accord.definitions.models import DefinitionStatus, LeadDefinition
+
+router = Router()
+
+
+class ApprovalOut(Schema):
+    team_kind: str
+    user_id: int
+    user_name: str
+    decided_at: dt.datetime
+
+
+class DefinitionOut(Schema):
+    id: int
+    version: int
+    status: DefinitionStatus
+    schema_version: int
+    document: dict[str, Any]
+    author_id: int | None
+    comment: str
+    based_on_id: int | None
+    created_at: dt.datetime
+    proposed_at: dt.datetime | None
+    activated_at: dt.datetime | None
+
+
+class DefinitionDetailOut(DefinitionOut):
+    diff: list[str] = Field(description="Plain-language changes against based_on.")
+    approvals: list[ApprovalOut]
+
+
+class DefinitionIn(InSchema):
+    document: dict[str, Any] = Field(description="A lead definition document (schema_version 1).")
+    comment: str = ""
+
+
+class DefinitionPatch(InSchema):
+    document: dict[str, Any] | None = None
+    comment: str | None = None
+
+
+class RollbackIn(InSchema):
+    comment: str = ""
+
+
+class DefinitionListParams(ListParams):
+    ordering: Literal["-created_at", "created_at"] = "-created_at"
+
+
+def _detail(definition: LeadDefinition) -> dict[str, Any]:
+    approvals = [
+        {
+            "team_kind": a.team_kind,
+            "user_id": a.user_id,
+            "user_name": a.user.display_name,
+            "decided_at": a.decided_at,
+        }
+        for a in selectors.definition_approvals(definition)
+    ]
+    fields = DefinitionOut.model_fields
+    data = {name: getattr(definition, name) for name in fields}
+    return data | {"diff": selectors.definition_diff(definition), "approvals": approvals}
+
+
+@router.get("/definitions", response=Page[DefinitionOut], tags=["definitions"])
+def list_definitions(
+    request: HttpRequest, params: Query[DefinitionListParams]
+) -> PageResult[LeadDefinition]:
+    workspace = request_membership(request).workspace
+    return paginate_params(selectors.definition_list(workspace), params)
+
+
+@router.post("/definitions", response={201: DefinitionDetailOut}, tags=["definitions"])
+def create_definition(request: HttpRequest, payload: DefinitionIn) -> Status[Any]:
+    """Create a draft version (validated; a bad document writes nothing)."""
+    actor = request_actor(request)
+    draft = services.definition_create_draft(
+        actor=actor, document=payload.document, comment=payload.comment
+    )
+    return Status(201, _detail(draft))
+
+
+@router.get("/definitions/{definition_id}", response=DefinitionDetailOut, tags=["definitions"])
+def get_definition(request: HttpRequest, definition_id: RecordId) -> dict[str, Any]:
+    workspace = request_membership(request).workspace
+    return _detail(selectors.definition_get(workspace, definition_id))
+
+
+@router.patch("/definitions/{definition_id}", response=DefinitionDetailOut, tags=["definitions"])
+def update_definition(
+    request: HttpRequest, definition_id: RecordId, payload: DefinitionPatch
+) -> dict[str, Any]:
+    """Edit a draft; proposed and later versions are immutable (409)."""
+    actor = request_actor(request)
+    definition = services.definition_update_draft(
+        actor=actor,
+        definition_id=definition_id,
+        document=payload.document,
+        comment=payload.comment,
+    )
+    return _detail(definition)
+
+
+@router.post(
+    "/definitions/{definition_id}/propose", response=DefinitionDetailOut, tags=["definitions"]
+)
+def propose_definition(request: HttpRequest, definition_id: RecordId) -> dict[str, Any]:
+    actor = request_actor(request)
+    return _detail(services.definition_propose(actor=actor, definition_id=definition_id))
+
+
+@router.post(
+    "/definitions/{definition_id}/approve", response=DefinitionDetailOut, tags=["definitions"]
+)
+def approve_definition(request: HttpRequest, definition_id: RecordId) -> dict[str, Any]:
+    """Approve for your side: only a manager of a marketing or a sales team may (else 403)."""
+    actor = request_actor(request)
+    services.definition_approve(actor=actor, definition_id=definition_id)
+    return _detail(selectors.definition_get(actor.workspace, definition_id))
+
+
+@router.post(
+    "/definitions/{definition_id}/activate", response=DefinitionDetailOut, tags=["definitions"]
+)
+def activate_definition(request: HttpRequest, definition_id: RecordId) -> dict[str, Any]:
+    """Make an approved version the active one; the previous active version is retired."""
+    actor = request_actor(request)
+    return _detail(services.definition_activate(actor=actor, definition_id=definition_id))
+
+
+@router.post(
+    "/definitions/{definition_id}/rollback",
+    response={201: DefinitionDetailOut},
+    tags=["definitions"],
+)
+def rollback_definition(
+    request: HttpRequest, definition_id: RecordId, payload: RollbackIn
+) -> Status[Any]:
+    """Propose this earlier version's document again as a new version (needs both approvals)."""
+    actor = request_actor(request)
+    created = services.definition_rollback(
+        actor=actor, definition_id=definition_id, comment=payload.comment
+    )
+    return Status(201, _detail(created))
+
+
+class FiredRuleOut(Schema):
+    rule_id: str
+    section: str
+    description: str
+    points: float
+    raw_points: float
+    events: int
+    capped: bool
+    grade: str
+
+
+class ScoreOut(Schema):
+    contact_id: int
+    definition_version: str
+    fit: float
+    grade: str
+    engagement: float
+    mql: bool
+    half_life_days: float | None
+    rules: list[FiredRuleOut]
+
+
+@router.get("/contacts/{contact_id}/score", response=ScoreOut, tags=["definitions"])
+def get_contact_score(request: HttpRequest, contact_id: RecordId) -> dict[str, Any]:
+    """Why a contact scores what it does under the active definition: the rules that fired,
+    their points, the decay and caps applied."""
+    workspace = request_membership(request).workspace
+    result = contact_score_explanation(workspace, contact_id)
+    e = result.explanation
+    return {
+        "contact_id": result.contact_id,
+        "definition_version": f"v{result.version}",
+        "fit": e.fit,
+        "grade": e.grade,
+        "engagement": e.engagement,
+        "mql": e.mql,
+        "half_life_days": e.half_life_days,
+        "rules": [vars(r) for r in e.rules],
+    }

@@ -1,0 +1,299 @@
+"""Evaluation: score contacts with the active lead definition and append the transitions.
+
+Inputs are loaded in bulk (`values_list`, one query per table), scored by the pure
+`accord.definitions.scoring` module, and the scores are written with one bulk upsert. Only the
+stage changes go through `crm.services.ledger.change_stage`, one per contact that moves, each
+naming the definition version (``v7``) and acting as the rule ``lead definition v7``.
+
+- lead → mql when a contact in stage ``lead`` qualifies;
+- mql → lead, only when the definition sets ``demote_below``, for contacts that no longer
+  qualify and whose last move into ``mql`` was made by a definition (a hand-made MQL is left
+  alone).
+
+Running it twice writes no new ledger rows: a contact that moved is no longer a candidate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.utils import timezone
+
+from accord.core.errors import NotFound
+from accord.crm.models import Activity, Company, Contact, LedgerEntry
+from accord.crm.services.ledger import change_stage
+from accord.definitions.document import (
+    COMPANY_ATTRIBUTES,
+    CONTACT_ATTRIBUTES,
+    LeadDefinitionDocument,
+    parse_document,
+)
+from accord.definitions.models import ContactScore, LeadDefinition
+from accord.definitions.scoring import ContactColumns, EventColumns, Explanation, explain, score
+from accord.definitions.selectors import active_definition
+from accord.identity.actor import Actor, Source
+from accord.identity.models import Workspace
+from accord.identity.permissions import Action
+from accord.marketing.models import Touchpoint
+
+_CONTACT_FIELDS = ("id", "email", *CONTACT_ATTRIBUTES, "custom_fields", "company_id")
+_COMPANY_FIELDS = ("id", "industry", "employee_count", "country", "custom_fields")
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    version: int | None
+    scored: int
+    promoted: int
+    demoted: int
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class ContactInputs:
+    ids: np.ndarray[Any, np.dtype[np.int64]]
+    stages: list[str]
+    contacts: ContactColumns
+    events: EventColumns
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _custom_names(doc: LeadDefinitionDocument, prefix: str) -> list[str]:
+    return sorted(
+        {r.attribute[len(prefix) :] for r in doc.fit_rules if r.attribute.startswith(prefix)}
+    )
+
+
+def _company_columns(
+    workspace: Workspace, company_ids: Sequence[int | None], doc: LeadDefinitionDocument
+) -> dict[str, list[str]]:
+    wanted = {c for c in company_ids if c is not None}
+    rows = (
+        {
+            row[0]: row
+            for row in Company.objects.for_workspace(workspace)
+            .filter(pk__in=wanted)
+            .values_list(*_COMPANY_FIELDS)
+        }
+        if wanted
+        else {}
+    )
+    customs = _custom_names(doc, "company.custom:")
+    empty: tuple[Any, ...] = (None, None, None, None, {})
+    picked = [rows.get(c, empty) if c is not None else empty for c in company_ids]
+    columns = {
+        name: [_text(row[i + 1]) for row in picked] for i, name in enumerate(COMPANY_ATTRIBUTES)
+    }
+    for name in customs:
+        columns[f"company.custom:{name}"] = [_text((row[4] or {}).get(name)) for row in picked]
+    return columns
+
+
+def _contact_rows(workspace: Workspace, contact_ids: Iterable[int] | None) -> list[tuple[Any, ...]]:
+    query = Contact.objects.for_workspace(workspace).order_by("id")
+    if contact_ids is not None:
+        query = query.filter(pk__in=list(contact_ids))
+    return list(query.values_list(*_CONTACT_FIELDS))
+
+
+def _contact_columns(
+    workspace: Workspace, rows: list[tuple[Any, ...]], doc: LeadDefinitionDocument
+) -> ContactColumns:
+    columns: dict[str, list[str]] = {
+        name: [_text(row[i + 2]) for row in rows] for i, name in enumerate(CONTACT_ATTRIBUTES)
+    }
+    custom_at = len(CONTACT_ATTRIBUTES) + 2
+    for name in _custom_names(doc, "custom:"):
+        columns[f"custom:{name}"] = [_text((row[custom_at] or {}).get(name)) for row in rows]
+    columns.update(_company_columns(workspace, [row[-1] for row in rows], doc))
+    domains = [str(row[1]).rpartition("@")[2].lower() for row in rows]
+    return ContactColumns(
+        size=len(rows),
+        attributes={k: np.array(v, dtype=np.str_) for k, v in columns.items()},
+        email_domain=np.array(domains, dtype=np.str_),
+    )
+
+
+def _event_rows(workspace: Workspace, ids: list[int] | None) -> list[tuple[Any, ...]]:
+    touchpoints = Touchpoint.objects.for_workspace(workspace)
+    activities = Activity.objects.for_workspace(workspace).filter(contact_id__isnull=False)
+    if ids is not None:
+        touchpoints = touchpoints.filter(contact_id__in=ids)
+        activities = activities.filter(contact_id__in=ids)
+    rows: list[tuple[Any, ...]] = [
+        (c, f"touchpoint:{t}", when, camp if camp is not None else -1, content or "")
+        for c, t, when, camp, content in touchpoints.values_list(
+            "contact_id", "type", "occurred_at", "campaign_id", "utm_content"
+        )
+    ]
+    rows += [
+        (c, f"activity:{k}", when, -1, "")
+        for c, k, when in activities.values_list("contact_id", "kind", "occurred_at")
+    ]
+    return rows
+
+
+def _event_columns(
+    ids: np.ndarray[Any, np.dtype[np.int64]], rows: list[tuple[Any, ...]]
+) -> EventColumns:
+    if not rows or not len(ids):
+        return EventColumns.empty()
+    contact_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    position = np.searchsorted(ids, contact_ids)
+    known = (position < len(ids)) & (ids[np.minimum(position, len(ids) - 1)] == contact_ids)
+    return EventColumns(
+        contact_index=position.astype(np.int64),
+        kind=np.array([r[1] for r in rows], dtype=np.str_),
+        timestamp=np.array([r[2].timestamp() for r in rows], dtype=np.float64),
+        campaign_id=np.array([r[3] for r in rows], dtype=np.int64),
+        utm_content=np.array([r[4] for r in rows], dtype=np.str_),
+    ).select(known)
+
+
+def load_inputs(
+    workspace: Workspace, doc: LeadDefinitionDocument, contact_ids: Iterable[int] | None = None
+) -> ContactInputs:
+    rows = _contact_rows(workspace, contact_ids)
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    stage_at = 2 + CONTACT_ATTRIBUTES.index("lifecycle_stage")
+    wanted = None if contact_ids is None else [int(i) for i in ids]
+    return ContactInputs(
+        ids=ids,
+        stages=[row[stage_at] for row in rows],
+        contacts=_contact_columns(workspace, rows, doc),
+        events=_event_columns(ids, _event_rows(workspace, wanted)),
+    )
+
+
+def _write_scores(
+    workspace: Workspace, ids: Sequence[int], version: int, result: Any, now: dt.datetime
+) -> None:
+    records = [
+        ContactScore(
+            workspace=workspace,
+            contact_id=contact_id,
+            definition_version=version,
+            fit=float(result.fit[i]),
+            grade=str(result.grade[i]),
+            engagement=float(result.engagement[i]),
+            mql=bool(result.mql[i]),
+            computed_at=now,
+        )
+        for i, contact_id in enumerate(ids)
+    ]
+    ContactScore.objects.bulk_create(
+        records,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["contact"],
+        update_fields=["definition_version", "fit", "grade", "engagement", "mql", "computed_at"],
+    )
+
+
+def _made_by_definition(workspace: Workspace, contact_ids: list[int]) -> set[int]:
+    """Contacts whose latest move into mql was made by a lead definition."""
+    latest: dict[int, str] = {}
+    entries = (
+        LedgerEntry.objects.for_workspace(workspace)
+        .filter(contact_id__in=contact_ids, to_stage="mql")
+        .order_by("occurred_at", "id")
+        .values_list("contact_id", "definition_version")
+    )
+    for contact_id, version in entries:
+        latest[contact_id] = version
+    return {c for c, version in latest.items() if version}
+
+
+def _transitions(
+    definition: LeadDefinition, doc: LeadDefinitionDocument, inputs: ContactInputs, mql: Any
+) -> tuple[list[int], list[int]]:
+    ids = [int(i) for i in inputs.ids]
+    promote = [c for i, c in enumerate(ids) if inputs.stages[i] == "lead" and bool(mql[i])]
+    demote: list[int] = []
+    if doc.demote_below:
+        below = [c for i, c in enumerate(ids) if inputs.stages[i] == "mql" and not bool(mql[i])]
+        if below:
+            ours = _made_by_definition(definition.workspace, below)
+            demote = [c for c in below if c in ours]
+    return promote, demote
+
+
+def _apply(definition: LeadDefinition, promote: list[int], demote: list[int]) -> tuple[int, int]:
+    label = definition.label
+    rule_actor = Actor.system(definition.workspace, Source.RULE, rule=f"lead definition {label}")
+    moved = [0, 0]
+    for n, (contact_ids, stage, reason) in enumerate(
+        (
+            (promote, "mql", f"qualified under lead definition {label}"),
+            (demote, "lead", f"score decayed below the MQL threshold of {label}"),
+        )
+    ):
+        for contact_id in contact_ids:
+            entry = change_stage(
+                actor=rule_actor,
+                contact_id=contact_id,
+                to_stage=stage,
+                reason=reason,
+                definition_version=label,
+            )
+            moved[n] += entry is not None
+    return moved[0], moved[1]
+
+
+def evaluate_contacts(
+    actor: Actor,
+    contact_ids: Iterable[int] | None = None,
+    *,
+    dry_run: bool = False,
+    as_of: dt.datetime | None = None,
+) -> EvaluationResult:
+    """Score the contacts (all of the workspace's when `contact_ids` is None) with the active
+    definition, store the scores and append lead ↔ mql transitions. With `dry_run`, count what
+    would change and write nothing."""
+    actor.require(Action.CHANGE_LIFECYCLE)
+    definition = active_definition(actor.workspace)
+    if definition is None:
+        return EvaluationResult(None, 0, 0, 0, dry_run)
+    doc = parse_document(definition.document)
+    now = as_of or timezone.now()
+    inputs = load_inputs(actor.workspace, doc, contact_ids)
+    result = score(doc, inputs.contacts, inputs.events, now.timestamp())
+    promote, demote = _transitions(definition, doc, inputs, result.mql)
+    if dry_run:
+        return EvaluationResult(
+            definition.version, len(inputs.ids), len(promote), len(demote), True
+        )
+    _write_scores(actor.workspace, [int(i) for i in inputs.ids], definition.version, result, now)
+    promoted, demoted = _apply(definition, promote, demote)
+    return EvaluationResult(definition.version, len(inputs.ids), promoted, demoted, False)
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    contact_id: int
+    version: int
+    explanation: Explanation
+
+
+def contact_score_explanation(
+    workspace: Workspace, contact_id: int, as_of: dt.datetime | None = None
+) -> ScoreExplanation:
+    """Which rules of the active definition fired for one contact, with points and decay."""
+    definition = active_definition(workspace)
+    if definition is None:
+        raise NotFound("This workspace has no active lead definition yet.")
+    doc = parse_document(definition.document)
+    inputs = load_inputs(workspace, doc, [contact_id])
+    if not len(inputs.ids):
+        raise NotFound(f"No contact with id {contact_id} in this workspace.")
+    when = (as_of or timezone.now()).timestamp()
+    return ScoreExplanation(
+        contact_id, definition.version, explain(doc, inputs.contacts, inputs.events, when, 0)
+    )
