@@ -84,7 +84,7 @@ def test_an_all_or_nothing_run_is_alive_through_its_progress_file(
     from django.utils import timezone
 
     from accord.identity.actor import Actor, Source
-    from accord.integrations.importing import jobs
+    from accord.integrations.importing import jobs, progress
     from accord.integrations.tasks import requeue_stale_imports
 
     path = tmp_path / "c.csv"
@@ -99,11 +99,11 @@ def test_an_all_or_nothing_run_is_alive_through_its_progress_file(
     )
     job.refresh_from_db()
     job.rows_done = 40_000
-    jobs._write_sidecar(job)  # what a live all-or-nothing run writes every second
+    progress.write_progress(job)  # what a live all-or-nothing run writes every second
     assert (
-        jobs.live_progress(ImportJob.objects.for_workspace(workspace).get(pk=job.pk)).rows_done
+        progress.live_progress(ImportJob.objects.for_workspace(workspace).get(pk=job.pk)).rows_done
         == 40_000
     )
     assert requeue_stale_imports() == 0  # alive: not queued a second time
-    jobs._drop_sidecar(job.pk)
+    progress.drop_progress(job.pk)
     assert requeue_stale_imports() == 1  # no sign of life: resumed by the worker

@@ -16,8 +16,9 @@ from accord.core.errors import NotFound
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
-from accord.integrations.importing.jobs import Preview, import_create, live_progress, preview
+from accord.integrations.importing.jobs import Preview, import_create, preview
 from accord.integrations.importing.mapping import ColumnMapping
+from accord.integrations.importing.progress import live_progress
 from accord.integrations.mappings import (
     MappingChoice,
     mapping_choice,

@@ -27,7 +27,7 @@ def enqueue_import(job: ImportJob) -> None:
 def requeue_stale_imports() -> int:
     """Imports whose process died (no heartbeat for two minutes) are queued again; the run
     resumes from its last checkpoint."""
-    from accord.integrations.importing.jobs import live_progress
+    from accord.integrations.importing.progress import live_progress
 
     cutoff = timezone.now() - STALE_AFTER
     stale = ImportJob.objects.across_workspaces().filter(

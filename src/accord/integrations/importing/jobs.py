@@ -8,12 +8,8 @@ transaction: any bad row rolls everything back, and an interrupted run simply st
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
-import queue
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +28,8 @@ from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
 from accord.integrations.importing.kinds import importer_for
 from accord.integrations.importing.mapping import ColumnMapping, MappingProblem, propose_mapping
+from accord.integrations.importing.prefetch import prefetch
+from accord.integrations.importing.progress import drop_progress, write_progress
 from accord.integrations.importing.readers import FileProblem, open_table
 from accord.integrations.importing.rows import RowError, RowReader
 from accord.integrations.importing.targets import REQUIRED, TARGETS
@@ -164,42 +162,6 @@ def _estimate_rows(path: Path) -> int | None:
     return max(lines - 1, 0)
 
 
-def _sidecar(job_id: int) -> Path:
-    return Path(settings.DATA_DIR) / "jobs" / f"import-{job_id}.json"
-
-
-def _write_sidecar(job: ImportJob) -> None:
-    """Progress of a job whose database writes are not committed yet (an all-or-nothing file
-    is one transaction): a small file beside the database, so the web page, the API and the
-    worker's stale-job check can see that it is alive and how far it is."""
-    path = _sidecar(job.pk)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(
-        json.dumps({"rows_done": job.rows_done, "heartbeat": timezone.now().isoformat()})
-    )
-    temporary.replace(path)
-
-
-def live_progress(job: ImportJob) -> ImportJob:
-    """Overlay the progress file (when it is newer) on a running job read from the database."""
-    if job.status != JobStatus.RUNNING:
-        return job
-    try:
-        data = json.loads(_sidecar(job.pk).read_text())
-        heartbeat = dt.datetime.fromisoformat(data["heartbeat"])
-    except (OSError, ValueError, KeyError):
-        return job
-    if job.heartbeat_at is None or heartbeat > job.heartbeat_at:
-        job.rows_done = max(job.rows_done, int(data["rows_done"]))
-        job.heartbeat_at = heartbeat
-    return job
-
-
-def _drop_sidecar(job_id: int) -> None:
-    _sidecar(job_id).unlink(missing_ok=True)
-
-
 class _Rollback(Exception):
     pass
 
@@ -210,48 +172,6 @@ class PreparedBatch:
     rows: int
     items: list[Any]
     errors: list[RowError]
-
-
-def prefetch[T](source: Iterator[T], depth: int) -> Iterator[T]:
-    """Run `source` in a background thread, at most `depth` items ahead (bounded memory).
-    An exception in the source is raised in the consumer."""
-    done = object()
-    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in source:
-                while not stop.is_set():
-                    try:
-                        slots.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(done)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            slots.put(_Failure(exc))
-
-    worker = threading.Thread(target=produce, name="import-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is done:
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
-
-
-@dataclass(frozen=True)
-class _Failure:
-    exc: BaseException
 
 
 def _job_actor(job: ImportJob) -> Actor:
@@ -301,7 +221,7 @@ def _reset_counters(job: ImportJob) -> None:
 
 
 def _finish(job: ImportJob, status: str, message: str) -> None:
-    _drop_sidecar(job.pk)
+    drop_progress(job.pk)
     publish(
         job.workspace_id,
         "import.finished",
@@ -397,7 +317,7 @@ class ImportRun:
         self.file_errors: list[RowError] = []
         self.rows_read = 0
         self.last_report = 0.0
-        self.last_sidecar = 0.0
+        self.last_progress_write = 0.0
 
     def run(self) -> None:
         if self.resume_from:
@@ -481,9 +401,9 @@ class ImportRun:
             if not self.file_errors and prepared.items:
                 _count(job, self.importer.write(prepared.items), failed_rows)
             job.rows_done = prepared.last_row
-            if time.monotonic() - self.last_sidecar > 1.0:
-                _write_sidecar(job)
-                self.last_sidecar = time.monotonic()
+            if time.monotonic() - self.last_progress_write > 1.0:
+                write_progress(job)
+                self.last_progress_write = time.monotonic()
         else:
             with transaction.atomic():
                 counts = self.importer.write(prepared.items) if prepared.items else BatchCounts()
