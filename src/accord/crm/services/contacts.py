@@ -56,7 +56,7 @@ def _check_email_free(actor: Actor, email: str, exclude_pk: int | None = None) -
 
 
 @transaction.atomic
-def contact_create(*, actor: Actor, values: Mapping[str, Any], reason: str = "") -> Contact:
+def contact_create(*, actor: Actor, values: Mapping[str, Any]) -> Contact:
     """Create a contact and write its first lifecycle stage to the ledger."""
     actor.require(Action.WRITE_RECORDS)
     cleaned = c.clean(CONTACT_FIELDS, values, actor.workspace.pk, required=["email"])
