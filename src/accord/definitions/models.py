@@ -107,3 +107,89 @@ class ContactScore(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.contact_id}: fit {self.fit:g}, engagement {self.engagement:g}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class RescoreJob(WorkspaceOwned):
+    """A full re-score of a workspace, queued from the web or the CLI and run by the worker."""
+
+    status = models.CharField(max_length=12, choices=JobState.choices, default=JobState.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    definition_version = models.PositiveIntegerField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    promoted = models.PositiveIntegerField(default=0)
+    demoted = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"re-score {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class PredictiveModel(WorkspaceOwned):
+    """One trained version of the workspace's predictive score: its coefficients (plain JSON,
+    never a pickle) and what it measured on the held-out, later contacts."""
+
+    version = models.PositiveIntegerField()
+    target = models.CharField(max_length=20, default="sql")
+    trained_at = models.DateTimeField()
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+    parameters = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "version"], name="predictive_model_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=models.Q(active=True),
+                name="predictive_model_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"predictive model v{self.version}"
+
+
+class ContactPrediction(WorkspaceOwned):
+    """The latest predicted probability that a contact converts, from the active model."""
+
+    contact = models.OneToOneField(
+        "crm.Contact", on_delete=models.CASCADE, related_name="prediction"
+    )
+    model_version = models.PositiveIntegerField()
+    probability = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    objects = WorkspaceManager()
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.probability:.3f}"
