@@ -158,11 +158,11 @@ def test_rescore_command(workspace, people) -> None:  # type: ignore[no-untyped-
     out = StringIO()
     call_command("rescore", "--workspace", "acme", "--dry-run", stdout=out)
     assert out.getvalue().strip() == (
-        "Scored 3 contacts with lead definition v1: would move 1 lead → mql, 0 mql → lead."
+        "Lead definition v1 would move 1 of 3 contacts lead → mql and 0 mql → lead."
     )
     out = StringIO()
     call_command("rescore", "--workspace", "acme", stdout=out)
-    assert out.getvalue().strip() == (
+    assert out.getvalue().strip().endswith(
         "Scored 3 contacts with lead definition v1: moved 1 lead → mql, 0 mql → lead."
     )
     assert len(rule_rows(workspace)) == 1

@@ -28,7 +28,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("export", "Export a list (with its filters) to CSV or Parquet"),
     ("rescore", "Re-score contacts with the active lead definition (ledger: lead → MQL)"),
     ("token", "Create, list or revoke API tokens"),
-    ("worker", "Run background jobs: queued imports, webhook deliveries and retries"),
+    ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
     ("version", "Print the Accord version"),
 ]
 

@@ -9,7 +9,9 @@ of a change that was rolled back. Subscribers register explicitly at app start-u
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,14 +35,33 @@ _subscribers: list[Subscriber] = []
 # The events Accord publishes, with a line each for the webhook settings page.
 EVENT_NAMES: dict[str, str] = {
     "contact.created": "A contact was created",
+    "contact.updated": "A contact's fields were changed",
     "contact.stage_changed": "A contact moved to another lifecycle stage",
     "contact.became_mql": "A contact became a marketing qualified lead",
     "contact.became_sql": "A contact became a sales qualified lead",
+    "touchpoint.recorded": "A marketing touchpoint was recorded for a contact",
+    "touchpoints.recorded": "A batch of touchpoints was recorded (inbound events)",
+    "activity.logged": "A sales activity was logged on a contact",
     "deal.created": "A deal was created",
     "deal.won": "A deal was won",
     "deal.lost": "A deal was lost",
     "import.finished": "An import finished (or failed)",
 }
+
+
+_muted = threading.local()
+
+
+@contextmanager
+def muted(*names: str) -> Iterator[None]:
+    """Drop the named events published by this thread inside the block. Bulk work (an import
+    calling a per-row service) publishes one summary event instead of one per row."""
+    before: frozenset[str] = getattr(_muted, "names", frozenset())
+    _muted.names = before | frozenset(names)
+    try:
+        yield
+    finally:
+        _muted.names = before
 
 
 def subscribe(subscriber: Subscriber) -> None:
@@ -49,6 +70,8 @@ def subscribe(subscriber: Subscriber) -> None:
 
 
 def publish(workspace_id: int, name: str, data: dict[str, Any]) -> None:
+    if name in getattr(_muted, "names", frozenset()):
+        return
     event = Event(workspace_id=workspace_id, name=name, data=data)
 
     def deliver() -> None:

@@ -8,3 +8,10 @@ class DefinitionsConfig(AppConfig):
     label = "definitions"
     verbose_name = "Lead definitions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accord.core.events import subscribe
+        from accord.definitions.rescoring import on_record_event
+
+        # Scores follow the records: a changed contact or new engagement is re-scored on commit.
+        subscribe(on_record_event)

@@ -96,10 +96,17 @@ def _company_columns(
     return columns
 
 
-def _contact_rows(workspace: Workspace, contact_ids: Iterable[int] | None) -> list[tuple[Any, ...]]:
+IdRange = tuple[int, int]  # inclusive lower, exclusive upper contact id
+
+
+def _contact_rows(
+    workspace: Workspace, contact_ids: Iterable[int] | None, id_range: IdRange | None
+) -> list[tuple[Any, ...]]:
     query = Contact.objects.for_workspace(workspace).order_by("id")
     if contact_ids is not None:
         query = query.filter(pk__in=list(contact_ids))
+    if id_range is not None:
+        query = query.filter(pk__gte=id_range[0], pk__lt=id_range[1])
     return list(query.values_list(*_CONTACT_FIELDS))
 
 
@@ -121,12 +128,18 @@ def _contact_columns(
     )
 
 
-def _event_rows(workspace: Workspace, ids: list[int] | None) -> list[tuple[Any, ...]]:
+def _event_rows(
+    workspace: Workspace, ids: list[int] | None, id_range: IdRange | None
+) -> list[tuple[Any, ...]]:
     touchpoints = Touchpoint.objects.for_workspace(workspace)
     activities = Activity.objects.for_workspace(workspace).filter(contact_id__isnull=False)
     if ids is not None:
         touchpoints = touchpoints.filter(contact_id__in=ids)
         activities = activities.filter(contact_id__in=ids)
+    if id_range is not None:
+        lo, hi = id_range
+        touchpoints = touchpoints.filter(contact_id__gte=lo, contact_id__lt=hi)
+        activities = activities.filter(contact_id__gte=lo, contact_id__lt=hi)
     rows: list[tuple[Any, ...]] = [
         (c, f"touchpoint:{t}", when, camp if camp is not None else -1, content or "")
         for c, t, when, camp, content in touchpoints.values_list(
@@ -158,9 +171,13 @@ def _event_columns(
 
 
 def load_inputs(
-    workspace: Workspace, doc: LeadDefinitionDocument, contact_ids: Iterable[int] | None = None
+    workspace: Workspace,
+    doc: LeadDefinitionDocument,
+    contact_ids: Iterable[int] | None = None,
+    id_range: IdRange | None = None,
 ) -> ContactInputs:
-    rows = _contact_rows(workspace, contact_ids)
+    """The contacts (all, the listed ids, or those in an id range) and their events, columnar."""
+    rows = _contact_rows(workspace, contact_ids, id_range)
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     stage_at = 2 + CONTACT_ATTRIBUTES.index("lifecycle_stage")
     wanted = None if contact_ids is None else [int(i) for i in ids]
@@ -168,7 +185,7 @@ def load_inputs(
         ids=ids,
         stages=[row[stage_at] for row in rows],
         contacts=_contact_columns(workspace, rows, doc),
-        events=_event_columns(ids, _event_rows(workspace, wanted)),
+        events=_event_columns(ids, _event_rows(workspace, wanted, id_range)),
     )
 
 
@@ -253,17 +270,18 @@ def evaluate_contacts(
     *,
     dry_run: bool = False,
     as_of: dt.datetime | None = None,
+    id_range: IdRange | None = None,
 ) -> EvaluationResult:
-    """Score the contacts (all of the workspace's when `contact_ids` is None) with the active
-    definition, store the scores and append lead ↔ mql transitions. With `dry_run`, count what
-    would change and write nothing."""
+    """Score the contacts (all of the workspace's when `contact_ids` and `id_range` are None)
+    with the active definition, store the scores and append lead ↔ mql transitions. With
+    `dry_run`, count what would change and write nothing."""
     actor.require(Action.CHANGE_LIFECYCLE)
     definition = active_definition(actor.workspace)
     if definition is None:
         return EvaluationResult(None, 0, 0, 0, dry_run)
     doc = parse_document(definition.document)
     now = as_of or timezone.now()
-    inputs = load_inputs(actor.workspace, doc, contact_ids)
+    inputs = load_inputs(actor.workspace, doc, contact_ids, id_range)
     result = score(doc, inputs.contacts, inputs.events, now.timestamp())
     promote, demote = _transitions(definition, doc, inputs, result.mql)
     if dry_run:

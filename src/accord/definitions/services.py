@@ -201,6 +201,10 @@ def definition_activate(*, actor: Actor, definition_id: int) -> LeadDefinition:
     definition.status = DefinitionStatus.ACTIVE
     definition.activated_at = now
     definition.save(update_fields=["status", "activated_at", "updated_at"])
+    # Every contact is re-scored under the new version by the worker.
+    from accord.definitions.rescoring import rescore_queue
+
+    rescore_queue(actor)
     return definition
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.core import cleaning as c
 from accord.core.channels import Channel
 from accord.core.errors import NotFound, ValidationFailed
+from accord.core.events import publish
 from accord.crm.models import Contact
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
@@ -153,7 +154,18 @@ def touchpoint_create(*, actor: Actor, values: Mapping[str, Any]) -> Touchpoint:
     )
     _fill_channel(actor, cleaned)
     cleaned["occurred_at"] = cleaned.get("occurred_at") or timezone.now()
-    return Touchpoint.objects.create(workspace=actor.workspace, **cleaned)
+    touchpoint = Touchpoint.objects.create(workspace=actor.workspace, **cleaned)
+    tp_type = touchpoint.type
+    publish(
+        actor.workspace.pk,
+        "touchpoint.recorded",
+        {
+            "touchpoint_id": touchpoint.pk,
+            "contact_id": touchpoint.contact_id,
+            "type": touchpoint.type,
+        },
+    )
+    return touchpoint
 
 
 def _known_ids(rows: Sequence[Mapping[str, Any]], field: str) -> set[int]:
@@ -213,7 +225,11 @@ def touchpoints_create_bulk(*, actor: Actor, rows: Sequence[Mapping[str, Any]]) 
         first = next(iter(errors))
         summary = f"{first}: {errors[first][0]}" if count == 1 else f"{count} fields are invalid."
         raise ValidationFailed(summary, fields=errors)
-    return Touchpoint.objects.bulk_create(records)
+    created = Touchpoint.objects.bulk_create(records)
+    if created:
+        contacts = sorted({t.contact_id for t in created})
+        publish(ws.pk, "touchpoints.recorded", {"count": len(created), "contact_ids": contacts})
+    return created
 
 
 @transaction.atomic

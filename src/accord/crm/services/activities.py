@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accord.core import cleaning as c
 from accord.core.errors import ValidationFailed
+from accord.core.events import publish
 from accord.crm.models import Activity, ActivityKind, ActivityOutcome, Contact, Deal, Direction
 from accord.crm.services.records import apply, locked
 from accord.identity.actor import Actor
@@ -51,7 +52,14 @@ def activity_create(*, actor: Actor, values: Mapping[str, Any]) -> Activity:
     if not cleaned.get("user_id") and actor.user is not None:
         cleaned["user_id"] = actor.user.pk
     cleaned["occurred_at"] = cleaned.get("occurred_at") or timezone.now()
-    return Activity.objects.create(workspace=actor.workspace, **cleaned)
+    activity = Activity.objects.create(workspace=actor.workspace, **cleaned)
+    if activity.contact_id is not None:
+        publish(
+            actor.workspace.pk,
+            "activity.logged",
+            {"activity_id": activity.pk, "contact_id": activity.contact_id, "kind": activity.kind},
+        )
+    return activity
 
 
 @transaction.atomic

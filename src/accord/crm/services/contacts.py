@@ -93,6 +93,9 @@ def contact_update(
         ledger.validate_stage(actor.workspace.pk, new_stage)
     if changed := apply(contact, cleaned):
         contact.save(update_fields=[*changed, "updated_at"])
+        publish(
+            actor.workspace.pk, "contact.updated", {"contact_id": contact.pk, "fields": changed}
+        )
     if new_stage is not None:
         ledger.change_stage(actor=actor, contact_id=contact.pk, to_stage=new_stage, reason=reason)
         contact.refresh_from_db(fields=["lifecycle_stage", "updated_at"])

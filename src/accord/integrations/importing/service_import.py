@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from accord.core import cleaning as c
 from accord.core.errors import AccordError, ValidationFailed
+from accord.core.events import muted
 from accord.crm.services.bulk import BatchCounts
 from accord.identity.actor import Actor
 from accord.integrations.importing.mapping import ColumnMapping
@@ -32,6 +33,10 @@ from accord.integrations.importing.values import (
 
 CENT = Decimal("0.01")
 CREATED, UPDATED, UNCHANGED, SKIPPED = "created", "updated", "unchanged", "skipped"
+
+
+# One `import.finished` summarises a run: the per-row services publish no record events.
+ROW_EVENTS = ("contact.created", "contact.updated", "touchpoint.recorded", "activity.logged")
 
 
 @dataclass(frozen=True)
@@ -293,7 +298,8 @@ class ServiceImporter:
         counts = BatchCounts()
         for item in items:
             try:
-                outcome = self.save(item)
+                with muted(*ROW_EVENTS):
+                    outcome = self.save(item)
             except AccordError as exc:
                 raise ValidationFailed(self._write_failure(item, exc)) from exc
             if outcome == CREATED:

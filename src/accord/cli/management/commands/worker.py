@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandParser
 class Command(BaseCommand):
     help = (
         "Run background jobs from the database queue: imports started from the web or the API, "
-        "webhook deliveries and their retries. Interrupted imports are picked up again and "
-        "resume from their last checkpoint. Use --once to run what is queued now and exit."
+        "lead re-scores (and the daily decay pass), webhook deliveries and their retries. "
+        "Interrupted imports and re-scores are picked up again and resume from their last "
+        "checkpoint. Use --once to run what is queued now and exit."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from accord.definitions.tasks import start_rescoring
         from accord.integrations.tasks import requeue_stale_imports
         from accord.integrations.webhooks.tasks import start_maintenance
 
@@ -27,7 +29,10 @@ class Command(BaseCommand):
         resumed = requeue_stale_imports()
         if resumed:
             self.stdout.write(f"Resuming {resumed} interrupted import(s).")
-        self.stdout.write("Accord worker: processing the imports and webhooks queues.")
+        rescores = start_rescoring()  # resumes interrupted re-scores; schedules the daily one
+        if rescores:
+            self.stdout.write(f"Resuming {rescores} interrupted re-score(s).")
+        self.stdout.write("Accord worker: processing imports, re-scores and webhooks.")
         call_command(
             "db_worker",
             queue_name="*",

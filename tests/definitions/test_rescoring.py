@@ -1,0 +1,246 @@
+"""Scores follow the records: events re-score the contacts they touch, bulk changes queue a
+re-score job that the worker runs in slices with progress, and interrupted jobs resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accord.core.errors import Conflict, PermissionDenied
+from accord.crm.models import Contact, LedgerEntry
+from accord.crm.services.activities import activity_create
+from accord.crm.services.contacts import contact_create, contact_update
+from accord.crm.tests.factories import CompanyFactory, ContactFactory
+from accord.definitions import rescoring
+from accord.definitions.models import ContactScore, JobState, RescoreJob
+from accord.definitions.tests.factories import active_version, sample_document
+from accord.identity.actor import Actor, Source
+from accord.identity.models import Role
+from accord.integrations.importing.jobs import import_create, import_run
+from accord.marketing.services import touchpoint_create, touchpoints_create_bulk
+from accord.marketing.tests.factories import TouchpointFactory
+
+pytestmark = pytest.mark.django_db
+CHANNEL = "organic_search"
+
+
+def _contact(**values):  # type: ignore[no-untyped-def]
+    return ContactFactory(**values)
+
+
+def _actor(member_factory, role=Role.ADMIN):  # type: ignore[no-untyped-def]
+    return Actor.for_membership(member_factory(role), Source.API)
+
+
+def _score(contact: Contact) -> ContactScore | None:
+    return ContactScore.objects.for_workspace(contact.workspace_id).filter(contact=contact).first()
+
+
+def _mql_entries(contact: Contact) -> list[tuple[str, str]]:
+    return list(
+        LedgerEntry.objects.for_workspace(contact.workspace_id)
+        .filter(contact=contact, to_stage="mql")
+        .values_list("definition_version", "rule")
+    )
+
+
+def test_a_recorded_touchpoint_rescores_and_promotes_on_commit(  # type: ignore[no-untyped-def]
+    workspace, member_factory, django_capture_on_commit_callbacks
+) -> None:
+    company = CompanyFactory(workspace=workspace, employee_count=200)
+    vp = _contact(workspace=workspace, seniority="vp", company=company)
+    active_version(workspace)
+    actor = _actor(member_factory)
+    with django_capture_on_commit_callbacks(execute=True):
+        touchpoint_create(
+            actor=actor,
+            values={"contact_id": vp.pk, "type": "form_fill", "channel": CHANNEL},
+        )
+    score = _score(vp)
+    assert score is not None and (score.engagement, score.mql) == (pytest.approx(10.0), True)
+    vp.refresh_from_db()
+    assert vp.lifecycle_stage == "mql"
+    assert _mql_entries(vp) == [("v1", "lead definition v1")]
+
+
+def test_an_activity_and_an_edit_rescore_the_contact(  # type: ignore[no-untyped-def]
+    workspace, member_factory, django_capture_on_commit_callbacks
+) -> None:
+    contact = _contact(workspace=workspace, seniority="manager", company=None)
+    active_version(workspace)
+    actor = _actor(member_factory)
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_create(
+            actor=actor,
+            values={"kind": "call", "contact_id": contact.pk, "subject": "Intro", "outcome": ""},
+        )
+    score = _score(contact)
+    assert score is not None and (score.fit, score.engagement, score.mql) == (0.0, 5.0, False)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(actor=actor, contact_id=contact.pk, values={"seniority": "vp"})
+    score = _score(contact)
+    assert score is not None and (score.fit, score.grade) == (20.0, "A")
+
+
+def test_a_new_contact_is_scored_and_a_batch_is_scored(  # type: ignore[no-untyped-def]
+    workspace, member_factory, django_capture_on_commit_callbacks
+) -> None:
+    active_version(workspace)
+    actor = _actor(member_factory)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = contact_create(actor=actor, values={"email": "new@acme.example"})
+    assert _score(created) is not None
+    others = [_contact(workspace=workspace, seniority="vp") for _ in range(3)]
+    rows = [{"contact_id": c.pk, "type": "form_fill", "channel": CHANNEL} for c in others * 2]
+    with django_capture_on_commit_callbacks(execute=True):
+        touchpoints_create_bulk(actor=actor, rows=rows)
+    assert [_score(c).engagement for c in others] == [20.0, 20.0, 20.0]  # type: ignore[union-attr]
+
+
+def test_without_an_active_definition_events_write_nothing(  # type: ignore[no-untyped-def]
+    workspace, member_factory, django_capture_on_commit_callbacks
+) -> None:
+    contact = _contact(workspace=workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        touchpoint_create(
+            actor=_actor(member_factory),
+            values={"contact_id": contact.pk, "type": "form_fill", "channel": CHANNEL},
+        )
+    assert ContactScore.objects.for_workspace(workspace).count() == 0
+
+
+def test_activation_queues_a_rescore_job(workspace) -> None:  # type: ignore[no-untyped-def]
+    definition = active_version(workspace)
+    job = RescoreJob.objects.for_workspace(workspace).get()
+    assert (job.status, job.definition_version) == (JobState.QUEUED, definition.version)
+    # Asking again while one is waiting returns the same job.
+    again = rescoring.rescore_queue(Actor.system(workspace, Source.SYSTEM))
+    assert again.pk == job.pk
+
+
+def test_queueing_needs_permission_and_an_active_definition(  # type: ignore[no-untyped-def]
+    workspace, member_factory
+) -> None:
+    with pytest.raises(Conflict, match="no active lead definition"):
+        rescoring.rescore_queue(_actor(member_factory))
+    active_version(workspace)
+    with pytest.raises(PermissionDenied):
+        rescoring.rescore_queue(_actor(member_factory, Role.VIEWER))
+    with pytest.raises(PermissionDenied):
+        rescoring.rescore_queue(_actor(member_factory, Role.SALES_REP))
+
+
+def test_job_runs_in_slices_with_progress_and_is_idempotent(  # type: ignore[no-untyped-def]
+    workspace, other_workspace, monkeypatch
+) -> None:
+    company = CompanyFactory(workspace=workspace, employee_count=200)
+    hot = [_contact(workspace=workspace, seniority="vp", company=company) for _ in range(5)]
+    for contact in hot:
+        TouchpointFactory(workspace=workspace, contact=contact, type="form_fill")
+    cold = [_contact(workspace=workspace, seniority="") for _ in range(4)]
+    _contact(workspace=other_workspace)
+    active_version(workspace)
+    job = RescoreJob.objects.for_workspace(workspace).get()
+    first_id = min(c.pk for c in hot + cold)
+    monkeypatch.setattr(rescoring, "SLICE", 3)
+    seen: list[tuple[int, int]] = []
+    done = rescoring.rescore_run(
+        workspace.pk, job.pk, progress=lambda j: seen.append((j.done, j.total))
+    )
+    assert (done.status, done.total, done.done, done.promoted, done.demoted) == (
+        JobState.SUCCEEDED,
+        9,
+        9,
+        5,
+        0,
+    )
+    assert seen[-1] == (9, 9) and len(seen) >= 3  # one report per slice
+    assert [s[0] for s in seen] == sorted(s[0] for s in seen)
+    assert first_id >= 1
+    assert ContactScore.objects.for_workspace(workspace).count() == 9
+    assert ContactScore.objects.for_workspace(other_workspace).count() == 0
+    # Running the finished job again is a no-op; a fresh job moves nobody twice.
+    assert rescoring.rescore_run(workspace.pk, job.pk).promoted == 5
+    second = rescoring.rescore_queue(Actor.system(workspace, Source.SYSTEM))
+    assert rescoring.rescore_run(workspace.pk, second.pk).promoted == 0
+    assert LedgerEntry.objects.for_workspace(workspace).filter(to_stage="mql").count() == 5
+
+
+def test_a_stale_running_job_is_resumed(workspace) -> None:  # type: ignore[no-untyped-def]
+    active_version(workspace)
+    job = RescoreJob.objects.for_workspace(workspace).get()
+    old = timezone.now() - dt.timedelta(hours=1)
+    RescoreJob.objects.for_workspace(workspace).filter(pk=job.pk).update(
+        status=JobState.RUNNING, done=3, updated_at=old
+    )
+    assert rescoring.requeue_stale_rescores() == 1
+    resumed = rescoring.rescore_run(workspace.pk, job.pk)
+    assert resumed.status == JobState.SUCCEEDED
+
+
+def test_rescore_command_with_progress_and_dry_run(workspace) -> None:  # type: ignore[no-untyped-def]
+    company = CompanyFactory(workspace=workspace, employee_count=200)
+    vp = _contact(workspace=workspace, seniority="vp", company=company)
+    TouchpointFactory(workspace=workspace, contact=vp, type="form_fill")
+    _contact(workspace=workspace, seniority="")
+    active_version(workspace)
+    out = StringIO()
+    call_command("rescore", "--workspace", "acme", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == (
+        "Lead definition v1 would move 1 of 2 contacts lead → mql and 0 mql → lead."
+    )
+    out = StringIO()
+    call_command("rescore", "--workspace", "acme", stdout=out)
+    assert (
+        out.getvalue()
+        .strip()
+        .endswith("Scored 2 contacts with lead definition v1: moved 1 lead → mql, 0 mql → lead.")
+    )
+    out = StringIO()
+    call_command("rescore", "--workspace", "acme", "--queue", stdout=out)
+    assert "Queued re-score job" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_queues_a_rescore_that_the_worker_runs(  # type: ignore[no-untyped-def]
+    workspace, member_factory, tmp_path: Path
+) -> None:
+    active_version(workspace, sample_document())
+    RescoreJob.objects.for_workspace(workspace).delete()  # the activation's own job
+    csv = tmp_path / "people.csv"
+    csv.write_text("Email,Seniority\nann@firm.example,vp\nbob@firm.example,\n", encoding="utf-8")
+    actor = _actor(member_factory)
+    job = import_create(actor=actor, path=csv, file_name=csv.name, record_type="contacts")
+    import_run(workspace_id=workspace.pk, job_id=job.pk)
+    queued = RescoreJob.objects.for_workspace(workspace).get()
+    assert queued.status == JobState.QUEUED
+    call_command("worker", "--once", stdout=StringIO())
+    queued.refresh_from_db()
+    assert (queued.status, queued.done) == (JobState.SUCCEEDED, 2)
+    assert ContactScore.objects.for_workspace(workspace).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_touchpoint_import_scores_in_one_job_not_per_row(  # type: ignore[no-untyped-def]
+    workspace, member_factory, tmp_path: Path
+) -> None:
+    contacts = [_contact(workspace=workspace, email=f"p{i}@firm.example") for i in range(3)]
+    active_version(workspace)
+    RescoreJob.objects.for_workspace(workspace).delete()
+    csv = tmp_path / "touches.csv"
+    csv.write_text(
+        "email,type,channel,occurred_at\n"
+        + "".join(f"{c.email},form_fill,organic_search,2026-11-01T10:00:00Z\n" for c in contacts),
+        encoding="utf-8",
+    )
+    actor = _actor(member_factory)
+    job = import_create(actor=actor, path=csv, file_name=csv.name, record_type="touchpoints")
+    finished = import_run(workspace_id=workspace.pk, job_id=job.pk)
+    assert finished.created == 3, finished.message
+    assert ContactScore.objects.for_workspace(workspace).count() == 0  # nothing per row
+    assert RescoreJob.objects.for_workspace(workspace).filter(status=JobState.QUEUED).count() == 1
