@@ -13,9 +13,12 @@ from pydantic import Field
 from accord.api.auth import request_actor, request_membership
 from accord.api.pagination import ListParams, Page, PageResult, paginate_params
 from accord.api.schemas import InSchema, RecordId
+from accord.core.errors import NotFound
 from accord.definitions import selectors, services
+from accord.definitions.backtest import Backtest, VersionOutcome, backtest, backtest_version
 from accord.definitions.evaluation import contact_score_explanation
-from accord.definitions.models import DefinitionStatus, LeadDefinition
+from accord.definitions.models import DefinitionStatus, LeadDefinition, RescoreJob
+from accord.definitions.rescoring import rescore_queue
 
 router = Router()
 
@@ -95,6 +98,78 @@ def create_definition(request: HttpRequest, payload: DefinitionIn) -> Status[Any
         actor=actor, document=payload.document, comment=payload.comment
     )
     return Status(201, _detail(draft))
+
+
+class RateOut(Schema):
+    successes: int
+    n: int
+    value: float | None
+    low: float
+    high: float
+
+
+class VersionOutcomeOut(Schema):
+    label: str
+    mqls: int
+    per_month: list[int]
+    rates: dict[str, RateOut]
+    per_rep_week: float | None
+    peak_week: int
+
+
+class ChangedContactOut(Schema):
+    id: int
+    email: str
+    name: str
+
+
+class BacktestOut(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    months: list[str]
+    contacts: int
+    reps: int
+    proposed: VersionOutcomeOut
+    active: VersionOutcomeOut | None
+    gained: int
+    lost: int
+    gained_examples: list[ChangedContactOut]
+    lost_examples: list[ChangedContactOut]
+
+
+class BacktestParams(Schema):
+    months: int = Field(12, ge=1, le=36, description="calendar months to replay, up to now")
+
+
+class WhatIfIn(InSchema):
+    document: dict[str, Any]
+    months: int = Field(12, ge=1, le=36)
+
+
+def _outcome_out(outcome: VersionOutcome) -> dict[str, Any]:
+    rates = {
+        name: {"successes": r.successes, "n": r.n, "value": r.value, "low": r.low, "high": r.high}
+        for name, r in outcome.rates.items()
+    }
+    return vars(outcome) | {"rates": rates}
+
+
+def _backtest_out(result: Backtest) -> dict[str, Any]:
+    data = vars(result).copy()
+    data["proposed"] = _outcome_out(result.proposed)
+    data["active"] = _outcome_out(result.active) if result.active else None
+    data["gained_examples"] = [vars(c) for c in result.gained_examples]
+    data["lost_examples"] = [vars(c) for c in result.lost_examples]
+    return data
+
+
+# Registered before /definitions/{definition_id} so that the literal path wins.
+@router.post("/definitions/what-if", response=BacktestOut, tags=["definitions"])
+def what_if(request: HttpRequest, payload: WhatIfIn) -> dict[str, Any]:
+    """Back-test an unsaved document against the active definition (nothing is written)."""
+    workspace = request_membership(request).workspace
+    document = services.validated_document(payload.document)
+    return _backtest_out(backtest(workspace, document, months=payload.months, label="what-if"))
 
 
 @router.get("/definitions/{definition_id}", response=DefinitionDetailOut, tags=["definitions"])
@@ -200,3 +275,44 @@ def get_contact_score(request: HttpRequest, contact_id: RecordId) -> dict[str, A
         "half_life_days": e.half_life_days,
         "rules": [vars(r) for r in e.rules],
     }
+
+
+@router.get("/definitions/{definition_id}/backtest", response=BacktestOut, tags=["definitions"])
+def backtest_definition(
+    request: HttpRequest, definition_id: RecordId, params: Query[BacktestParams]
+) -> dict[str, Any]:
+    """Replay this version over the last months beside the active one: MQLs per month, later
+    SAL / SQL / won rates with 95% intervals, contacts that change class, MQLs per rep per week."""
+    workspace = request_membership(request).workspace
+    definition = selectors.definition_get(workspace, definition_id)
+    return _backtest_out(backtest_version(workspace, definition, months=params.months))
+
+
+class RescoreJobOut(Schema):
+    id: int
+    status: str
+    definition_version: int | None
+    total: int
+    done: int
+    percent: int
+    promoted: int
+    demoted: int
+    message: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+@router.post("/rescore-jobs", response={202: RescoreJobOut}, tags=["definitions"])
+def queue_rescore(request: HttpRequest) -> Status[Any]:
+    """Queue a full re-score with the active definition; `accord worker` runs it."""
+    return Status(202, rescore_queue(request_actor(request)))
+
+
+@router.get("/rescore-jobs/{job_id}", response=RescoreJobOut, tags=["definitions"])
+def get_rescore_job(request: HttpRequest, job_id: RecordId) -> RescoreJob:
+    workspace = request_membership(request).workspace
+    job = RescoreJob.objects.for_workspace(workspace).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"No re-score job with id {job_id} in this workspace.")
+    return job

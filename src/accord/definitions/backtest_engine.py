@@ -1,0 +1,132 @@
+"""When each contact would first have qualified as an MQL under a definition: pure numpy.
+
+A back-test replays history. Fit is read from the contacts' current attributes (history of
+attribute edits is not kept, so a back-test assumes today's titles and company sizes held all
+along). Engagement is replayed event by event: with positive points it only rises at an event
+and decays between events, so the first moment a contact meets the thresholds is its creation
+or one of its events. Each contact's decayed per-rule sums are carried from one event to the
+next (S <- S * 0.5^(gap / half_life) + points), processing the k-th event of every contact
+together, so the work is one vector step per event rank rather than one per event.
+
+The result at an event time equals `scoring.score(..., as_of=that time)` for that contact (a
+property test checks this). Rules with negative points can lift a score as their penalty
+decays between events; such a crossing is seen at the contact's next event, not in between.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accord.definitions.document import LeadDefinitionDocument
+from accord.definitions.scoring import (
+    SECONDS_PER_DAY,
+    BoolArray,
+    ContactColumns,
+    EventColumns,
+    FloatArray,
+    _domain_hits,
+    _fit,
+    _mql,
+    _rule_events,
+)
+
+
+def _static_penalty(doc: LeadDefinitionDocument, contacts: ContactColumns) -> FloatArray:
+    """Competitor and student penalties: they depend on the e-mail domain, not on time."""
+    signals = doc.negative_signals
+    penalty = np.zeros(contacts.size, dtype=np.float64)
+    if signals.competitor:
+        hit = _domain_hits(contacts.email_domain, signals.competitor_domains)
+        penalty += np.where(hit, signals.competitor, 0.0)
+    if signals.student:
+        hit = _domain_hits(contacts.email_domain, signals.student_domains)
+        penalty += np.where(hit, signals.student, 0.0)
+    return penalty
+
+
+def _rank_within_contact(contact_index: np.ndarray) -> np.ndarray:
+    """0 for each contact's first (sorted) event, 1 for its second, and so on."""
+    n = len(contact_index)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.nonzero(np.diff(contact_index))[0] + 1]
+    lengths = np.diff(np.r_[starts, n])
+    return np.arange(n) - np.repeat(starts, lengths)
+
+
+def first_qualified(
+    doc: LeadDefinitionDocument,
+    contacts: ContactColumns,
+    events: EventColumns,
+    created: FloatArray,
+    until: float,
+) -> FloatArray:
+    """Epoch seconds at which each contact first meets the MQL thresholds (its creation or one
+    of its events up to `until`), NaN for contacts that never do."""
+    n = contacts.size
+    fit, grade = _fit(doc, contacts)
+    static = _static_penalty(doc, contacts)
+    first = np.full(n, np.nan)
+    at_creation = _mql(doc, fit, grade, static) & (created <= until)
+    first[at_creation] = created[at_creation]
+
+    keep = events.timestamp <= until
+    if not keep.all():
+        events = events.select(keep)
+    if not len(events.timestamp) or (not doc.engagement_rules and not _has_event_penalty(doc)):
+        return first
+    order = np.lexsort((events.timestamp, events.contact_index))
+    who = events.contact_index[order]
+    when = events.timestamp[order]
+    rules = doc.engagement_rules
+    points = np.zeros((len(order), len(rules)), dtype=np.float64)
+    for r, rule in enumerate(rules):
+        points[:, r] = np.where(_rule_events(rule, events)[order], rule.points, 0.0)
+    caps = np.array([rule.cap if rule.cap is not None else np.inf for rule in rules])
+    unsubscribed = (events.kind == "touchpoint:unsubscribe")[order]
+    bounced = (events.kind == "touchpoint:bounce")[order]
+    signals = doc.negative_signals
+    half_life = doc.half_life_days
+
+    sums = np.zeros((n, len(rules)), dtype=np.float64)
+    last_seen = np.zeros(n, dtype=np.float64)
+    penalty = static.copy()  # grows once per contact at its first unsubscribe / bounce
+    seen_unsubscribe = np.zeros(n, dtype=bool)
+    seen_bounce = np.zeros(n, dtype=bool)
+    # Several events of one contact at the same instant count together: check after the last.
+    settled = np.r_[(who[1:] != who[:-1]) | (when[1:] != when[:-1]), True]
+    rank = _rank_within_contact(who)
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
+    for k in range(len(bounds) - 1):
+        step = by_rank[bounds[k] : bounds[k + 1]]
+        c = who[step]
+        t = when[step]
+        if k and half_life is not None:
+            decay = np.power(0.5, (t - last_seen[c]) / SECONDS_PER_DAY / half_life)
+            sums[c] = sums[c] * decay[:, None] + points[step]
+        else:
+            sums[c] = sums[c] + points[step]
+        last_seen[c] = t
+        _apply_event_penalty(penalty, seen_unsubscribe, c, unsubscribed[step], signals.unsubscribe)
+        _apply_event_penalty(penalty, seen_bounce, c, bounced[step], signals.bounce)
+        engagement = np.clip(sums[c], -caps, caps).sum(axis=1) + penalty[c]
+        qualifies = _mql(doc, fit[c], grade[c], engagement) & settled[step]
+        fresh = qualifies & ~(first[c] <= t)  # NaN (not yet) or later than this event
+        first[c[fresh]] = t[fresh]
+    return first
+
+
+def _has_event_penalty(doc: LeadDefinitionDocument) -> bool:
+    return bool(doc.negative_signals.unsubscribe or doc.negative_signals.bounce)
+
+
+def _apply_event_penalty(
+    penalty: FloatArray, seen: BoolArray, who: np.ndarray, hit: BoolArray, points: float
+) -> None:
+    if not points:
+        return
+    new = who[hit & ~seen[who]]
+    new = np.unique(new)
+    penalty[new] += points
+    seen[new] = True
