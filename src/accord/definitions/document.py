@@ -46,6 +46,9 @@ COMPANY_ATTRIBUTES: tuple[str, ...] = (
     "company.employee_count",
     "company.country",
 )
+# Computed by Accord rather than stored on the contact: `predicted_conversion` is the predictive
+# score's probability in percent (0-100), unknown until a model has scored the contact.
+DERIVED_ATTRIBUTES: tuple[str, ...] = ("predicted_conversion",)
 CUSTOM_PREFIXES: tuple[str, ...] = ("custom:", "company.custom:")
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 
@@ -54,7 +57,7 @@ Operator = Literal["equals", "in", "contains", "regex", "range", "is_empty"]
 
 
 def is_known_attribute(name: str) -> bool:
-    if name in CONTACT_ATTRIBUTES or name in COMPANY_ATTRIBUTES:
+    if name in CONTACT_ATTRIBUTES or name in COMPANY_ATTRIBUTES or name in DERIVED_ATTRIBUTES:
         return True
     return any(name.startswith(p) and len(name) > len(p) for p in CUSTOM_PREFIXES)
 
@@ -88,7 +91,7 @@ class FitRule(_Strict):
     @classmethod
     def _known_attribute(cls, v: str) -> str:
         if not is_known_attribute(v):
-            known = ", ".join(CONTACT_ATTRIBUTES + COMPANY_ATTRIBUTES)
+            known = ", ".join(CONTACT_ATTRIBUTES + COMPANY_ATTRIBUTES + DERIVED_ATTRIBUTES)
             raise ValueError(
                 f"unknown attribute '{v}' (use one of {known}, custom:<name> or "
                 "company.custom:<name>)"

@@ -32,7 +32,7 @@ from accord.definitions.document import (
     LeadDefinitionDocument,
     parse_document,
 )
-from accord.definitions.models import ContactScore, LeadDefinition
+from accord.definitions.models import ContactPrediction, ContactScore, LeadDefinition
 from accord.definitions.scoring import ContactColumns, EventColumns, Explanation, explain, score
 from accord.definitions.selectors import active_definition
 from accord.identity.actor import Actor, Source
@@ -120,12 +120,23 @@ def _contact_columns(
     for name in _custom_names(doc, "custom:"):
         columns[f"custom:{name}"] = [_text((row[custom_at] or {}).get(name)) for row in rows]
     columns.update(_company_columns(workspace, [row[-1] for row in rows], doc))
+    if any(r.attribute == "predicted_conversion" for r in doc.fit_rules):
+        columns["predicted_conversion"] = _predicted_conversion(workspace, [r[0] for r in rows])
     domains = [str(row[1]).rpartition("@")[2].lower() for row in rows]
     return ContactColumns(
         size=len(rows),
         attributes={k: np.array(v, dtype=np.str_) for k, v in columns.items()},
         email_domain=np.array(domains, dtype=np.str_),
     )
+
+
+def _predicted_conversion(workspace: Workspace, ids: list[int]) -> list[str]:
+    """The predictive score in percent per contact ("" = unknown: no prediction yet)."""
+    query = ContactPrediction.objects.for_workspace(workspace)
+    if len(ids) <= 5000:
+        query = query.filter(contact_id__in=ids)
+    percent = {c: f"{100 * p:.2f}" for c, p in query.values_list("contact_id", "probability")}
+    return [percent.get(contact_id, "") for contact_id in ids]
 
 
 def _event_rows(

@@ -8,6 +8,7 @@ from accord.web.views import (
     deals,
     home,
     ledger,
+    predictive,
     workspace,
 )
 
@@ -28,4 +29,5 @@ urlpatterns = [
     path("campaigns/", campaigns.campaign_index, name="campaigns"),
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign"),
     path("ledger/", ledger.ledger_index, name="ledger"),
+    path("definitions/predictive/", predictive.predictive_model, name="predictive"),
 ]

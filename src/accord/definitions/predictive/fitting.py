@@ -243,6 +243,58 @@ def verdict(metrics: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The time split and the feature matrices of the training and test contacts."""
+
+    spec: FeatureSpec
+    points: FloatArray
+    train_rows: IntArray
+    test_rows: IntArray
+    split_at: float
+    x_train: FloatArray
+    y_train: BoolArray
+    x_test: FloatArray
+    y_test: BoolArray
+    early: BoolArray  # resolved contacts that converted before their prediction point
+    eligible: BoolArray
+
+
+def prepare(
+    table: ContactTable, converted_at: FloatArray, as_of: float, s: TrainingSettings
+) -> Prepared:
+    """Resolved contacts split by creation time, their labels and their feature matrices
+    (levels and event kinds chosen on the training contacts only). Raises NotEnoughHistory."""
+    points = prediction_points(table.created, s.observation_days, as_of)
+    converted, early = outcomes(table.created, converted_at, points, s.outcome_days)
+    resolved = table.created + s.outcome_days * DAY <= as_of
+    eligible = resolved & ~early
+    if int(eligible.sum()) < 2:
+        _check_history(s, int(eligible.sum()), 0, 0)
+    train_rows, test_rows, split_at = _split(table.created, eligible, s.test_share)
+    _check_history(
+        s, int(eligible.sum()), int(converted[train_rows].sum()), int(converted[test_rows].sum())
+    )
+    spec = fit_spec(
+        table, points, train_rows, observation_days=s.observation_days, min_count=s.min_level_count
+    )
+    rows = np.concatenate([train_rows, test_rows])
+    x = feature_matrix(spec, table.take(rows), points[rows])
+    return Prepared(
+        spec=spec,
+        points=points,
+        train_rows=train_rows,
+        test_rows=test_rows,
+        split_at=split_at,
+        x_train=x[: len(train_rows)],
+        y_train=converted[train_rows],
+        x_test=x[len(train_rows) :],
+        y_test=converted[test_rows],
+        early=early & resolved,
+        eligible=eligible,
+    )
+
+
 def train(
     table: ContactTable,
     converted_at: FloatArray,
@@ -256,63 +308,30 @@ def train(
     contact's first arrival in a target stage (epoch seconds, NaN if never)."""
     s = settings or TrainingSettings()
     started = time.perf_counter()
-    points = prediction_points(table.created, s.observation_days, as_of)
-    converted, early = outcomes(table.created, converted_at, points, s.outcome_days)
-    eligible = (table.created + s.outcome_days * DAY <= as_of) & ~early
-    if int(eligible.sum()) < 2:
-        _check_history(s, int(eligible.sum()), 0, 0)
-    train_rows, test_rows, split_at = _split(table.created, eligible, s.test_share)
-    _check_history(
-        s, int(eligible.sum()), int(converted[train_rows].sum()), int(converted[test_rows].sum())
-    )
-    spec = fit_spec(
-        table,
-        points,
-        train_rows,
-        observation_days=s.observation_days,
-        min_count=s.min_level_count,
-    )
-    rows = np.concatenate([train_rows, test_rows])
-    x = feature_matrix(spec, table.take(rows), points[rows])
-    x_train, x_test = x[: len(train_rows)], x[len(train_rows) :]
-    y_train, y_test = converted[train_rows], converted[test_rows]
-    c = _choose_c(x_train, y_train, table.created[train_rows], spec.names, s.c_grid)
-    model = fit_logistic(x_train, y_train, spec.names, c)
+    d = prepare(table, converted_at, as_of, s)
+    created_train = table.created[d.train_rows]
+    c = _choose_c(d.x_train, d.y_train, created_train, d.spec.names, s.c_grid)
+    model = fit_logistic(d.x_train, d.y_train, d.spec.names, c)
     train_seconds = time.perf_counter() - started
-    p = model.probability(x_test)
-    rule_scores = rule(table.take(test_rows), points[test_rows]) if rule is not None else None
-    metrics = _metrics(
-        s=s,
-        model=model,
-        spec=spec,
-        y_train=y_train,
-        y_test=y_test,
-        p=p,
-        early=early,
-        eligible=eligible,
-    )
+    p = model.probability(d.x_test)
+    test_points = d.points[d.test_rows]
+    rule_scores = rule(table.take(d.test_rows), test_points) if rule is not None else None
+    metrics = _metrics(s=s, model=model, d=d, p=p)
     metrics |= {
-        "split_at": _iso(split_at),
-        "train_period": [_iso(table.created[train_rows].min()), _iso(split_at)],
-        "test_period": [_iso(split_at), _iso(table.created[test_rows].max())],
+        "split_at": _iso(d.split_at),
+        "train_period": [_iso(created_train.min()), _iso(d.split_at)],
+        "test_period": [_iso(d.split_at), _iso(table.created[d.test_rows].max())],
         "train_seconds": round(train_seconds, 3),
-        **_rule_metrics(y_test, p, rule_scores, rule_version),
+        **_rule_metrics(d.y_test, p, rule_scores, rule_version),
     }
     metrics["verdict"], metrics["verdict_text"] = verdict(metrics)
-    return TrainingResult(model=model, spec=spec, settings=s, metrics=metrics)
+    return TrainingResult(model=model, spec=d.spec, settings=s, metrics=metrics)
 
 
 def _metrics(
-    *,
-    s: TrainingSettings,
-    model: LogisticModel,
-    spec: FeatureSpec,
-    y_train: BoolArray,
-    y_test: BoolArray,
-    p: FloatArray,
-    early: BoolArray,
-    eligible: BoolArray,
+    *, s: TrainingSettings, model: LogisticModel, d: Prepared, p: FloatArray
 ) -> dict[str, Any]:
+    y_train, y_test, spec = d.y_train, d.y_test, d.spec
     base = float(y_train.mean())
     table = reliability(y_test, p)
     low, high = auc_interval(y_test, p)
@@ -325,8 +344,8 @@ def _metrics(
         "n_test": len(y_test),
         "positives_train": int(y_train.sum()),
         "positives_test": int(y_test.sum()),
-        "excluded_converted_early": int(early.sum()),
-        "n_eligible": int(eligible.sum()),
+        "excluded_converted_early": int(d.early.sum()),
+        "n_eligible": int(d.eligible.sum()),
         "base_rate_train": _round(base),
         "base_rate_test": _round(float(y_test.mean())),
         "mean_predicted_test": _round(float(p.mean())),

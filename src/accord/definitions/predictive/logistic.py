@@ -120,4 +120,4 @@ def top_factors(model: LogisticModel, x_row: FloatArray, k: int = 5) -> list[Fac
 def top_coefficients(model: LogisticModel, k: int = 10) -> list[tuple[str, float]]:
     """The `k` largest coefficients by magnitude (per standard deviation of their feature)."""
     order = np.argsort(-np.abs(model.coef), kind="stable")[:k]
-    return [(model.features[i], float(model.coef[i])) for i in order if model.coef[i] != 0.0]
+    return [(model.features[i], float(model.coef[i])) for i in order if abs(model.coef[i]) >= 5e-5]

@@ -245,11 +245,11 @@ def test_parameters_are_plain_json_and_score_the_same() -> None:
 def test_contacts_converted_before_their_prediction_point_are_left_out() -> None:
     table, converted_at, as_of = synthetic_history()
     early = converted_at <= table.created + 14 * DAY
+    resolved = table.created + 90 * DAY <= as_of
     result = train(table, converted_at, as_of, TrainingSettings(observation_days=14))
-    assert result.metrics["excluded_converted_early"] == int(early.sum())
-    assert result.metrics["n_eligible"] == int((table.created + 90 * DAY <= as_of).sum()) - int(
-        (early & (table.created + 90 * DAY <= as_of)).sum()
-    )
+    assert int((early & resolved).sum()) > 0
+    assert result.metrics["excluded_converted_early"] == int((early & resolved).sum())
+    assert result.metrics["n_eligible"] == int((resolved & ~early).sum())
 
 
 def test_too_few_converters_is_refused() -> None:
