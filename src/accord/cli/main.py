@@ -27,6 +27,7 @@ COMMANDS: list[tuple[str, str]] = [
     ),
     ("export", "Export a list (with its filters) to CSV or Parquet"),
     ("rescore", "Re-score contacts with the active lead definition (ledger: lead → MQL)"),
+    ("predict", "Train the predictive score and show its test AUC, calibration and verdict"),
     ("backtest", "Replay a lead definition over past months beside the active one"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
