@@ -85,10 +85,14 @@ def fit_logistic(
 ) -> LogisticModel:
     """Fit on standardised columns with L2 penalty strength 1/c (lbfgs, unweighted classes)."""
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     mean, scale = scaling(x)
     z = (x - mean) / scale
-    fitted = LogisticRegression(C=c, max_iter=5000, tol=1e-8).fit(z, y.astype(np.int64))
+    # One BLAS thread: the problem is small, and on a busy machine multi-threaded BLAS made
+    # each fit ~10x slower (measured on 2 cores, see docs/benchmarks.md).
+    with threadpool_limits(limits=1):
+        fitted = LogisticRegression(C=c, max_iter=5000, tol=1e-8).fit(z, y.astype(np.int64))
     return LogisticModel(
         features=list(features),
         mean=mean,

