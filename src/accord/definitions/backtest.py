@@ -162,8 +162,9 @@ def _loading_document(
     docs: list[LeadDefinitionDocument],
 ) -> LeadDefinitionDocument:
     """One document naming every attribute the compared versions read (for loading only)."""
-    rules = [rule for doc in docs for rule in doc.fit_rules]
-    return docs[0].model_copy(update={"fit_rules": rules})
+    fit = [rule for doc in docs for rule in doc.fit_rules]
+    engagement = [rule for doc in docs for rule in doc.engagement_rules]
+    return docs[0].model_copy(update={"fit_rules": fit, "engagement_rules": engagement})
 
 
 def backtest(
@@ -186,7 +187,7 @@ def backtest(
     other = compare_to if compare_to is not None or compare_none else active_definition(workspace)
     other_doc = parse_document(other.document) if other is not None else None
     docs = [proposed_doc] + ([other_doc] if other_doc is not None else [])
-    inputs = load_inputs(workspace, _loading_document(docs))
+    inputs = load_inputs(workspace, _loading_document(docs), scored_kinds_only=True)
     created = _epochs(workspace, inputs.ids)
     starts = _month_starts(end, months)
     bounds = np.array([s.timestamp() for s in starts] + [end.timestamp()])

@@ -16,29 +16,31 @@ Running it twice writes no new ledger rows: a contact that moved is no longer a 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.core.errors import NotFound
-from accord.crm.models import Activity, Company, Contact, LedgerEntry
-from accord.crm.services.ledger import change_stage
+from accord.crm.models import Company, Contact, LedgerEntry
+from accord.crm.services.ledger import change_stage_bulk
 from accord.definitions.document import (
     COMPANY_ATTRIBUTES,
     CONTACT_ATTRIBUTES,
     LeadDefinitionDocument,
     parse_document,
 )
+from accord.definitions.event_loading import load_events
 from accord.definitions.models import ContactPrediction, ContactScore, LeadDefinition
 from accord.definitions.scoring import ContactColumns, EventColumns, Explanation, explain, score
 from accord.definitions.selectors import active_definition
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
-from accord.marketing.models import Touchpoint
 
 _CONTACT_FIELDS = ("id", "email", *CONTACT_ATTRIBUTES, "custom_fields", "company_id")
 _COMPANY_FIELDS = ("id", "industry", "employee_count", "country", "custom_fields")
@@ -139,90 +141,72 @@ def _predicted_conversion(workspace: Workspace, ids: list[int]) -> list[str]:
     return [percent.get(contact_id, "") for contact_id in ids]
 
 
-def _event_rows(
-    workspace: Workspace, ids: list[int] | None, id_range: IdRange | None
-) -> list[tuple[Any, ...]]:
-    touchpoints = Touchpoint.objects.for_workspace(workspace)
-    activities = Activity.objects.for_workspace(workspace).filter(contact_id__isnull=False)
-    if ids is not None:
-        touchpoints = touchpoints.filter(contact_id__in=ids)
-        activities = activities.filter(contact_id__in=ids)
-    if id_range is not None:
-        lo, hi = id_range
-        touchpoints = touchpoints.filter(contact_id__gte=lo, contact_id__lt=hi)
-        activities = activities.filter(contact_id__gte=lo, contact_id__lt=hi)
-    rows: list[tuple[Any, ...]] = [
-        (c, f"touchpoint:{t}", when, camp if camp is not None else -1, content or "")
-        for c, t, when, camp, content in touchpoints.values_list(
-            "contact_id", "type", "occurred_at", "campaign_id", "utm_content"
-        )
-    ]
-    rows += [
-        (c, f"activity:{k}", when, -1, "")
-        for c, k, when in activities.values_list("contact_id", "kind", "occurred_at")
-    ]
-    return rows
-
-
-def _event_columns(
-    ids: np.ndarray[Any, np.dtype[np.int64]], rows: list[tuple[Any, ...]]
-) -> EventColumns:
-    if not rows or not len(ids):
-        return EventColumns.empty()
-    contact_ids = np.array([r[0] for r in rows], dtype=np.int64)
-    position = np.searchsorted(ids, contact_ids)
-    known = (position < len(ids)) & (ids[np.minimum(position, len(ids) - 1)] == contact_ids)
-    return EventColumns(
-        contact_index=position.astype(np.int64),
-        kind=np.array([r[1] for r in rows], dtype=np.str_),
-        timestamp=np.array([r[2].timestamp() for r in rows], dtype=np.float64),
-        campaign_id=np.array([r[3] for r in rows], dtype=np.int64),
-        utm_content=np.array([r[4] for r in rows], dtype=np.str_),
-    ).select(known)
-
-
 def load_inputs(
     workspace: Workspace,
     doc: LeadDefinitionDocument,
     contact_ids: Iterable[int] | None = None,
     id_range: IdRange | None = None,
+    *,
+    scored_kinds_only: bool = False,
 ) -> ContactInputs:
-    """The contacts (all, the listed ids, or those in an id range) and their events, columnar."""
+    """The contacts (all, the listed ids, or those in an id range) and their events, columnar.
+    With `scored_kinds_only`, only the event kinds the document's rules can score are read."""
     rows = _contact_rows(workspace, contact_ids, id_range)
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     stage_at = 2 + CONTACT_ATTRIBUTES.index("lifecycle_stage")
     wanted = None if contact_ids is None else [int(i) for i in ids]
+    events = EventColumns.empty()
+    if len(ids) and (wanted is None or wanted):
+        events = load_events(
+            workspace.pk,
+            ids,
+            kinds={r.kind for r in doc.engagement_rules} if scored_kinds_only else None,
+            contact_ids=wanted,
+            id_range=id_range,
+            utm=not scored_kinds_only or any(r.utm_content for r in doc.engagement_rules),
+        )
     return ContactInputs(
         ids=ids,
         stages=[row[stage_at] for row in rows],
         contacts=_contact_columns(workspace, rows, doc),
-        events=_event_columns(ids, _event_rows(workspace, wanted, id_range)),
+        events=events,
     )
+
+
+_SCORE_COLUMNS = (
+    "workspace_id, contact_id, definition_version, fit, grade, engagement, mql, computed_at, "
+    "created_at, updated_at"
+)
+_SCORE_UPSERT = (
+    f"INSERT INTO {ContactScore._meta.db_table} ({_SCORE_COLUMNS}) "  # noqa: S608 - fixed names
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (contact_id) DO UPDATE SET "
+    "definition_version = excluded.definition_version, fit = excluded.fit, "
+    "grade = excluded.grade, engagement = excluded.engagement, mql = excluded.mql, "
+    "computed_at = excluded.computed_at, updated_at = excluded.updated_at"
+)
 
 
 def _write_scores(
     workspace: Workspace, ids: Sequence[int], version: int, result: Any, now: dt.datetime
 ) -> None:
-    records = [
-        ContactScore(
-            workspace=workspace,
-            contact_id=contact_id,
-            definition_version=version,
-            fit=float(result.fit[i]),
-            grade=str(result.grade[i]),
-            engagement=float(result.engagement[i]),
-            mql=bool(result.mql[i]),
-            computed_at=now,
-        )
-        for i, contact_id in enumerate(ids)
-    ]
-    ContactScore.objects.bulk_create(
-        records,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["contact"],
-        update_fields=["definition_version", "fit", "grade", "engagement", "mql", "computed_at"],
+    """Upsert every score with one prepared statement: a million rows in seconds, where model
+    instances would take minutes."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    rows = zip(
+        itertools.repeat(workspace.pk),
+        ids,
+        itertools.repeat(version),
+        result.fit.tolist(),
+        result.grade.tolist(),
+        result.engagement.tolist(),
+        result.mql.tolist(),
+        itertools.repeat(stamp),
+        itertools.repeat(stamp),
+        itertools.repeat(stamp),
+        strict=False,
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(_SCORE_UPSERT, rows)
 
 
 def _made_by_definition(workspace: Workspace, contact_ids: list[int]) -> set[int]:
@@ -256,23 +240,23 @@ def _transitions(
 def _apply(definition: LeadDefinition, promote: list[int], demote: list[int]) -> tuple[int, int]:
     label = definition.label
     rule_actor = Actor.system(definition.workspace, Source.RULE, rule=f"lead definition {label}")
-    moved = [0, 0]
-    for n, (contact_ids, stage, reason) in enumerate(
-        (
-            (promote, "mql", f"qualified under lead definition {label}"),
-            (demote, "lead", f"score decayed below the MQL threshold of {label}"),
-        )
-    ):
-        for contact_id in contact_ids:
-            entry = change_stage(
-                actor=rule_actor,
-                contact_id=contact_id,
-                to_stage=stage,
-                reason=reason,
-                definition_version=label,
-            )
-            moved[n] += entry is not None
-    return moved[0], moved[1]
+    promoted = change_stage_bulk(
+        actor=rule_actor,
+        contact_ids=promote,
+        from_stage="lead",
+        to_stage="mql",
+        reason=f"qualified under lead definition {label}",
+        definition_version=label,
+    )
+    demoted = change_stage_bulk(
+        actor=rule_actor,
+        contact_ids=demote,
+        from_stage="mql",
+        to_stage="lead",
+        reason=f"score decayed below the MQL threshold of {label}",
+        definition_version=label,
+    )
+    return len(promoted), len(demoted)
 
 
 def evaluate_contacts(
@@ -292,15 +276,16 @@ def evaluate_contacts(
         return EvaluationResult(None, 0, 0, 0, dry_run)
     doc = parse_document(definition.document)
     now = as_of or timezone.now()
-    inputs = load_inputs(actor.workspace, doc, contact_ids, id_range)
+    inputs = load_inputs(actor.workspace, doc, contact_ids, id_range, scored_kinds_only=True)
     result = score(doc, inputs.contacts, inputs.events, now.timestamp())
     promote, demote = _transitions(definition, doc, inputs, result.mql)
     if dry_run:
         return EvaluationResult(
             definition.version, len(inputs.ids), len(promote), len(demote), True
         )
-    _write_scores(actor.workspace, [int(i) for i in inputs.ids], definition.version, result, now)
-    promoted, demoted = _apply(definition, promote, demote)
+    with transaction.atomic():  # scores and the transitions they cause land together
+        _write_scores(actor.workspace, inputs.ids.tolist(), definition.version, result, now)
+        promoted, demoted = _apply(definition, promote, demote)
     return EvaluationResult(definition.version, len(inputs.ids), promoted, demoted, False)
 
 
