@@ -31,14 +31,44 @@ ON_MATCH = ("skip", "fill-empty", "overwrite")
 
 @dataclass
 class ContactRow:
+    """A row that matched an existing contact, as `_merge` compares it."""
+
     row: int
     email: str
     fields: dict[str, Any]  # a subset of CONTACT_COLUMNS
     custom_fields: dict[str, Any]
-    lifecycle_stage: str | None  # None: keep (existing) or the default (new)
+    lifecycle_stage: str | None  # None: keep the existing stage
     company_id: int | None
-    created_at: dt.datetime | None
-    company_key: tuple[str, str] | None = None  # (domain, name) to resolve to company_id
+
+
+# One import row: (row number, email, lifecycle stage or None for the default, created at as
+# naive UTC ISO text or None for now, anything (the importer keeps the company's key there),
+# custom fields or None, *the values of the batch's columns). Plain tuples, because a million
+# of them cross a process boundary and are bound straight into executemany.
+ContactValues = tuple[Any, ...]
+VALUES_AT = 6  # where a row's column values start
+
+
+@dataclass
+class ContactBatch:
+    columns: tuple[str, ...]  # the CONTACT_COLUMNS each row's trailing values set, in order
+    rows: Sequence[ContactValues]  # emails unique within the batch
+    company_ids: Sequence[int | None]  # one per row
+
+    def matched_row(self, index: int) -> ContactRow:
+        values = self.rows[index]
+        return ContactRow(
+            row=values[0],
+            email=values[1],
+            fields={
+                name: value
+                for name, value in zip(self.columns, values[VALUES_AT:], strict=True)
+                if value not in ("", None)
+            },
+            custom_fields=values[5] or {},
+            lifecycle_stage=values[2],
+            company_id=self.company_ids[index],
+        )
 
 
 @dataclass
@@ -75,22 +105,11 @@ def _in_chunk_size() -> int:
 def _ts(value: dt.datetime) -> Any:
     """A datetime as the backend stores it (what `adapt_datetimefield_value` does, without its
     per-call overhead, which dominated million-row imports): naive UTC text on SQLite."""
-    return _sqlite_ts(value) if connection.vendor == "sqlite" else value
-
-
-def _sqlite_ts(value: dt.datetime) -> str:
-    if value.utcoffset() == _ZERO:
-        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if connection.vendor != "sqlite":
+        return value
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(sep=" ")
-
-
-def _same[T](value: T) -> T:
-    return value
-
-
-_ZERO = dt.timedelta(0)
 
 
 def _json(value: dict[str, Any]) -> Any:
@@ -174,7 +193,6 @@ class _Batch:
     default_stage: str
     now: dt.datetime
     now_ts: Any
-    ts: Any
 
     def ledger_row(
         self, contact_id: int, from_stage: str, to_stage: str, at: Any, why: str
@@ -185,10 +203,16 @@ class _Batch:
         )  # fmt: skip
 
 
+_LEDGER_COLUMNS = (
+    "workspace_id, contact_id, from_stage, to_stage, occurred_at, actor_user_id, source, rule, "
+    "definition_version, reason, created_at, updated_at"
+)
+
+
 def contacts_import_batch(
     *,
     actor: Actor,
-    rows: Sequence[ContactRow],
+    batch: ContactBatch,
     on_match: str,
     default_stage: str,
     rule: str,
@@ -198,75 +222,133 @@ def contacts_import_batch(
     actor.require(Action.WRITE_RECORDS)
     if on_match not in ON_MATCH:
         raise ValueError(f"on_match must be one of {ON_MATCH}")
+    if not set(batch.columns) <= set(CONTACT_COLUMNS):  # they are written into the SQL
+        raise ValueError(f"Unknown contact columns: {set(batch.columns) - set(CONTACT_COLUMNS)}")
     now = timezone.now()
-    ts = _sqlite_ts if connection.vendor == "sqlite" else _same
-    batch = _Batch(
+    shared = _Batch(
         ws=actor.workspace.pk,
         user_id=actor.user.pk if actor.user else None,
         source=actor.source.value,
         rule=rule,
         default_stage=default_stage,
         now=now,
-        now_ts=ts(now),
-        ts=ts,
+        now_ts=_ts(now),
     )
     counts = BatchCounts()
-    existing = _existing_contacts(batch.ws, [r.email for r in rows])
-    new_rows = [r for r in rows if r.email not in existing]
-    ledger_rows = _insert_new(batch, new_rows) if new_rows else []
-    counts.created = len(new_rows)
-    counts.created_rows = [r.row for r in new_rows]
-    ledger_rows += _update_matched(batch, rows, existing, on_match, counts)
+    existing = _existing_contacts(shared.ws, [r[1] for r in batch.rows])
+    new = [i for i, r in enumerate(batch.rows) if r[1] not in existing]
+    if new:
+        _insert_new(shared, batch, new)
+    counts.created = len(new)
+    counts.created_rows = [batch.rows[i][0] for i in new]
+    matched = [batch.matched_row(i) for i, r in enumerate(batch.rows) if r[1] in existing]
+    ledger_rows = _update_matched(shared, matched, existing, on_match, counts)
     if ledger_rows:
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO crm_ledgerentry (workspace_id, contact_id, from_stage, to_stage, "
-                "occurred_at, actor_user_id, source, rule, definition_version, reason, "
-                "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO crm_ledgerentry ({_LEDGER_COLUMNS}) "  # noqa: S608 - fixed names
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 ledger_rows,
             )
     return counts
 
 
-def _insert_new(batch: _Batch, new_rows: Sequence[ContactRow]) -> list[tuple[Any, ...]]:
-    """Insert new contacts; return their first ledger rows."""
-    insert_columns = (
-        "workspace_id", "email", "lifecycle_stage", "company_id", "custom_fields",
-        "created_at", "updated_at", *CONTACT_COLUMNS,
+def _stored_time(text: str | None, now_ts: Any) -> Any:
+    """A row's creation time (naive UTC ISO text) as the backend stores it: SQLite keeps the
+    text as it is, PostgreSQL takes an aware datetime."""
+    if text is None:
+        return now_ts
+    if connection.vendor == "sqlite":
+        return text
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def _insert_new(shared: _Batch, batch: ContactBatch, new: list[int]) -> None:
+    """Insert the new contacts of a batch and their first ledger rows."""
+    absent = [c for c in CONTACT_COLUMNS if c not in batch.columns]
+    columns = (
+        "workspace_id, email, lifecycle_stage, company_id, custom_fields, created_at, "
+        f"updated_at, {', '.join((*batch.columns, *absent))}"
+    )
+    # Columns no row of the batch sets are SQL literals: fewer values to bind per row.
+    literals = ", ".join("NULL" if c == "owner_id" else "''" for c in absent)
+    marks = ", ".join(["%s"] * (7 + len(batch.columns)))
+    sql = f"INSERT INTO crm_contact ({columns}) VALUES ({marks}{', ' if absent else ''}{literals})"  # noqa: S608 - checked column names
+    ws, default, now_ts, rows, company_ids = (
+        shared.ws, shared.default_stage, shared.now_ts, batch.rows, batch.company_ids,
     )  # fmt: skip
-    defaults = {c: None if c == "owner_id" else "" for c in CONTACT_COLUMNS}
     empty_json = _json({})
-    ts, now_ts = batch.ts, batch.now_ts
+    if len(new) == len(rows):
+        selected, ids = rows, company_ids
+    else:
+        selected, ids = [rows[i] for i in new], [company_ids[i] for i in new]
+    if connection.vendor == "sqlite":
+        times = [r[3] or now_ts for r in selected]  # SQLite stores the naive UTC text itself
+    else:
+        times = [_stored_time(r[3], now_ts) for r in selected]
     params = [
         (
-            batch.ws, r.email, r.lifecycle_stage or batch.default_stage, r.company_id,
-            _json(r.custom_fields) if r.custom_fields else empty_json,
-            ts(r.created_at) if r.created_at else now_ts, now_ts,
-            *(defaults | r.fields).values(),
+            ws, r[1], r[2] or default, company_id, _json(r[5]) if r[5] else empty_json, at,
+            now_ts, *r[VALUES_AT:],
         )
-        for r in new_rows
+        for r, company_id, at in zip(selected, ids, times, strict=True)
     ]  # fmt: skip
     with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        ends = (params[0][1], params[-1][1])
+        first = _consecutive_ids(cursor, "crm_contact", "email", ends, len(params))
+        if first is not None:
+            # The ledger rows come from the rows just written (same stage and time), in SQL:
+            # no Python tuple per contact.
+            cursor.execute(
+                f"INSERT INTO crm_ledgerentry ({_LEDGER_COLUMNS}) "  # noqa: S608 - fixed names
+                "SELECT workspace_id, id, '', lifecycle_stage, created_at, %s, %s, %s, '', "
+                "'created', %s, %s FROM crm_contact "
+                "WHERE workspace_id = %s AND id BETWEEN %s AND %s",
+                [shared.user_id, shared.source, shared.rule, now_ts, now_ts, ws, first,
+                 first + len(params) - 1],
+            )  # fmt: skip
+            return
+    contact_ids = _contact_ids(ws, [p[1] for p in params])
+    ledger_rows = [shared.ledger_row(contact_ids[p[1]], "", p[2], p[5], "created") for p in params]
+    with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO crm_contact ({', '.join(insert_columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(insert_columns))})",
-            params,
+            f"INSERT INTO crm_ledgerentry ({_LEDGER_COLUMNS}) "  # noqa: S608 - fixed names
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            ledger_rows,
         )
-    ids = _contact_ids(batch.ws, [r.email for r in new_rows])
-    return [
-        batch.ledger_row(
-            ids[r.email],
-            "",
-            r.lifecycle_stage or batch.default_stage,
-            ts(r.created_at) if r.created_at else now_ts,
-            "created",
-        )
-        for r in new_rows
-    ]
+
+
+def _consecutive_ids(
+    cursor: Any, table: str, column: str, ends: tuple[str, str], count: int
+) -> int | None:
+    """The id of the first of the `count` rows one executemany has just inserted (`ends`: their
+    first and last `column` values), when the database numbered them consecutively, else None
+    (the caller then looks the ids up). SQLite does:
+    the transaction holds the write lock, so no other insert interleaves, and AUTOINCREMENT
+    takes the next number; both ends are checked by value, so a surprise costs a lookup, not a
+    wrong id. PostgreSQL sequences promise no such thing."""
+    if connection.vendor != "sqlite":
+        return None
+    cursor.execute("SELECT last_insert_rowid()")
+    last = cursor.fetchone()[0]
+    first = last - count + 1
+    cursor.execute(
+        f"SELECT id, {column} FROM {table} WHERE id IN (%s, %s)",  # noqa: S608 - fixed names
+        [first, last],
+    )
+    found = dict(cursor.fetchall())
+    if (found.get(first), found.get(last)) != ends:
+        return None
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {table} WHERE id BETWEEN %s AND %s",  # noqa: S608 - fixed name
+        [first, last],
+    )
+    return first if cursor.fetchone()[0] == count else None
 
 
 def _update_matched(
-    batch: _Batch,
+    shared: _Batch,
     rows: Sequence[ContactRow],
     existing: dict[str, dict[str, Any]],
     on_match: str,
@@ -276,9 +358,7 @@ def _update_matched(
     ledger_rows = []
     updates: list[tuple[int, dict[str, Any]]] = []
     for r in rows:
-        record = existing.get(r.email)
-        if record is None:
-            continue
+        record = existing[r.email]
         if on_match == "skip":
             same = not _merge(record, r, "overwrite") and (
                 r.lifecycle_stage in (None, record["lifecycle_stage"])
@@ -291,8 +371,8 @@ def _update_matched(
         if on_match == "overwrite" and stage and stage != record["lifecycle_stage"]:
             changes["lifecycle_stage"] = stage
             ledger_rows.append(
-                batch.ledger_row(
-                    record["id"], record["lifecycle_stage"], stage, batch.now_ts, "import"
+                shared.ledger_row(
+                    record["id"], record["lifecycle_stage"], stage, shared.now_ts, "import"
                 )
             )
             counts.stage_changes += 1
@@ -301,7 +381,7 @@ def _update_matched(
             counts.updated += 1
         else:
             counts.unchanged += 1
-    _apply_updates(batch.ws, updates, batch.now)
+    _apply_updates(shared.ws, updates, shared.now)
     return ledger_rows
 
 
@@ -348,41 +428,60 @@ class CompanyDirectory:
 
     def ensure(self, wanted: Iterable[tuple[str, str]]) -> None:
         """Create the (domain, name) companies not known yet, in one statement."""
-        missing: dict[tuple[str, str], None] = {}
+        # One new company per domain (or, without a domain, per name), whatever names the
+        # rows give it: the first row's name wins.
+        missing: dict[str, tuple[str, str]] = {}
         for domain, name in wanted:
             if (domain or name) and self.lookup(domain, name) is None:
-                missing[(domain, name if name else domain)] = None
+                missing.setdefault(domain or "\0" + name.lower(), (domain, name or domain))
         if not missing:
             return
         self.actor.require(Action.WRITE_RECORDS)
         now = _ts(timezone.now())
         ws = self.actor.workspace.pk
+        new = list(missing.values())
+        params = [(ws, name[:200], domain, _json({}), now, now) for domain, name in new]
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO crm_company (workspace_id, name, domain, industry, employee_count, "
                 "country, owner_id, external_id, custom_fields, created_at, updated_at) "
                 "VALUES (%s, %s, %s, '', NULL, '', NULL, '', %s, %s, %s)",
-                [(ws, name[:200], domain, _json({}), now, now) for domain, name in missing],
+                params,
             )
-            domains = [d for d, _ in missing if d]
-            for chunk in _chunks(domains, _in_chunk_size()):
-                marks = ",".join(["%s"] * len(chunk))
-                # `NOT (domain = '')` repeats the condition of the partial unique index so that
-                # SQLite uses it; without it this lookup scanned every company of the workspace.
-                cursor.execute(
-                    f"SELECT id, domain FROM crm_company WHERE workspace_id = %s "  # noqa: S608
-                    f"AND NOT (domain = '') AND domain IN ({marks})",
-                    [ws, *chunk],
-                )
-                self.by_domain.update({d: i for i, d in cursor.fetchall()})
-            names = [n for d, n in missing if not d]
-            for chunk in _chunks(names, _in_chunk_size()):
-                marks = ",".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT id, name FROM crm_company WHERE workspace_id = %s "  # noqa: S608
-                    f"AND domain = '' AND name IN ({marks})",
-                    [ws, *chunk],
-                )
-                for company_id, name in cursor.fetchall():
-                    self.by_name.setdefault(name.lower(), company_id)
-        self.created += len(missing)
+            ends = (params[0][1], params[-1][1])
+            first = _consecutive_ids(cursor, "crm_company", "name", ends, len(params))
+            if first is not None:
+                for offset, (domain, name) in enumerate(new):
+                    self._remember(domain, name, first + offset)
+            else:
+                self._look_up_created(cursor, ws, new)
+        self.created += len(new)
+
+    def _remember(self, domain: str, name: str, company_id: int) -> None:
+        if domain:
+            self.by_domain[domain] = company_id
+        else:
+            self.by_name.setdefault(name.lower(), company_id)
+
+    def _look_up_created(self, cursor: Any, ws: int, new: list[tuple[str, str]]) -> None:
+        domains = [d for d, _ in new if d]
+        for chunk in _chunks(domains, _in_chunk_size()):
+            marks = ",".join(["%s"] * len(chunk))
+            # `NOT (domain = '')` repeats the condition of the partial unique index so that
+            # SQLite uses it; without it this lookup scanned every company of the workspace.
+            cursor.execute(
+                f"SELECT id, domain FROM crm_company WHERE workspace_id = %s "  # noqa: S608
+                f"AND NOT (domain = '') AND domain IN ({marks})",
+                [ws, *chunk],
+            )
+            self.by_domain.update({d: i for i, d in cursor.fetchall()})
+        names = [n for d, n in new if not d]
+        for chunk in _chunks(names, _in_chunk_size()):
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT id, name FROM crm_company WHERE workspace_id = %s "  # noqa: S608
+                f"AND domain = '' AND name IN ({marks}) ORDER BY id",
+                [ws, *chunk],
+            )
+            for company_id, name in cursor.fetchall():
+                self.by_name.setdefault(name.lower(), company_id)

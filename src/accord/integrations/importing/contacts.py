@@ -1,21 +1,22 @@
 """Preparing contact rows: validation and normalisation, one row at a time, with every problem
-reported against its row and column."""
+reported against its row and column.
+
+No Django here (the choice values come in from the importer): for large files this runs in a
+separate reader process, so that parsing and validating overlap the database writes on a
+second core instead of sharing one interpreter lock with them.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
-from accord.core.channels import Channel
 from accord.core.normalise import FREE_MAIL_DOMAINS
-from accord.crm.models import LeadStatus, Seniority
-from accord.crm.services.bulk import ContactRow
 from accord.integrations.importing.mapping import ColumnMapping
 from accord.integrations.importing.rows import RowError
 from accord.integrations.importing.targets import header_key
-from accord.integrations.importing.values import BadValue, parse_datetime
+from accord.integrations.importing.values import BadValue, parse_datetime, utc_text
 
 _EMAIL = re.compile(r"^[^@\s]+@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -35,11 +36,12 @@ _LIMITS = {
     "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_content": 200,
     "utm_term": 200, "external_id": 100,
 }  # fmt: skip
-_CHOICES = {
-    "seniority": set(Seniority.values),
-    "lead_status": set(LeadStatus.values),
-    "original_source": set(Channel.values),
-}
+# The contact columns a row can set, in the order of a prepared row's trailing values.
+_COLUMNS = (
+    "first_name", "last_name", "title", "seniority", "department", "phone", "country",
+    "owner_id", "lead_status", "original_source", "utm_source", "utm_medium", "utm_campaign",
+    "utm_content", "utm_term", "external_id",
+)  # fmt: skip
 
 
 Fail = Callable[[str, str], None]
@@ -65,8 +67,10 @@ class ContactPreparer:
         stage_keys: set[str],
         members_by_email: dict[str, int],
         members_by_name: dict[str, int],
+        choices: dict[str, set[str]],
     ) -> None:
         self.mapping = mapping
+        self.choices = choices  # seniority, lead_status, original_source -> allowed values
         self.stage_keys = stage_keys
         self.members_by_email = members_by_email
         self.members_by_name = members_by_name
@@ -78,6 +82,14 @@ class ContactPreparer:
         self._translated: dict[tuple[str, str], str] = {}
         self._countries: dict[str, str] = {}
         self._domains: dict[str, str | BadValue] = {}
+        # Only the columns this file can fill travel with each row and get bound in SQL.
+        mapped = set(mapping.mapped)
+        if "full_name" in mapped:
+            mapped |= {"first_name", "last_name"}
+        if "owner" in mapped:
+            mapped.add("owner_id")
+        self.columns = tuple(c for c in _COLUMNS if c in mapped)
+        self._defaults = [(c, None if c == "owner_id" else "") for c in self.columns]
 
     def _translate(self, target: str, text: str) -> str:
         cached = self._translated.get((target, text))
@@ -116,8 +128,9 @@ class ContactPreparer:
 
     def prepare(
         self, row: int, values: dict[str, str], custom: dict[str, str]
-    ) -> tuple[ContactRow | None, list[RowError]]:
-        """A validated ContactRow (with the (domain, name) of its company) or the row's errors."""
+    ) -> tuple[tuple[Any, ...] | None, list[RowError]]:
+        """A validated row (see `ContactValues` in crm.services.bulk, with the (domain, name)
+        of its company in the company slot) or the row's errors."""
         errors: list[RowError] = []
 
         def fail(target: str, reason: str) -> None:
@@ -134,19 +147,14 @@ class ContactPreparer:
         if errors:
             return None, errors
         company_name = values.get("company_name", "")[:200]
-        return (
-            ContactRow(
-                row=row,
-                email=email,
-                fields=fields,
-                custom_fields=dict(custom),
-                lifecycle_stage=stage,
-                company_id=None,
-                created_at=created_at,
-                company_key=(domain, company_name) if (domain or company_name) else None,
-            ),
-            [],
-        )
+        company = (domain, company_name) if (domain or company_name) else None
+        head = (row, email, stage, created_at, company, dict(custom) if custom else None)
+        return head + tuple([fields.get(c, d) for c, d in self._defaults]), []
+
+    @staticmethod
+    def key(item: tuple[Any, ...]) -> str:
+        """Rows of one file with the same email are the same contact."""
+        return str(item[1])
 
     def _email(self, values: dict[str, str], fail: Fail) -> tuple[str, str]:
         email = values.get("email", "").strip().lower()
@@ -175,7 +183,7 @@ class ContactPreparer:
         return fields
 
     def _choice_fields(self, values: dict[str, str], fields: dict[str, Any], fail: Fail) -> None:
-        for name, allowed in _CHOICES.items():
+        for name, allowed in self.choices.items():
             text = values.get(name)
             if text is None:
                 continue
@@ -211,12 +219,12 @@ class ContactPreparer:
             fail("lifecycle_stage", f"'{text}' is not a lifecycle stage of this workspace.")
         return stage
 
-    def _created_at(self, values: dict[str, str], fail: Fail) -> dt.datetime | None:
+    def _created_at(self, values: dict[str, str], fail: Fail) -> str | None:
         text = values.get("created_at")
         if text is None:
             return None
         try:
-            return parse_datetime(text, day_first=self.day_first)
+            return utc_text(parse_datetime(text, day_first=self.day_first))
         except BadValue as exc:
             fail("created_at", f"{exc}.")
             return None

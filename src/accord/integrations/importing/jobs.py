@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,16 +25,19 @@ from accord.crm.services.bulk import BatchCounts
 from accord.identity.actor import Actor, Source
 from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
+from accord.integrations.importing.batches import BatchReader, PreparedBatch
 from accord.integrations.importing.kinds import importer_for
 from accord.integrations.importing.mapping import ColumnMapping, MappingProblem, propose_mapping
-from accord.integrations.importing.prefetch import prefetch
+from accord.integrations.importing.prepare_process import ReaderSpec, prepared_in_process
 from accord.integrations.importing.progress import drop_progress, write_progress
 from accord.integrations.importing.readers import FileProblem, open_table
-from accord.integrations.importing.rows import RowError, RowReader
+from accord.integrations.importing.rows import RowError
 from accord.integrations.importing.targets import REQUIRED, TARGETS
 from accord.integrations.models import ImportJob, ImportMode, ImportRowError, JobStatus, OnMatch
 
-BATCH_ROWS = 5_000
+# Files with more rows than this are read and prepared in a separate process (two cores); a
+# smaller one is not worth starting a process for.
+PROCESS_MIN_ROWS = 20_000
 MAX_STORED_ERRORS = 100_000
 ProgressCallback = Callable[[ImportJob], None]
 
@@ -164,14 +166,6 @@ def _estimate_rows(path: Path) -> int | None:
 
 class _Rollback(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class PreparedBatch:
-    last_row: int
-    rows: int
-    items: list[Any]
-    errors: list[RowError]
 
 
 def _job_actor(job: ImportJob) -> Actor:
@@ -304,24 +298,18 @@ class ImportRun:
         self.table = open_table(Path(job.stored_path))
         if [h.lower() for h in self.table.header] != [h.lower() for h in mapping.header]:
             raise ValidationFailed("The stored file's header no longer matches the job's mapping.")
-        self.reader = RowReader(mapping)
         self.importer = importer_for(
             job.record_type, self.actor, mapping, on_match=job.on_match, rule=f"import job {job.pk}"
         )
+        self.mapping = mapping
         self.atomic_file = job.mode == ImportMode.ALL_OR_NOTHING
         self.resume_from = 0 if self.atomic_file else job.rows_done
-        # hash(record key) -> first row, for in-file duplicates. Hashes, not the keys, keep a
-        # million-row file's index near 100 MB (SipHash-64: a false duplicate needs a collision
-        # among the file's keys, about 1 in 10^7 for a million rows).
-        self.seen: dict[int, int] = {}
         self.file_errors: list[RowError] = []
         self.rows_read = 0
         self.last_report = 0.0
         self.last_progress_write = 0.0
 
     def run(self) -> None:
-        if self.resume_from:
-            self._remember_committed_rows()
         if not self.atomic_file:
             self._run_batches()
             self._report()
@@ -339,56 +327,22 @@ class ImportRun:
         self._report()
         _finish(self.job, JobStatus.SUCCEEDED, "")
 
-    def _remember_committed_rows(self) -> None:
-        """Rebuild the duplicate index from the rows an earlier run already committed."""
-        for number, cells in self.table.rows():
-            if number > self.resume_from:
-                return
-            values, custom, problem = self.reader.read(number, cells)
-            if problem is None:
-                item, _ = self.importer.prepare(number, values, custom)
-                if item is not None:
-                    self.seen.setdefault(hash(self.importer.key(item)), number)
-
     def _run_batches(self) -> None:
-        batches = self._prepared_batches()
-        if getattr(self.importer, "pure_prepare", False):
-            # Reading and validating need no database: do them in a second thread while this
-            # one writes, so parsing overlaps SQLite's (GIL-free) B-tree work.
-            batches = prefetch(batches, depth=2)
-        for prepared in batches:
+        for prepared in self._prepared_batches():
             self._commit(prepared)
 
     def _prepared_batches(self) -> Iterator[PreparedBatch]:
-        batch: list[tuple[int, list[str]]] = []
-        for number, cells in self.table.rows(start_after=self.resume_from):
-            batch.append((number, cells))
-            if len(batch) >= BATCH_ROWS:
-                yield self._prepare(batch)
-                batch = []
-        if batch:
-            yield self._prepare(batch)
-
-    def _prepare(self, batch: list[tuple[int, list[str]]]) -> PreparedBatch:
-        items = []
-        errors: list[RowError] = []
-        for number, cells in batch:
-            values, custom, problem = self.reader.read(number, cells)
-            if problem is not None:
-                errors.append(problem)
-                continue
-            item, row_errors = self.importer.prepare(number, values, custom)
-            if row_errors:
-                errors.extend(row_errors)
-                continue
-            key = self.importer.key(item)
-            first = self.seen.get(hash(key))
-            if first is not None:
-                errors.append(RowError(number, "", key, f"Duplicate of row {first} in this file."))
-                continue
-            self.seen[hash(key)] = number
-            items.append(item)
-        return PreparedBatch(batch[-1][0], len(batch), items, errors)
+        spec = getattr(self.importer, "preparer_spec", None)
+        if spec is not None and (self.job.rows_total or 0) - self.resume_from > PROCESS_MIN_ROWS:
+            # Rows are prepared without the database: in a second process, on a second core.
+            preparer, args = spec()
+            return prepared_in_process(
+                ReaderSpec(
+                    self.job.stored_path, self.mapping.to_json(), self.resume_from, preparer, args
+                )
+            )
+        reader = BatchReader(self.table, self.mapping, self.importer, resume_from=self.resume_from)
+        return reader.batches()
 
     def _commit(self, prepared: PreparedBatch) -> None:
         job = self.job

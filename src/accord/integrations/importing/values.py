@@ -79,3 +79,14 @@ def parse_int(text: str) -> int:
     if number != number.to_integral_value():
         raise BadValue(f"'{text}' is not a whole number")
     return int(number)
+
+
+_ZERO = dt.timedelta(0)
+
+
+def utc_text(value: dt.datetime) -> str:
+    """An aware datetime as naive UTC ISO text ('2026-03-01 09:30:00'): how SQLite stores it,
+    and cheap to send between processes."""
+    if value.utcoffset() != _ZERO:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(sep=" ")
