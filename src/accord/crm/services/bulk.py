@@ -431,8 +431,11 @@ class CompanyDirectory:
         # One new company per domain (or, without a domain, per name), whatever names the
         # rows give it: the first row's name wins.
         missing: dict[str, tuple[str, str]] = {}
+        by_domain = self.by_domain
         for domain, name in wanted:
-            if (domain or name) and self.lookup(domain, name) is None:
+            if domain in by_domain or not (domain or name):
+                continue  # the common case of a large import: a company seen before
+            if self.lookup(domain, name) is None:
                 missing.setdefault(domain or "\0" + name.lower(), (domain, name or domain))
         if not missing:
             return
@@ -440,7 +443,8 @@ class CompanyDirectory:
         now = _ts(timezone.now())
         ws = self.actor.workspace.pk
         new = list(missing.values())
-        params = [(ws, name[:200], domain, _json({}), now, now) for domain, name in new]
+        empty_json = _json({})
+        params = [(ws, name[:200], domain, empty_json, now, now) for domain, name in new]
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO crm_company (workspace_id, name, domain, industry, employee_count, "

@@ -67,10 +67,9 @@ class ContactPreparer:
         stage_keys: set[str],
         members_by_email: dict[str, int],
         members_by_name: dict[str, int],
-        choices: dict[str, set[str]],
+        choices: dict[str, set[str]],  # seniority, lead_status, original_source -> values
     ) -> None:
         self.mapping = mapping
-        self.choices = choices  # seniority, lead_status, original_source -> allowed values
         self.stage_keys = stage_keys
         self.members_by_email = members_by_email
         self.members_by_name = members_by_name
@@ -90,6 +89,9 @@ class ContactPreparer:
             mapped.add("owner_id")
         self.columns = tuple(c for c in _COLUMNS if c in mapped)
         self._defaults = [(c, None if c == "owner_id" else "") for c in self.columns]
+        # Per row, check only the targets the file maps (a million rows, a dozen targets).
+        self._limits = [(name, limit) for name, limit in _LIMITS.items() if name in mapped]
+        self._choices = [(name, allowed) for name, allowed in choices.items() if name in mapped]
 
     def _translate(self, target: str, text: str) -> str:
         cached = self._translated.get((target, text))
@@ -165,10 +167,9 @@ class ContactPreparer:
             fail("email", "Not a valid email address.")
         return email, (match.group(1) if match else "")
 
-    @staticmethod
-    def _text_fields(values: dict[str, str], fail: Fail) -> dict[str, Any]:
+    def _text_fields(self, values: dict[str, str], fail: Fail) -> dict[str, Any]:
         fields: dict[str, Any] = {}
-        for name, limit in _LIMITS.items():
+        for name, limit in self._limits:
             text = values.get(name)
             if text is None:
                 continue
@@ -183,7 +184,7 @@ class ContactPreparer:
         return fields
 
     def _choice_fields(self, values: dict[str, str], fields: dict[str, Any], fail: Fail) -> None:
-        for name, allowed in self.choices.items():
+        for name, allowed in self._choices:
             text = values.get(name)
             if text is None:
                 continue

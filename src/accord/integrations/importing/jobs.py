@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -333,7 +334,8 @@ class ImportRun:
 
     def _prepared_batches(self) -> Iterator[PreparedBatch]:
         spec = getattr(self.importer, "preparer_spec", None)
-        if spec is not None and (self.job.rows_total or 0) - self.resume_from > PROCESS_MIN_ROWS:
+        rows_left = (self.job.rows_total or 0) - self.resume_from
+        if spec is not None and rows_left > PROCESS_MIN_ROWS and sys.executable:
             # Rows are prepared without the database: in a second process, on a second core.
             preparer, args = spec()
             return prepared_in_process(

@@ -5,9 +5,9 @@ they share one interpreter lock, so a reader thread barely overlaps the writer. 
 (`python -m` this module) reads the file and sends prepared batches, pickled, through its
 stdout while the import's own process writes the previous batch: two cores instead of one.
 
-The child imports no Django and never touches the database. It is at most one batch ahead of
-the writer (it blocks on the pipe), so memory stays bounded, and it dies with its parent: a
-killed import leaves it a closed pipe, on which it stops.
+The child imports no Django and never touches the database. It runs at most a few batches
+ahead of the writer (it blocks when the pipe is full), so memory stays bounded, and it dies
+with its parent: a killed import leaves it a closed pipe, on which it stops.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def prepared_in_process(spec: ReaderSpec) -> Iterator[PreparedBatch]:
         env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
     )
     assert child.stdin is not None and child.stdout is not None
+    _widen_pipe(child.stdout)
     try:
         child.stdin.write(pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL))
         child.stdin.close()
@@ -71,6 +72,24 @@ def prepared_in_process(spec: ReaderSpec) -> Iterator[PreparedBatch]:
             child.kill()  # the import stopped early (an error, or its consumer went away)
         child.stdout.close()
         child.wait()
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    """Let the child run a few batches ahead (a batch is under a megabyte), so that a slow
+    moment on either side does not stall the other. Linux only; elsewhere the default pipe."""
+    try:
+        import fcntl  # not on Windows
+    except ImportError:
+        return
+    set_size: int | None = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is None:
+        return
+    for size in (4 << 20, 1 << 20):
+        try:
+            fcntl.fcntl(stream.fileno(), set_size, size)
+            return
+        except OSError:  # above the allowed maximum (/proc/sys/fs/pipe-max-size)
+            continue
 
 
 def _receive(stream: IO[bytes]) -> tuple[Any, ...]:

@@ -173,7 +173,7 @@ class CsvTable:
                     number += 1
                     if number <= start_after:
                         continue
-                    if not any(c.strip() for c in cells):
+                    if not "".join(cells).strip():
                         continue  # a blank line, or an empty row such as ",,,"
                     yield number, cells
             except csv.Error as exc:

@@ -89,4 +89,4 @@ def utc_text(value: dt.datetime) -> str:
     and cheap to send between processes."""
     if value.utcoffset() != _ZERO:
         value = value.astimezone(dt.UTC)
-    return value.replace(tzinfo=None).isoformat(sep=" ")
+    return value.isoformat(sep=" ")[:-6]  # without its "+00:00"
