@@ -28,10 +28,26 @@ KINDS: tuple[str, ...] = (
 ALWAYS = ("touchpoint:unsubscribe", "touchpoint:bounce")  # negative signals
 
 
+@dataclass(frozen=True)
+class _Scope:
+    workspace_id: int
+    contact_ids: Sequence[int] | None
+    id_range: tuple[int, int] | None
+    utm: bool
+
+
 def _epoch(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})::float8"
     return f"(julianday({column}) - 2440587.5) * 86400.0"  # SQLite stores UTC text
+
+
+def _workspace(scope: _Scope) -> str:
+    """The workspace column, as written in the WHERE clause. Without statistics SQLite prefers
+    the (workspace, time) index over the contact index even for a narrow contact range, and
+    scans the whole workspace per slice; a unary + keeps it off that index."""
+    narrowed = scope.contact_ids is not None or scope.id_range is not None
+    return "+workspace_id" if narrowed and connection.vendor == "sqlite" else "workspace_id"
 
 
 def _kind_code(column: str, prefix: str, wanted: Sequence[str]) -> tuple[str, list[Any]]:
@@ -41,14 +57,6 @@ def _kind_code(column: str, prefix: str, wanted: Sequence[str]) -> tuple[str, li
     for value in wanted:
         params += [value, KINDS.index(f"{prefix}:{value}")]
     return f"CASE {column} {cases} END", params
-
-
-@dataclass(frozen=True)
-class _Scope:
-    workspace_id: int
-    contact_ids: Sequence[int] | None
-    id_range: tuple[int, int] | None
-    utm: bool
 
 
 def _statement(
@@ -62,7 +70,7 @@ def _statement(
     marks = ", ".join("%s" for _ in values)
     sql = (
         f"SELECT contact_id, {code}, {_epoch('occurred_at')}, {campaign}, {content} "  # noqa: S608 - fixed names; values are placeholders
-        f"FROM {meta.db_table} WHERE workspace_id = %s AND contact_id IS NOT NULL "
+        f"FROM {meta.db_table} WHERE {_workspace(scope)} = %s AND contact_id IS NOT NULL "
         f"AND {kind_column} IN ({marks})"
     )
     params += [scope.workspace_id, *values]

@@ -129,9 +129,7 @@ def rescore_run(
                 progress(scoped.get())
     except Exception as exc:
         logger.exception("re-score job %s failed", job.pk)
-        scoped.update(
-            status=JobState.FAILED, message=str(exc)[:500], finished_at=timezone.now()
-        )
+        scoped.update(status=JobState.FAILED, message=str(exc)[:500], finished_at=timezone.now())
         raise
     scoped.update(status=JobState.SUCCEEDED, finished_at=timezone.now(), message="")
     return scoped.get()

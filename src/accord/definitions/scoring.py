@@ -47,6 +47,10 @@ class ContactColumns:
         default_factory=dict, repr=False, compare=False
     )
 
+    @classmethod
+    def empty(cls) -> ContactColumns:
+        return cls(size=0, attributes={}, email_domain=np.zeros(0, dtype=np.str_))
+
     def column(self, name: str) -> npt.NDArray[np.str_]:
         col = self.attributes.get(name)
         return col if col is not None else np.full(self.size, "", dtype=np.str_)
@@ -305,7 +309,7 @@ def score(
 
 
 # Explanation ----------------------------------------------------------------------------------
-def _describe_fit(rule: FitRule) -> str:
+def describe_fit(rule: FitRule) -> str:
     if rule.operator == "range":
         low = "…" if rule.min is None else f"{rule.min:g}"
         high = "…" if rule.max is None else f"{rule.max:g}"
@@ -316,7 +320,7 @@ def _describe_fit(rule: FitRule) -> str:
     return f"{rule.attribute} {rule.operator.replace('_', ' ')} {value}"
 
 
-def _describe_engagement(rule: EngagementRule) -> str:
+def describe_engagement(rule: EngagementRule) -> str:
     text = f"{rule.points:g} points per {rule.source} '{rule.type}'"
     if rule.campaign_id is not None:
         text += f" in campaign {rule.campaign_id}"
@@ -335,7 +339,7 @@ def _explain_fit(doc: LeadDefinitionDocument, one: ContactColumns) -> list[Fired
                 FiredRule(
                     rule.id,
                     "fit",
-                    _describe_fit(rule),
+                    describe_fit(rule),
                     rule.points,
                     rule.points,
                     grade=rule.grade or "",
@@ -359,7 +363,7 @@ def _explain_engagement(
             FiredRule(
                 rule.id,
                 "engagement",
-                _describe_engagement(rule),
+                describe_engagement(rule),
                 float(capped[0]),
                 raw_points=rule.points * count,
                 events=count,
