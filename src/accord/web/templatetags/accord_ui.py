@@ -107,6 +107,11 @@ _SECTIONS = {
     "company": "companies",
     "deal": "deals",
     "campaign": "campaigns",
+    "definition": "definitions",
+    "definition_new": "definitions",
+    "definition_edit": "definitions",
+    "rescore_job": "definitions",
+    "predictive": "definitions",
 }
 
 
@@ -136,6 +141,8 @@ _ICONS = {
     'a2 2 0 0 1 2 2v2"/><path d="M3 13h18"/>',
     "campaigns": '<path d="M3 10v4h4l6 5V5L7 10H3z"/><path d="M17 8.5a5 5 0 0 1 0 7"/>',
     "ledger": '<path d="M5 3h11l3 3v15H5z"/><path d="M9 9h6M9 13h6M9 17h4"/>',
+    "definitions": '<path d="M9 11l2 2 4-4"/><path d="M12 3 4 6v6c0 4.5 3.4 8 8 9"/>'
+    '<path d="M12 3l8 3v6c0 4.5-3.4 8-8 9"/>',
     "api": '<path d="m8 8-4 4 4 4"/><path d="m16 8 4 4-4 4"/><path d="m14 5-4 14"/>',
     "admin": '<path d="M12 3 4 6v6c0 4.5 3.4 8 8 9 4.6-1 8-4.5 8-9V6z"/><path d="m9 12 2 2 4-4"/>',
     "logout": '<path d="M15 4h4v16h-4"/><path d="M10 8l-4 4 4 4"/><path d="M6 12h10"/>',

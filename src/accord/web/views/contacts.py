@@ -11,10 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accord.core.errors import AccordError
+from accord.core.errors import AccordError, NotFound
 from accord.crm.models import Contact
 from accord.crm.selectors import ContactFilters, DealFilters, contact_get, contact_list, deal_list
 from accord.crm.services import activities, ledger
+from accord.definitions.evaluation import ScoreExplanation, contact_score_explanation
 from accord.identity.models import Membership
 from accord.identity.permissions import Action
 from accord.identity.selectors import workspace_users
@@ -105,7 +106,16 @@ def _detail_context(
             else None
         ),
         "activity_form": activity_form or (ActivityForm() if can_log_activity else None),
+        "score": _score(membership, contact),
     }
+
+
+def _score(membership: Membership, contact: Contact) -> ScoreExplanation | None:
+    """Why the contact scores what it does under the active definition (None without one)."""
+    try:
+        return contact_score_explanation(membership.workspace, contact.pk)
+    except NotFound:
+        return None
 
 
 @require_GET
