@@ -23,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import rankdata
 
+from accord.core.intervals import Z95, wilson
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-Z95 = 1.959963984540054
 
 
 def roc_auc(y: BoolArray, score: FloatArray) -> float:
@@ -85,17 +86,6 @@ def log_loss(y: BoolArray, p: FloatArray) -> float:
     clipped = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
     yy = np.asarray(y, dtype=np.float64)
     return float(-np.mean(yy * np.log(clipped) + (1 - yy) * np.log(1 - clipped)))
-
-
-def wilson(successes: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval for a proportion."""
-    if n == 0:
-        return math.nan, math.nan
-    phat = successes / n
-    denom = 1 + Z95**2 / n
-    centre = (phat + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(phat * (1 - phat) / n + Z95**2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass(frozen=True)
