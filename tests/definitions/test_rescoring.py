@@ -244,3 +244,33 @@ def test_a_touchpoint_import_scores_in_one_job_not_per_row(  # type: ignore[no-u
     assert finished.created == 3, finished.message
     assert ContactScore.objects.for_workspace(workspace).count() == 0  # nothing per row
     assert RescoreJob.objects.for_workspace(workspace).filter(status=JobState.QUEUED).count() == 1
+
+
+def test_the_event_table_gives_each_slice_the_same_events(workspace, other_workspace) -> None:  # type: ignore[no-untyped-def]
+    from accord.definitions.event_loading import load_event_table, load_events
+
+    people = [_contact(workspace=workspace) for _ in range(6)]
+    stranger = _contact(workspace=other_workspace)
+    for i, contact in enumerate(people + [stranger]):
+        for kind in ("form_fill", "webinar", "email_open")[: 1 + i % 3]:
+            TouchpointFactory(workspace=contact.workspace, contact=contact, type=kind)
+    table = load_event_table(workspace.pk, kinds={"touchpoint:form_fill", "touchpoint:webinar"})
+    assert table.covers({"touchpoint:webinar"}, utm=False)
+    assert not table.covers({"touchpoint:email_open"}, utm=False)
+    assert not table.covers({"touchpoint:webinar"}, utm=True)
+    import numpy as np
+
+    ids = np.array(sorted(c.pk for c in people[1:4]), dtype=np.int64)
+    direct = load_events(
+        workspace.pk, ids, kinds={"touchpoint:form_fill", "touchpoint:webinar"}, utm=False,
+        id_range=(int(ids[0]), int(ids[-1]) + 1),
+    )  # fmt: skip
+    sliced = table.columns_for(ids)
+
+    def rows(events):  # type: ignore[no-untyped-def]
+        return sorted(
+            zip(events.contact_index.tolist(), events.kind.tolist(), events.timestamp.tolist())
+        )
+
+    assert rows(sliced) == rows(direct)
+    assert len(rows(sliced)) == 2 + 2 + 1  # people 1..3 have 2, 3, 1 kinds; email_open not read

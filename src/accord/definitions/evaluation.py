@@ -32,7 +32,7 @@ from accord.definitions.document import (
     LeadDefinitionDocument,
     parse_document,
 )
-from accord.definitions.event_loading import load_events
+from accord.definitions.event_loading import EventTable, load_events
 from accord.definitions.models import ContactScore, LeadDefinition
 from accord.definitions.scoring import ContactColumns, EventColumns, Explanation, explain, score
 from accord.definitions.selectors import active_definition
@@ -65,20 +65,25 @@ def load_inputs(
     id_range: IdRange | None = None,
     *,
     scored_kinds_only: bool = False,
+    event_table: EventTable | None = None,
 ) -> ContactInputs:
     """The contacts (all, the listed ids, or those in an id range) and their events, columnar.
     With `scored_kinds_only`, only the event kinds the document's rules can score are read."""
     wanted = None if contact_ids is None else [int(i) for i in contact_ids]
     ids, stages, contacts = load_contacts(workspace.pk, doc, wanted, id_range)
     events = EventColumns.empty()
-    if len(ids) and (wanted is None or wanted):
+    kinds = {r.kind for r in doc.engagement_rules}
+    utm = any(r.utm_content for r in doc.engagement_rules)
+    if event_table is not None and event_table.covers(kinds, utm):
+        events = event_table.columns_for(ids)
+    elif len(ids) and (wanted is None or wanted):
         events = load_events(
             workspace.pk,
             ids,
-            kinds={r.kind for r in doc.engagement_rules} if scored_kinds_only else None,
+            kinds=kinds if scored_kinds_only else None,
             contact_ids=None if wanted is None else ids.tolist(),
             id_range=id_range,
-            utm=not scored_kinds_only or any(r.utm_content for r in doc.engagement_rules),
+            utm=not scored_kinds_only or utm,
         )
     return ContactInputs(
         ids=ids,
@@ -201,17 +206,21 @@ def evaluate_contacts(
     dry_run: bool = False,
     as_of: dt.datetime | None = None,
     id_range: IdRange | None = None,
+    event_table: EventTable | None = None,
 ) -> EvaluationResult:
     """Score the contacts (all of the workspace's when `contact_ids` and `id_range` are None)
     with the active definition, store the scores and append lead ↔ mql transitions. With
-    `dry_run`, count what would change and write nothing."""
+    `dry_run`, count what would change and write nothing. A full re-score passes the
+    workspace's `event_table`, read once, instead of reading events per slice."""
     actor.require(Action.CHANGE_LIFECYCLE)
     definition = active_definition(actor.workspace)
     if definition is None:
         return EvaluationResult(None, 0, 0, 0, dry_run)
     doc = parse_document(definition.document)
     now = as_of or timezone.now()
-    inputs = load_inputs(actor.workspace, doc, contact_ids, id_range, scored_kinds_only=True)
+    inputs = load_inputs(
+        actor.workspace, doc, contact_ids, id_range, scored_kinds_only=True, event_table=event_table
+    )
     result = score(doc, inputs.contacts, inputs.events, now.timestamp())
     promote, demote = _transitions(definition, doc, inputs, result.mql)
     if dry_run:

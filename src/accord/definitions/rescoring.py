@@ -21,7 +21,9 @@ from django.utils import timezone
 from accord.core.errors import Conflict, NotFound
 from accord.core.events import Event
 from accord.crm.models import Contact
+from accord.definitions.document import parse_document
 from accord.definitions.evaluation import evaluate_contacts
+from accord.definitions.event_loading import EventTable, load_event_table
 from accord.definitions.models import JobState, RescoreJob
 from accord.definitions.selectors import active_definition
 from accord.identity.actor import Actor, Source
@@ -100,6 +102,19 @@ def _slices(workspace: Workspace) -> list[tuple[int, int]]:
     return [(lo, lo + SLICE) for lo in range(bounds["lo"], bounds["hi"] + 1, SLICE)]
 
 
+def _event_table(workspace: Workspace) -> EventTable | None:
+    """All scored events, read once when the job has several slices (else per slice)."""
+    definition = active_definition(workspace)
+    if definition is None or len(_slices(workspace)) < 2:
+        return None
+    doc = parse_document(definition.document)
+    return load_event_table(
+        workspace.pk,
+        kinds={r.kind for r in doc.engagement_rules},
+        utm=any(r.utm_content for r in doc.engagement_rules),
+    )
+
+
 def rescore_run(
     workspace_id: int, job_id: int, progress: Callable[[RescoreJob], None] | None = None
 ) -> RescoreJob:
@@ -116,8 +131,9 @@ def rescore_run(
     now = timezone.now()
     scoped.update(status=JobState.RUNNING, started_at=now, total=total, done=0, updated_at=now)
     try:
+        events = _event_table(workspace)
         for id_range in _slices(workspace):
-            result = evaluate_contacts(actor, id_range=id_range, as_of=now)
+            result = evaluate_contacts(actor, id_range=id_range, as_of=now, event_table=events)
             scoped.update(
                 done=F("done") + result.scored,
                 promoted=F("promoted") + result.promoted,
