@@ -51,11 +51,17 @@ def _statement(
     if connection.vendor == "sqlite" and (contact_ids is not None or id_range is not None):
         # Keep SQLite on the primary key for an id slice, not the (workspace, created) index.
         workspace_column = "+c.workspace_id"
+    # Every attribute comes back as text, "" when unknown, so rows turn into columns in C.
+    domain = (
+        "split_part(c.email, '@', 2)"
+        if connection.vendor == "postgresql"
+        else "substr(c.email, instr(c.email, '@') + 1)"
+    )
     columns = [
         "c.id",
-        "c.email",
+        f"lower({domain})",
         *(f"c.{name}" for name in CONTACT_ATTRIBUTES),
-        *(f"co.{name.split('.', 1)[1]}" for name in COMPANY_ATTRIBUTES),
+        *(f"COALESCE(CAST(co.{name.split('.', 1)[1]} AS TEXT), '')" for name in COMPANY_ATTRIBUTES),
         *extra,
     ]
     sql = (
@@ -101,25 +107,29 @@ def load_contacts(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    if not rows:
+        return np.zeros(0, dtype=np.int64), [], ContactColumns.empty()
+    raw = list(zip(*rows, strict=True))
+    ids = np.array(raw[0], dtype=np.int64)
     names = [*CONTACT_ATTRIBUTES, *COMPANY_ATTRIBUTES]
-    columns: dict[str, list[str]] = {
-        name: [_text(row[i + 2]) for row in rows] for i, name in enumerate(names)
+    attributes = {
+        name: np.char.strip(np.array(raw[i + 2], dtype=np.str_)) for i, name in enumerate(names)
     }
     at = 2 + len(names)
     for prefix, custom in (("custom:", contact_custom), ("company.custom:", company_custom)):
         if custom:
-            decoded = [_decoded(row[at]) for row in rows]
+            decoded = [_decoded(value) for value in raw[at]]
             for name in custom:
-                columns[f"{prefix}{name}"] = [_text(d.get(name)) for d in decoded]
+                values = [_text(d.get(name)) for d in decoded]
+                attributes[f"{prefix}{name}"] = np.array(values, dtype=np.str_)
             at += 1
-    if rows and any(r.attribute == PREDICTED_CONVERSION for r in doc.fit_rules):
-        columns[PREDICTED_CONVERSION] = _predicted_conversion(workspace_id, ids.tolist())
-    stages = columns["lifecycle_stage"]
-    domains = [str(row[1]).rpartition("@")[2].lower() for row in rows]
+    if any(r.attribute == PREDICTED_CONVERSION for r in doc.fit_rules):
+        percent = _predicted_conversion(workspace_id, ids.tolist())
+        attributes[PREDICTED_CONVERSION] = np.array(percent, dtype=np.str_)
+    stages = list(raw[2 + CONTACT_ATTRIBUTES.index("lifecycle_stage")])
     contacts = ContactColumns(
         size=len(rows),
-        attributes={k: np.array(v, dtype=np.str_) for k, v in columns.items()},
-        email_domain=np.array(domains, dtype=np.str_),
+        attributes=attributes,
+        email_domain=np.array(raw[1], dtype=np.str_),
     )
     return ids, stages, contacts
