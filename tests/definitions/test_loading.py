@@ -1,0 +1,60 @@
+"""The columnar loaders read what the ORM would: custom fields (JSON on both databases),
+company attributes through the join, unknown values as "", e-mail domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accord.crm.tests.factories import CompanyFactory, ContactFactory
+from accord.definitions.contact_loading import load_contacts
+from accord.definitions.document import parse_document
+from accord.definitions.evaluation import evaluate_contacts
+from accord.definitions.models import ContactScore
+from accord.definitions.tests.factories import active_version
+from accord.identity.actor import Actor, Source
+
+pytestmark = pytest.mark.django_db
+
+DOC: dict[str, Any] = {
+    "schema_version": 1,
+    "fit_rules": [
+        {"id": "plan", "attribute": "custom:plan", "operator": "equals", "value": "pro",
+         "points": 10},
+        {"id": "tier", "attribute": "company.custom:tier", "operator": "in", "value": ["1", "2"],
+         "points": 5},
+        {"id": "size", "attribute": "company.employee_count", "operator": "range", "min": 100,
+         "points": 3},
+        {"id": "nohq", "attribute": "company.country", "operator": "is_empty", "points": 1},
+    ],
+    "mql": {"fit_min": 18, "engagement_min": 0},
+}  # fmt: skip
+
+
+def test_custom_fields_and_company_attributes(workspace: Any, other_workspace: Any) -> None:
+    company = CompanyFactory(
+        workspace=workspace, employee_count=250, country="", custom_fields={"tier": 1}
+    )
+    full = ContactFactory(
+        workspace=workspace,
+        email="ana@Firm.example",
+        company=company,
+        custom_fields={"plan": "Pro "},
+    )
+    bare = ContactFactory(workspace=workspace, email="bo@free.example", company=None)
+    ContactFactory(workspace=other_workspace, custom_fields={"plan": "pro"})
+    ids, stages, columns = load_contacts(workspace.pk, parse_document(DOC))
+    assert ids.tolist() == sorted([full.pk, bare.pk])
+    first = 0 if full.pk < bare.pk else 1
+    assert columns.column("custom:plan")[first] == "Pro"
+    assert columns.column("company.custom:tier")[first] == "1"
+    assert columns.column("company.employee_count")[first] == "250"
+    assert columns.column("company.employee_count")[1 - first] == ""
+    assert columns.email_domain.tolist()[first] == "firm.example"
+    assert stages == ["lead", "lead"]
+
+    active_version(workspace, DOC)
+    evaluate_contacts(Actor.system(workspace, Source.SYSTEM))
+    scores = dict(ContactScore.objects.for_workspace(workspace).values_list("contact_id", "fit"))
+    assert scores == {full.pk: 19.0, bare.pk: 1.0}
