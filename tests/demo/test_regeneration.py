@@ -147,6 +147,25 @@ def test_deleting_the_only_workspace_empties_the_demo_tables() -> None:
     assert User.objects.filter(email="revops@northwind.example").exists()
 
 
+def test_a_scored_demo_is_deleted_with_its_scores() -> None:
+    """Scores and predictions point at contacts; emptying the tables must take them along."""
+    from accord.definitions.evaluation import evaluate_contacts
+    from accord.definitions.models import ContactScore
+    from accord.definitions.tests.factories import active_version
+    from accord.identity.actor import Actor, Source
+
+    result = demo_generate(seed=4, contacts=600, as_of=as_of_yesterday())
+    workspace = result.dataset.workspace
+    active_version(workspace, {"schema_version": 1, "mql": {"fit_min": 0, "engagement_min": 5}})
+    evaluate_contacts(Actor.system(workspace, Source.SYSTEM))
+    assert ContactScore.objects.for_workspace(workspace).count() == 600
+
+    again = demo_generate(seed=4, contacts=700, as_of=as_of_yesterday())
+
+    assert ContactScore.objects.across_workspaces().count() == 0
+    assert Contact.objects.for_workspace(again.dataset.workspace_id).count() == 700
+
+
 def test_an_interrupted_dataset_is_generated_again() -> None:
     first = demo_generate(seed=3, contacts=1_000, as_of=as_of_yesterday())
     DemoDataset.objects.for_workspace(first.dataset.workspace_id).update(

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from accord.crm.models import Activity, Company, Contact, Deal, DealStageChange, LedgerEntry
+from accord.definitions.models import ContactPrediction, ContactScore
 from accord.demo.models import DemoDataset
 from accord.demo.writer import BulkWriter
 from accord.identity.models import Workspace
@@ -19,6 +20,8 @@ from accord.marketing.models import Campaign, CampaignCost, Touchpoint
 
 # Children before parents.
 DELETE_ORDER: tuple[type[models.Model], ...] = (
+    ContactScore,
+    ContactPrediction,
     Activity,
     Touchpoint,
     LedgerEntry,
