@@ -106,9 +106,9 @@ def test_two_sided_approval_through_the_pages(
     sales.post(f"{url}approve/")
     assert _versions(workspace) == [(1, DefinitionStatus.APPROVED)]
     done = sales.post(f"{url}activate/", follow=True).content.decode()
-    assert "is active" in done
+    assert "is active; every contact was re-scored" in done
     assert _versions(workspace) == [(1, DefinitionStatus.ACTIVE)]
-    assert RescoreJob.objects.for_workspace(workspace).count() == 1
+    assert RescoreJob.objects.for_workspace(workspace).get().status == "succeeded"
 
 
 def test_viewers_change_nothing_and_other_workspaces_are_hidden(
@@ -144,15 +144,32 @@ def test_backtest_panel_and_rescore_job(admin_client: Client, workspace: Any) ->
     assert "MQL → SQL" in panel
     started = admin_client.post("/definitions/rescore/")
     assert started.status_code == 302
+    # A small workspace is re-scored in the request; the job page shows the result.
+    job = RescoreJob.objects.for_workspace(workspace).order_by("-id").first()
+    assert job is not None and job.status == "succeeded"
+    done = admin_client.get(started["Location"]).content.decode()
+    assert "Finished: scored 2 contacts; 1 moved lead → MQL" in done
+    assert "every 1s" not in done
+
+
+def test_a_large_workspace_leaves_the_rescore_to_the_worker(
+    admin_client: Client, workspace: Any, monkeypatch: Any
+) -> None:
+    from accord.definitions.rescoring import rescore_run
+    from accord.web.views import definitions
+
+    monkeypatch.setattr(definitions, "RESCORE_INLINE_LIMIT", 1)
+    ContactFactory(workspace=workspace)
+    ContactFactory(workspace=workspace)
+    active_version(workspace)
+    started = admin_client.post("/definitions/rescore/")
     job = RescoreJob.objects.for_workspace(workspace).get()
     waiting = admin_client.get(started["Location"]).content.decode()
     assert "Waiting for the worker" in waiting and 'hx-trigger="every 1s"' in waiting
-    from accord.definitions.rescoring import rescore_run
-
     rescore_run(workspace.pk, job.pk)
     partial = admin_client.get(started["Location"], headers={"HX-Request": "true"})
     text = partial.content.decode()
-    assert "Finished: scored 2 contacts; 1 moved lead → MQL" in text
+    assert "Finished: scored 2 contacts" in text
     assert "<html" not in text and "every 1s" not in text
 
 

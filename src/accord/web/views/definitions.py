@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
+from accord.crm.models import Contact
 from accord.definitions import selectors, services
 from accord.definitions.backtest import backtest_version
 from accord.definitions.document import parse_document
-from accord.definitions.models import DefinitionStatus, LeadDefinition, RescoreJob
-from accord.definitions.rescoring import rescore_queue
+from accord.definitions.models import DefinitionStatus, JobState, LeadDefinition, RescoreJob
+from accord.definitions.rescoring import rescore_queue, rescore_run
 from accord.definitions.services import approval_side
 from accord.identity.models import Membership
 from accord.identity.permissions import Action
@@ -24,6 +25,18 @@ from accord.web.views.access import forbidden, member_view, web_actor
 from accord.web.views.definition_display import document_sections, starter_document
 
 ACTIONS = ("propose", "approve", "activate", "rollback")
+# Up to this many contacts a re-score runs in the request (seconds); above, `accord worker` runs
+# it and the job page shows progress.
+RESCORE_INLINE_LIMIT = 50_000
+
+
+def _run_small_rescore(membership: Membership) -> RescoreJob | None:
+    """Run the queued re-score now if the workspace is small enough; return it if run."""
+    workspace = membership.workspace
+    job = RescoreJob.objects.for_workspace(workspace).filter(status=JobState.QUEUED).first()
+    if job is None or Contact.objects.for_workspace(workspace).count() > RESCORE_INLINE_LIMIT:
+        return None
+    return rescore_run(workspace.pk, job.pk)
 
 
 def _latest_job(membership: Membership) -> RescoreJob | None:
@@ -206,8 +219,15 @@ def definition_action(
             messages.success(request, f"Approved v{definition.version} for {approval.team_kind}.")
         elif action == "activate":
             services.definition_activate(actor=actor, definition_id=pk)
+            job = _run_small_rescore(membership)
             messages.success(
-                request, f"v{definition.version} is active; every contact is being re-scored."
+                request,
+                f"v{definition.version} is active; "
+                + (
+                    f"every contact was re-scored: {job.promoted} moved lead → MQL."
+                    if job is not None
+                    else "every contact is being re-scored by the worker."
+                ),
             )
         else:
             created = services.definition_rollback(
@@ -256,7 +276,8 @@ def rescore_start(request: HttpRequest, membership: Membership) -> HttpResponse:
     except AccordError as exc:
         messages.error(request, exc.message)
         return redirect("web:definitions")
-    messages.success(request, "Re-score queued; `accord worker` runs it.")
+    if _run_small_rescore(membership) is None:
+        messages.success(request, "Re-score queued; `accord worker` runs it.")
     return redirect("web:rescore_job", pk=job.pk)
 
 
