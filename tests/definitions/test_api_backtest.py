@@ -114,7 +114,7 @@ def test_backtest_command(history: Any, tmp_path: Path) -> None:
     data = json.loads(out.getvalue())
     assert (data["proposed"]["mqls"], data["active"]["mqls"], data["lost"]) == (2, 6, 4)
     doc.write_text('{"mql": {}}', encoding="utf-8")
-    with pytest.raises(CommandError, match="mql.fit_min"):
+    with pytest.raises(CommandError, match=r"mql\.fit_min"):
         call_command("backtest", "--workspace", "acme", "--file", str(doc))
     with pytest.raises(CommandError, match="no lead definition v9"):
         call_command("backtest", "--workspace", "acme", "--definition", "9")

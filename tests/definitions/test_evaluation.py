@@ -162,7 +162,9 @@ def test_rescore_command(workspace, people) -> None:  # type: ignore[no-untyped-
     )
     out = StringIO()
     call_command("rescore", "--workspace", "acme", stdout=out)
-    assert out.getvalue().strip().endswith(
-        "Scored 3 contacts with lead definition v1: moved 1 lead → mql, 0 mql → lead."
+    assert (
+        out.getvalue()
+        .strip()
+        .endswith("Scored 3 contacts with lead definition v1: moved 1 lead → mql, 0 mql → lead.")
     )
     assert len(rule_rows(workspace)) == 1

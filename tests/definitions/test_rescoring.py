@@ -251,7 +251,7 @@ def test_the_event_table_gives_each_slice_the_same_events(workspace, other_works
 
     people = [_contact(workspace=workspace) for _ in range(6)]
     stranger = _contact(workspace=other_workspace)
-    for i, contact in enumerate(people + [stranger]):
+    for i, contact in enumerate([*people, stranger]):
         for kind in ("form_fill", "webinar", "email_open")[: 1 + i % 3]:
             TouchpointFactory(workspace=contact.workspace, contact=contact, type=kind)
     table = load_event_table(workspace.pk, kinds={"touchpoint:form_fill", "touchpoint:webinar"})
@@ -269,7 +269,12 @@ def test_the_event_table_gives_each_slice_the_same_events(workspace, other_works
 
     def rows(events):  # type: ignore[no-untyped-def]
         return sorted(
-            zip(events.contact_index.tolist(), events.kind.tolist(), events.timestamp.tolist())
+            zip(
+                events.contact_index.tolist(),
+                events.kind.tolist(),
+                events.timestamp.tolist(),
+                strict=True,
+            )
         )
 
     assert rows(sliced) == rows(direct)

@@ -155,7 +155,6 @@ def touchpoint_create(*, actor: Actor, values: Mapping[str, Any]) -> Touchpoint:
     _fill_channel(actor, cleaned)
     cleaned["occurred_at"] = cleaned.get("occurred_at") or timezone.now()
     touchpoint = Touchpoint.objects.create(workspace=actor.workspace, **cleaned)
-    tp_type = touchpoint.type
     publish(
         actor.workspace.pk,
         "touchpoint.recorded",
