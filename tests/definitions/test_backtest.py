@@ -59,10 +59,10 @@ def test_a_definition_that_qualifies_everyone_counts_every_new_contact(demo) -> 
 
 def test_a_stricter_definition_has_fewer_mqls_that_convert_better(demo) -> None:  # type: ignore[no-untyped-def]
     workspace = demo.dataset.workspace
-    active_version(workspace, EVERYONE)
+    active = active_version(workspace, EVERYONE)
     result = backtest(workspace, STRICT, months=12)
     broad, strict = result.active, result.proposed
-    assert broad is not None and broad.label == "v1"
+    assert broad is not None and broad.label == active.label
     assert 0 < strict.mqls < broad.mqls
     assert (result.gained, result.lost) == (0, broad.mqls - strict.mqls)
     assert len(result.lost_examples) == 20
@@ -85,3 +85,18 @@ def test_a_stricter_definition_has_fewer_mqls_that_convert_better(demo) -> None:
     weeks = (result.end - result.start).total_seconds() / (7 * 86400)
     assert strict.per_rep_week == pytest.approx(strict.mqls / weeks / result.reps)
     assert np.sum(strict.per_month) == strict.mqls
+
+
+def test_the_demo_ships_a_proposed_definition_waiting_for_sales(demo) -> None:  # type: ignore[no-untyped-def]
+    from accord.definitions.backtest import backtest_version
+    from accord.definitions.models import LeadDefinition
+
+    workspace = demo.dataset.workspace
+    definition = LeadDefinition.objects.for_workspace(workspace).get()
+    assert (definition.version, definition.status) == (1, "proposed")
+    assert list(definition.approvals.values_list("team_kind", "user__email")) == [
+        ("marketing", "marketing.manager@northwind.example")
+    ]
+    assert definition.author is not None and definition.author.email.endswith("@northwind.example")
+    result = backtest_version(workspace, definition, months=12)
+    assert result.active is None and 0 < result.proposed.mqls < CONTACTS

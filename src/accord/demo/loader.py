@@ -41,6 +41,7 @@ from accord.demo.generator import (
     generate_chunk,
     weekly_costs,
 )
+from accord.demo.lead_definition import propose_demo_definition
 from accord.demo.models import DemoDataset
 from accord.demo.parameters import DEFAULT_PARAMETERS, DemoParameters, validate
 from accord.demo.population import Population, draw_population
@@ -148,6 +149,7 @@ def demo_generate(
             del chunk
             if progress:
                 progress(done, "writing contacts")
+        propose_demo_definition(ctx.workspace)
         dataset = _finish(ctx, seed, contacts, leads, started)
     finally:
         writer.tune(cache_mib=0)
