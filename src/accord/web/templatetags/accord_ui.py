@@ -167,3 +167,11 @@ def icon(name: str) -> SafeString:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+@register.filter
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.263 -> "26.3%" ("—" for no value)."""
+    if value is None:
+        return "—"
+    return f"{100 * float(value):.{int(digits)}f}%"
