@@ -279,3 +279,16 @@ def test_the_event_table_gives_each_slice_the_same_events(workspace, other_works
 
     assert rows(sliced) == rows(direct)
     assert len(rows(sliced)) == 2 + 2 + 1  # people 1..3 have 2, 3, 1 kinds; email_open not read
+
+
+def test_a_starting_worker_schedules_the_daily_rescore_and_weekly_retraining(workspace) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.definitions.predictive.tasks import retrain_weekly
+    from accord.definitions.tasks import rescore_daily, start_rescoring
+
+    assert start_rescoring() == 0
+    start_rescoring()  # a second worker start schedules nothing twice
+    for task in (rescore_daily, retrain_weekly):
+        waiting = DBTaskResult.objects.filter(task_path=task.module_path, status="READY")
+        assert waiting.count() == 1, task.module_path

@@ -31,12 +31,15 @@ def rescore_daily() -> int:
 
 def start_rescoring() -> int:
     """Called when a worker starts: resume interrupted re-scores and make sure the daily pass
-    is scheduled. Returns the number of resumed jobs."""
+    and the weekly retraining of predictive models are scheduled. Returns the number of
+    resumed jobs."""
     from django_tasks_db.models import DBTaskResult
 
+    from accord.definitions.predictive.tasks import schedule_weekly_retraining
     from accord.definitions.rescoring import requeue_stale_rescores
 
     resumed = requeue_stale_rescores()
+    schedule_weekly_retraining()  # the predictive models learn from the newest history
     scheduled = DBTaskResult.objects.filter(
         task_path=rescore_daily.module_path, status="READY"
     ).exists()
