@@ -9,7 +9,7 @@ The statements are parameterised; table and column names come from the models' m
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,23 @@ def _statement(
     return sql, params
 
 
+def _wanted(kinds: Collection[str] | None) -> set[str]:
+    return set(KINDS) if kinds is None else set(kinds) | set(ALWAYS)
+
+
+def _row_batches(scope: _Scope, wanted: set[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """The event rows of both tables, FETCH rows at a time."""
+    with connection.cursor() as cursor:
+        for model, prefix in ((Touchpoint, "touchpoint"), (Activity, "activity")):
+            values = [k.split(":", 1)[1] for k in KINDS if k in wanted and k.startswith(prefix)]
+            if not values:
+                continue
+            sql, params = _statement(model, prefix, values, scope)
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(FETCH):
+                yield rows
+
+
 def load_events(
     workspace_id: int,
     ids: IntArray,
@@ -96,17 +113,8 @@ def load_events(
 ) -> EventColumns:
     """The events of the contacts in `ids` (sorted), as columns indexed into `ids`. `kinds`
     limits the read to those kinds (plus the negative signals); None reads every kind."""
-    wanted = set(KINDS) if kinds is None else set(kinds) | set(ALWAYS)
-    rows: list[tuple[Any, ...]] = []
     scope = _Scope(workspace_id, contact_ids, id_range, utm)
-    with connection.cursor() as cursor:
-        for model, prefix in ((Touchpoint, "touchpoint"), (Activity, "activity")):
-            values = [k.split(":", 1)[1] for k in KINDS if k in wanted and k.startswith(prefix)]
-            if not values:
-                continue
-            sql, params = _statement(model, prefix, values, scope)
-            cursor.execute(sql, params)
-            rows += cursor.fetchall()
+    rows = [row for batch in _row_batches(scope, _wanted(kinds)) for row in batch]
     if not rows or not len(ids):
         return EventColumns.empty()
     contact, code, when, campaign, content = zip(*rows, strict=True)
@@ -170,27 +178,20 @@ def load_event_table(
     """Read a workspace's events in one pass per table. On SQLite the statement scans the table
     in storage order (a sequential read), which is several times faster than visiting the rows
     through the contact index slice by slice."""
-    wanted = set(KINDS) if kinds is None else set(kinds) | set(ALWAYS)
+    wanted = _wanted(kinds)
     scope = _Scope(workspace_id, None, None, utm, scan=True)
     parts: list[tuple[np.ndarray, ...]] = []
-    with connection.cursor() as cursor:
-        for model, prefix in ((Touchpoint, "touchpoint"), (Activity, "activity")):
-            values = [k.split(":", 1)[1] for k in KINDS if k in wanted and k.startswith(prefix)]
-            if not values:
-                continue
-            sql, params = _statement(model, prefix, values, scope)
-            cursor.execute(sql, params)
-            while rows := cursor.fetchmany(FETCH):
-                contact, code, when, campaign, content = zip(*rows, strict=True)
-                parts.append(
-                    (
-                        np.array(contact, dtype=np.int64),
-                        np.array(code, dtype=np.int8),
-                        np.array(when, dtype=np.float64),
-                        np.array(campaign, dtype=np.int64),
-                        np.array(content, dtype=np.str_) if utm else np.zeros(0, np.str_),
-                    )
-                )
+    for rows in _row_batches(scope, wanted):
+        contact, code, when, campaign, content = zip(*rows, strict=True)
+        parts.append(
+            (
+                np.array(contact, dtype=np.int64),
+                np.array(code, dtype=np.int8),
+                np.array(when, dtype=np.float64),
+                np.array(campaign, dtype=np.int64),
+                np.array(content, dtype=np.str_) if utm else np.zeros(0, np.str_),
+            )
+        )
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return EventTable(empty, np.zeros(0, np.int8), np.zeros(0), empty, None, frozenset(wanted))

@@ -42,7 +42,31 @@ def _append(
     reason: str,
     definition_version: str,
 ) -> LedgerEntry:
-    return LedgerEntry.objects.create(
+    entry = _entry(
+        actor=actor,
+        contact=contact,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        occurred_at=occurred_at,
+        reason=reason,
+        definition_version=definition_version,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def _entry(
+    *,
+    actor: Actor,
+    contact: Contact,
+    from_stage: str,
+    to_stage: str,
+    occurred_at: dt.datetime,
+    reason: str,
+    definition_version: str,
+) -> LedgerEntry:
+    """An unsaved ledger row with the actor's attribution and the fields cut to size."""
+    return LedgerEntry(
         workspace=actor.workspace,
         contact=contact,
         from_stage=from_stage,
@@ -171,17 +195,14 @@ def change_stage_bulk(
         if not movable:
             continue
         batch = LedgerEntry.objects.bulk_create(
-            LedgerEntry(
-                workspace=actor.workspace,
+            _entry(
+                actor=actor,
                 contact=contact,
                 from_stage=from_stage,
                 to_stage=to_key,
                 occurred_at=now,
-                actor_user=actor.user,
-                source=actor.source.value,
-                rule=actor.rule[:200],
-                definition_version=definition_version[:40],
-                reason=reason.strip()[:500],
+                reason=reason.strip(),
+                definition_version=definition_version,
             )
             for contact in movable
         )
