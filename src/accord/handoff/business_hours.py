@@ -1,0 +1,122 @@
+"""Business-hours arithmetic for SLA clocks: pure Python (zoneinfo), no Django.
+
+A `Calendar` is a team's working week in its own time zone — open intervals per weekday — and
+its holidays. Deadlines are computed in that zone's local time, day by day, and returned as
+aware datetimes, so daylight-saving changes are handled where they happen: a day on which the
+clocks go forward simply has an hour less of wall time before the interval ends.
+
+- `add_business_hours(start, hours, calendar)`: the moment `hours` of open time after `start`
+  (from a closed moment, counting starts at the next opening);
+- `business_seconds_between(start, end, calendar)`: the open seconds in [start, end).
+
+The two are inverse: business_seconds_between(s, add_business_hours(s, h)) == h * 3600.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+Interval = tuple[dt.time, dt.time]  # local opening and closing time, start < end
+MAX_DAYS = 3 * 366  # a deadline further away than this is a configuration error
+
+
+@dataclass(frozen=True)
+class Calendar:
+    timezone: str
+    week: Mapping[int, Sequence[Interval]]  # 0 = Monday … 6 = Sunday
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.timezone)  # raises for an unknown zone
+        for weekday, intervals in self.week.items():
+            if not 0 <= weekday <= 6:
+                raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
+            ordered = sorted(intervals)
+            for start, end in ordered:
+                if not start < end:
+                    raise ValueError(f"an interval must end after it starts ({start} to {end})")
+            for (_, end), (start, _) in itertools.pairwise(ordered):
+                if start < end:
+                    raise ValueError(f"intervals overlap on weekday {weekday}")
+        if not any(self.week.get(d) for d in range(7)):
+            raise ValueError("the calendar has no open hours")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def office(cls, timezone: str, start: int = 9, end: int = 17) -> Calendar:
+        """Monday to Friday, `start`:00 to `end`:00 local time."""
+        hours = ((dt.time(start), dt.time(end)),)
+        return cls(timezone=timezone, week=dict.fromkeys(range(5), hours))
+
+
+def _open_periods(calendar: Calendar, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The day's open periods as aware datetimes (empty on holidays and closed days)."""
+    if day in calendar.holidays:
+        return []
+    zone = calendar.zone
+    periods = []
+    for start, end in sorted(calendar.week.get(day.weekday(), ())):
+        opens = dt.datetime.combine(day, start, tzinfo=zone)
+        closes = dt.datetime.combine(day, end, tzinfo=zone)
+        # Compare in UTC: wall-clock arithmetic would ignore a DST change inside the period.
+        if closes.astimezone(dt.UTC) > opens.astimezone(dt.UTC):
+            periods.append((opens, closes))
+    return periods
+
+
+def _periods_from(
+    calendar: Calendar, moment: dt.datetime
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    day = moment.astimezone(calendar.zone).date()
+    for offset in range(MAX_DAYS):
+        yield from _open_periods(calendar, day + dt.timedelta(days=offset))
+    raise ValueError(f"no open hours within {MAX_DAYS} days (check the holidays)")
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("use an aware datetime")
+    return moment.astimezone(dt.UTC)
+
+
+def add_business_hours(start: dt.datetime, hours: float, calendar: Calendar) -> dt.datetime:
+    """The moment `hours` of open time have passed after `start` (UTC)."""
+    if hours < 0:
+        raise ValueError("hours must not be negative")
+    moment = _aware(start)
+    remaining = dt.timedelta(hours=hours)
+    for opens, closes in _periods_from(calendar, moment):
+        opens_utc, closes_utc = opens.astimezone(dt.UTC), closes.astimezone(dt.UTC)
+        if closes_utc <= moment:
+            continue
+        begin = max(opens_utc, moment)
+        available = closes_utc - begin
+        if remaining <= available:
+            return begin + remaining
+        remaining -= available
+    raise AssertionError("unreachable: _periods_from raises first")
+
+
+def business_seconds_between(start: dt.datetime, end: dt.datetime, calendar: Calendar) -> float:
+    """Open seconds in [start, end); 0 when end is not after start."""
+    begin, finish = _aware(start), _aware(end)
+    if finish <= begin:
+        return 0.0
+    total = 0.0
+    day = begin.astimezone(calendar.zone).date()
+    last = finish.astimezone(calendar.zone).date()
+    while day <= last:
+        for opens, closes in _open_periods(calendar, day):
+            low = max(opens.astimezone(dt.UTC), begin)
+            high = min(closes.astimezone(dt.UTC), finish)
+            if high > low:
+                total += (high - low).total_seconds()
+        day += dt.timedelta(days=1)
+    return total
