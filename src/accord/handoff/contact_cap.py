@@ -1,0 +1,37 @@
+"""The buyer's side of the SLA: at most `limit` touches of one contact in any rolling window,
+sales activities and marketing sends counted together. Pure Python, no Django."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ContactCap:
+    limit: int  # touches allowed …
+    window: dt.timedelta  # … in any window of this length
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError("the cap allows at least one touch")
+        if self.window <= dt.timedelta(0):
+            raise ValueError("the window must be longer than zero")
+
+    def touches_in_window(self, touches: Sequence[dt.datetime], at: dt.datetime) -> int:
+        """Touches in (at - window, at]; `touches` sorted ascending."""
+        low = bisect.bisect_right(touches, at - self.window)
+        high = bisect.bisect_right(touches, at)
+        return high - low
+
+    def next_allowed(self, touches: Sequence[dt.datetime], at: dt.datetime) -> dt.datetime:
+        """The earliest moment from `at` on when one more touch stays within the cap, given the
+        touches made up to `at` (sorted ascending): `at` itself, or the moment enough of them
+        have left the window."""
+        past = touches[: bisect.bisect_right(touches, at)]
+        if self.touches_in_window(past, at) < self.limit:
+            return at
+        # The (limit)-th most recent touch must leave the window: then limit - 1 remain.
+        return past[-self.limit] + self.window
