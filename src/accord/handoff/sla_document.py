@@ -1,0 +1,142 @@
+"""The SLA agreement document (schema version 1): pure pydantic, no Django.
+
+One versioned document per workspace, approved by a marketing and a sales manager like a lead
+definition. Three sides:
+
+- marketing: how many MQLs (of the active lead definition) per month or quarter, optionally per
+  segment, with pacing against the target;
+- sales: first touch within H business hours of assignment; at least K attempts within D
+  business days before a lead may be rejected as unresponsive;
+- the buyer: at most M touches per contact in a rolling window, sales activities and marketing
+  sends together.
+
+Business hours come from the team calendars: a time zone, open intervals per weekday, holidays.
+`parse_sla` raises `SlaInvalid` whose `fields` map dotted paths to messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from accord.handoff.business_hours import Calendar
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class SlaInvalid(ValueError):
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        first = next(iter(fields.items()), ("document", ["invalid"]))
+        super().__init__(f"{first[0]}: {first[1][0]}")
+        self.fields = fields
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarSpec(_Strict):
+    """A team's working week: {"monday": [["09:00", "17:00"]], …}, its zone and holidays."""
+
+    timezone: str = "UTC"
+    hours: dict[str, list[tuple[dt.time, dt.time]]] = Field(
+        default_factory=lambda: {d: [(dt.time(9), dt.time(17))] for d in WEEKDAYS[:5]}
+    )
+    holidays: list[dt.date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}' (use e.g. Europe/Berlin)") from exc
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _days(
+        cls, value: dict[str, list[tuple[dt.time, dt.time]]]
+    ) -> dict[str, list[tuple[dt.time, dt.time]]]:
+        unknown = [d for d in value if d not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown weekday '{unknown[0]}' (use {', '.join(WEEKDAYS)})")
+        return value
+
+    def calendar(self) -> Calendar:
+        try:
+            return Calendar(
+                timezone=self.timezone,
+                week={WEEKDAYS.index(d): tuple(v) for d, v in self.hours.items()},
+                holidays=frozenset(self.holidays),
+            )
+        except ValueError as exc:  # overlapping or empty intervals, no open hours
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _valid_calendar(self) -> CalendarSpec:
+        self.calendar()
+        return self
+
+
+class VolumeTarget(_Strict):
+    """Marketing's promise: MQLs per period, overall or for one segment."""
+
+    mqls: int = Field(gt=0)
+    period: Literal["month", "quarter"] = "month"
+    segment: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class MarketingSide(_Strict):
+    targets: list[VolumeTarget] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_per_segment(self) -> MarketingSide:
+        keys = [(t.segment, t.period) for t in self.targets]
+        if len(keys) != len(set(keys)):
+            raise ValueError("one target per segment and period")
+        return self
+
+
+class SalesSide(_Strict):
+    first_touch_hours: float = Field(gt=0, le=24 * 30)  # business hours after assignment
+    attempts_before_unresponsive: int = Field(ge=1, le=20)
+    attempt_days: float = Field(gt=0, le=60)  # business days to make those attempts
+
+
+class BuyerSide(_Strict):
+    max_touches: int = Field(ge=1, le=100)
+    window_hours: float = Field(gt=0, le=24 * 90)
+
+
+class SlaDocument(_Strict):
+    schema_version: Literal[1] = 1
+    marketing: MarketingSide
+    sales: SalesSide
+    buyer: BuyerSide
+    calendars: dict[str, CalendarSpec] = Field(default_factory=lambda: {"default": CalendarSpec()})
+
+    @model_validator(mode="after")
+    def _default_calendar(self) -> SlaDocument:
+        if "default" not in self.calendars:
+            raise ValueError("calendars needs a 'default' entry (teams without their own use it)")
+        return self
+
+    def calendar_for(self, team: str | None) -> Calendar:
+        spec = self.calendars.get(team or "default") or self.calendars["default"]
+        return spec.calendar()
+
+
+def parse_sla(data: Any) -> SlaDocument:
+    try:
+        return SlaDocument.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"]) or "document"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            fields.setdefault(path, []).append(message)
+        raise SlaInvalid(fields) from exc
