@@ -11,7 +11,8 @@ definition. Three sides:
   sends together.
 
 Business hours come from the team calendars: a time zone, open intervals per weekday, holidays.
-`parse_sla` raises `SlaInvalid` whose `fields` map dotted paths to messages.
+`parse_sla` raises `DocumentInvalid`, shared with lead definitions, whose `fields` map dotted
+paths to messages.
 """
 
 from __future__ import annotations
@@ -22,16 +23,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from accord.definitions.document import DocumentInvalid
 from accord.handoff.business_hours import Calendar
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-class SlaInvalid(ValueError):
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        first = next(iter(fields.items()), ("document", ["invalid"]))
-        super().__init__(f"{first[0]}: {first[1][0]}")
-        self.fields = fields
 
 
 class _Strict(BaseModel):
@@ -139,4 +134,4 @@ def parse_sla(data: Any) -> SlaDocument:
             path = ".".join(str(p) for p in error["loc"]) or "document"
             message = str(error["msg"]).removeprefix("Value error, ")
             fields.setdefault(path, []).append(message)
-        raise SlaInvalid(fields) from exc
+        raise DocumentInvalid(fields) from exc

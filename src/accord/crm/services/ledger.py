@@ -32,29 +32,6 @@ def validate_stage(workspace_id: int, stage: str, field: str = "lifecycle_stage"
     return key
 
 
-def _append(
-    *,
-    actor: Actor,
-    contact: Contact,
-    from_stage: str,
-    to_stage: str,
-    occurred_at: dt.datetime,
-    reason: str,
-    definition_version: str,
-) -> LedgerEntry:
-    entry = _entry(
-        actor=actor,
-        contact=contact,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        occurred_at=occurred_at,
-        reason=reason,
-        definition_version=definition_version,
-    )
-    entry.save(force_insert=True)
-    return entry
-
-
 def _entry(
     *,
     actor: Actor,
@@ -84,7 +61,7 @@ def record_initial_stage(
     *, actor: Actor, contact: Contact, occurred_at: dt.datetime | None = None
 ) -> LedgerEntry:
     """The first ledger row of a new contact: from nothing to its first stage."""
-    return _append(
+    entry = _entry(
         actor=actor,
         contact=contact,
         from_stage="",
@@ -93,6 +70,8 @@ def record_initial_stage(
         reason="created",
         definition_version="",
     )
+    entry.save(force_insert=True)
+    return entry
 
 
 @transaction.atomic
@@ -126,7 +105,7 @@ def change_stage(
         raise NotFound(f"No contact with id {contact_id} in this workspace.")
     if contact.lifecycle_stage == to_key:
         return None
-    entry = _append(
+    entry = _entry(
         actor=actor,
         contact=contact,
         from_stage=contact.lifecycle_stage,
@@ -135,6 +114,7 @@ def change_stage(
         reason=reason.strip(),
         definition_version=definition_version,
     )
+    entry.save(force_insert=True)
     Contact.objects.for_workspace(actor.workspace).filter(pk=contact.pk).update(
         lifecycle_stage=to_key, updated_at=timezone.now()
     )

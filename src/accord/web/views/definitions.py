@@ -92,6 +92,10 @@ def _sections_or_none(text: str) -> list[Any] | None:
         return None
 
 
+def _errors(exc: ValidationFailed) -> dict[str, list[str]]:
+    return exc.fields or {"document": [exc.message]}
+
+
 def _parse_text(text: str) -> Any:
     try:
         return json.loads(text)
@@ -121,7 +125,7 @@ def definition_new(request: HttpRequest, membership: Membership) -> HttpResponse
     except ValidationFailed as exc:
         return _editor(
             request, membership, text=text, comment=comment, definition=None,
-            errors=exc.fields or {"document": [exc.message]}, status=400,
+            errors=_errors(exc), status=400,
         )  # fmt: skip
     messages.success(request, f"Draft v{draft.version} saved. Propose it when it is ready.")
     return redirect("web:definition", pk=draft.pk)
@@ -147,7 +151,7 @@ def definition_edit(request: HttpRequest, membership: Membership, pk: int) -> Ht
     except ValidationFailed as exc:
         return _editor(
             request, membership, text=text, comment=comment, definition=definition,
-            errors=exc.fields or {"document": [exc.message]}, status=400,
+            errors=_errors(exc), status=400,
         )  # fmt: skip
     messages.success(request, f"Draft v{definition.version} saved.")
     return redirect("web:definition", pk=definition.pk)
@@ -164,7 +168,7 @@ def definition_validate(request: HttpRequest, membership: Membership) -> HttpRes
         normalised = services.validated_document(_parse_text(text))
         sections = document_sections(parse_document(normalised))
     except ValidationFailed as exc:
-        errors = exc.fields or {"document": [exc.message]}
+        errors = _errors(exc)
     return render(
         request,
         "web/definitions/editor.html#check",
