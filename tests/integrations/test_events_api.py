@@ -314,7 +314,7 @@ def test_an_invalid_event_refuses_the_batch_with_per_event_errors(
     assert reply.status == 400
     assert reply.error["code"] == "validation_error"
     types = (
-        "ad_click, form_fill, webinar, email_open, email_click, event, web_visit, "
+        "ad_click, form_fill, webinar, email_send, email_open, email_click, event, web_visit, "
         "content_download, chat, unsubscribe, bounce"
     )
     assert reply.error["fields"] == {

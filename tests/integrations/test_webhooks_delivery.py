@@ -240,6 +240,7 @@ def test_a_subscription_for_deal_won_only_receives_deal_won(
             "contact.created",
             "contact.stage_changed",
             "contact.became_mql",
+            "handoff.assigned",  # the new MQL was routed (to the fallback queue: no sellers)
             "deal.created",
             "deal.won",
         ]

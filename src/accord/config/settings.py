@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accord.crm",
     "accord.marketing",
     "accord.definitions",
+    "accord.handoff",
     "accord.integrations",
     "accord.demo",
     "accord.web",
@@ -202,6 +203,39 @@ ACCORD_WEBHOOK_MAX_ATTEMPTS = int(
     os.environ.get("ACCORD_WEBHOOK_MAX_ATTEMPTS", str(len(ACCORD_WEBHOOK_RETRY_DELAYS) + 1))
 )
 ACCORD_WEBHOOK_TIMEOUT = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT", "10"))
+
+# Email (SLA escalations). With ACCORD_SMTP_HOST set, mail goes out over that SMTP server; in
+# development without it, each message is written as a file under <data dir>/outbox (nothing is
+# lost or sent by surprise on a laptop); in production without it, to an SMTP server on
+# localhost:25.
+DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_EMAIL_FROM", "accord@localhost")
+if os.environ.get("ACCORD_SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["ACCORD_SMTP_HOST"],
+                "port": int(os.environ.get("ACCORD_SMTP_PORT", "587")),
+                "username": os.environ.get("ACCORD_SMTP_USER", ""),
+                "password": os.environ.get("ACCORD_SMTP_PASSWORD", ""),
+                "use_tls": os.environ.get("ACCORD_SMTP_TLS", "1") == "1",
+            },
+        }
+    }
+elif not DEBUG:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "localhost", "port": 25},
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+        }
+    }
 
 # Background work runs on the database (no broker): `accord worker` executes the queued tasks.
 TASKS = {

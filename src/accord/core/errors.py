@@ -42,5 +42,17 @@ class Conflict(AccordError):
     code = "conflict"
 
 
+class NeedsConfirmation(Conflict):
+    """The write would break an agreed limit (e.g. the buyer's contact cap). Nothing was
+    written; repeat it with the warning's key confirmed to go ahead (and be recorded)."""
+
+    code = "confirmation_required"
+
+    def __init__(self, message: str, *, warning: str, details: dict[str, object]) -> None:
+        super().__init__(message, fields={"confirm": [warning]})
+        self.warning = warning
+        self.details = details
+
+
 class UnscopedQueryError(RuntimeError):
     """A workspace-owned model was queried without a workspace: a programming error."""

@@ -22,6 +22,7 @@ TOUCHPOINT_TYPES: tuple[str, ...] = (
     "ad_click",
     "form_fill",
     "webinar",
+    "email_send",
     "email_open",
     "email_click",
     "event",

@@ -22,9 +22,10 @@ class ApprovalSide(models.TextChoices):
     SALES = "sales", "Sales"
 
 
-class LeadDefinition(WorkspaceOwned):
-    """One version of a workspace's lead definition. Editable only while a draft; once proposed
-    its document never changes (a change is a new version)."""
+class VersionedDocument(WorkspaceOwned):
+    """One version of a document both teams approve (a lead definition, an SLA agreement).
+    Editable only while a draft; once proposed its document never changes (a change is a new
+    version)."""
 
     version = models.PositiveIntegerField()
     document = models.JSONField()
@@ -43,10 +44,36 @@ class LeadDefinition(WorkspaceOwned):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = WorkspaceManager()
+    class Meta:
+        abstract = True
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}"
+
+
+class DocumentApproval(WorkspaceOwned):
+    """One side's sign-off on a proposed version, by a manager of that side's team. Concrete
+    subclasses add the foreign key to their document as `document_version`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team_kind = models.CharField(max_length=12, choices=ApprovalSide.choices)
+    decided_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["-version"]
+        abstract = True
+
+
+class LeadDefinition(VersionedDocument):
+    """One version of a workspace's lead definition."""
+
+    objects = WorkspaceManager()
+
+    class Meta(VersionedDocument.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "version"], name="lead_definition_version_unique"
@@ -58,23 +85,11 @@ class LeadDefinition(WorkspaceOwned):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"v{self.version} ({self.status})"
 
-    @property
-    def label(self) -> str:
-        return f"v{self.version}"
-
-
-class DefinitionApproval(WorkspaceOwned):
-    """One side's sign-off on a proposed version, by a manager of that side's team."""
-
+class DefinitionApproval(DocumentApproval):
     definition = models.ForeignKey(
         LeadDefinition, on_delete=models.CASCADE, related_name="approvals"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    team_kind = models.CharField(max_length=12, choices=ApprovalSide.choices)
-    decided_at = models.DateTimeField()
 
     objects = WorkspaceManager()
 

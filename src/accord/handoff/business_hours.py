@@ -120,3 +120,20 @@ def business_seconds_between(start: dt.datetime, end: dt.datetime, calendar: Cal
                 total += (high - low).total_seconds()
         day += dt.timedelta(days=1)
     return total
+
+
+def add_business_days(start: dt.datetime, days: int, calendar: Calendar) -> dt.datetime:
+    """The close of the `days`-th open day after the day of `start` (local to the calendar):
+    "within 5 business days" of a Monday lead is the end of the next Monday's working day."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    moment = _aware(start)
+    day = moment.astimezone(calendar.zone).date()
+    counted = 0
+    for offset in range(1, MAX_DAYS):
+        periods = _open_periods(calendar, day + dt.timedelta(days=offset))
+        if periods:
+            counted += 1
+            if counted == days:
+                return periods[-1][1].astimezone(dt.UTC)
+    raise ValueError(f"no {days} open days within {MAX_DAYS} days (check the holidays)")

@@ -61,6 +61,16 @@ class CalendarSpec(_Strict):
             raise ValueError(f"unknown weekday '{unknown[0]}' (use {', '.join(WEEKDAYS)})")
         return value
 
+    @field_validator("holidays")
+    @classmethod
+    def _distinct_holidays(cls, value: list[dt.date]) -> list[dt.date]:
+        seen: set[dt.date] = set()
+        for day in value:
+            if day in seen:
+                raise ValueError(f"{day} is listed twice")
+            seen.add(day)
+        return sorted(value)
+
     def calendar(self) -> Calendar:
         try:
             return Calendar(
@@ -99,7 +109,8 @@ class MarketingSide(_Strict):
 class SalesSide(_Strict):
     first_touch_hours: float = Field(gt=0, le=24 * 30)  # business hours after assignment
     attempts_before_unresponsive: int = Field(ge=1, le=20)
-    attempt_days: float = Field(gt=0, le=60)  # business days to make those attempts
+    attempt_days: int = Field(ge=1, le=60)  # business days to make those attempts
+    manager_grace_hours: float = Field(default=4.0, gt=0, le=24 * 10)  # after a breach
 
 
 class BuyerSide(_Strict):

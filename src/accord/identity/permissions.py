@@ -17,6 +17,11 @@ class Action(StrEnum):
     MANAGE_WORKSPACE = "manage_workspace"
     MANAGE_OWN_TOKENS = "manage_own_tokens"
     EDIT_DEFINITIONS = "edit_definitions"
+    EDIT_AGREEMENTS = "edit_agreements"  # draft, propose and activate SLA agreements
+    MANAGE_ROUTING = "manage_routing"  # routing rules, rotations, capacities, reason codes
+    WORK_HANDOFFS = "work_handoffs"  # claim, accept, reject and recycle handed-off leads
+    DISPUTE_HANDOFFS = "dispute_handoffs"  # marketing questions a rejection (once)
+    RESOLVE_DISPUTES = "resolve_disputes"
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -25,11 +30,24 @@ _RECORD_WORKERS = _EVERYONE | {Action.WRITE_RECORDS, Action.CHANGE_LIFECYCLE}
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.MANAGER: frozenset(
-        _RECORD_WORKERS | {Action.DELETE_RECORDS, Action.MANAGE_CAMPAIGNS, Action.EDIT_DEFINITIONS}
+        _RECORD_WORKERS
+        | {
+            Action.DELETE_RECORDS,
+            Action.MANAGE_CAMPAIGNS,
+            Action.EDIT_DEFINITIONS,
+            Action.EDIT_AGREEMENTS,
+            Action.MANAGE_ROUTING,
+            Action.WORK_HANDOFFS,
+            Action.DISPUTE_HANDOFFS,
+            Action.RESOLVE_DISPUTES,
+        }
     ),
-    Role.SALES_REP: frozenset(_RECORD_WORKERS),
-    Role.SDR: frozenset(_RECORD_WORKERS),
-    Role.MARKETER: frozenset(_RECORD_WORKERS | {Action.MANAGE_CAMPAIGNS, Action.EDIT_DEFINITIONS}),
+    Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),
+    Role.SDR: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),
+    Role.MARKETER: frozenset(
+        _RECORD_WORKERS
+        | {Action.MANAGE_CAMPAIGNS, Action.EDIT_DEFINITIONS, Action.DISPUTE_HANDOFFS}
+    ),
     Role.VIEWER: frozenset(_EVERYONE),
 }
 

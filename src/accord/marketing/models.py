@@ -67,6 +67,7 @@ class TouchpointType(models.TextChoices):
     AD_CLICK = "ad_click", "Ad click"
     FORM_FILL = "form_fill", "Form fill"
     WEBINAR = "webinar", "Webinar attended"
+    EMAIL_SEND = "email_send", "Marketing email sent"  # counts against the buyer's contact cap
     EMAIL_OPEN = "email_open", "Email open"
     EMAIL_CLICK = "email_click", "Email click"
     EVENT = "event", "Event scan"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +31,21 @@ ACTIVITY_FIELDS: dict[str, c.Cleaner] = {
 }
 
 
+# A check runs before an activity is written: it may refuse the write (raise, e.g.
+# `NeedsConfirmation` when the buyer's contact cap would be exceeded) or return a callback run
+# with the saved activity in the same transaction (to record a confirmed violation). Contexts
+# above crm register theirs at start-up, as they subscribe to events.
+type ActivityCheck = Callable[
+    [Actor, Mapping[str, Any], frozenset[str]], Callable[[Activity], None] | None
+]
+_checks: list[ActivityCheck] = []
+
+
+def register_activity_check(check: ActivityCheck) -> None:
+    if check not in _checks:
+        _checks.append(check)
+
+
 def _needs_subject(cleaned: dict[str, Any]) -> None:
     if not cleaned.get("contact_id") and not cleaned.get("deal_id"):
         raise ValidationFailed(
@@ -40,7 +55,11 @@ def _needs_subject(cleaned: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def activity_create(*, actor: Actor, values: Mapping[str, Any]) -> Activity:
+def activity_create(
+    *, actor: Actor, values: Mapping[str, Any], confirmed: Collection[str] = ()
+) -> Activity:
+    """Log an activity. `confirmed` names the warnings the user has seen and accepted (e.g.
+    "contact_cap"); without them a registered check may refuse the write."""
     actor.require(Action.WRITE_RECORDS)
     cleaned = c.clean(
         ACTIVITY_FIELDS,
@@ -52,7 +71,11 @@ def activity_create(*, actor: Actor, values: Mapping[str, Any]) -> Activity:
     if not cleaned.get("user_id") and actor.user is not None:
         cleaned["user_id"] = actor.user.pk
     cleaned["occurred_at"] = cleaned.get("occurred_at") or timezone.now()
+    accepted = frozenset(confirmed)
+    after = [callback for check in _checks if (callback := check(actor, cleaned, accepted))]
     activity = Activity.objects.create(workspace=actor.workspace, **cleaned)
+    for callback in after:
+        callback(activity)
     if activity.contact_id is not None:
         publish(
             actor.workspace.pk,

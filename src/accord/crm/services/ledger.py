@@ -122,7 +122,7 @@ def change_stage(
     return entry
 
 
-def publish_stage_change(entry: LedgerEntry, contact: Contact) -> None:
+def publish_stage_change(entry: LedgerEntry, contact: Contact, *, bulk: bool = False) -> None:
     data = {
         "contact_id": contact.pk,
         "email": contact.email,
@@ -135,6 +135,8 @@ def publish_stage_change(entry: LedgerEntry, contact: Contact) -> None:
         "definition_version": entry.definition_version,
         "ledger_entry_id": entry.pk,
     }
+    if bulk:  # part of a batch: consumers that work in bulk use the batch event instead
+        data["bulk"] = True
     publish(entry.workspace_id, "contact.stage_changed", data)
     if entry.to_stage in ("mql", "sql"):
         publish(entry.workspace_id, f"contact.became_{entry.to_stage}", data)
@@ -188,6 +190,15 @@ def change_stage_bulk(
         )
         scoped.filter(pk__in=[c.pk for c in movable]).update(lifecycle_stage=to_key, updated_at=now)
         for entry, contact in zip(batch, movable, strict=True):
-            publish_stage_change(entry, contact)
+            publish_stage_change(entry, contact, bulk=True)
         entries += batch
+    if entries and to_key in ("mql", "sql"):
+        publish(
+            actor.workspace.pk,
+            f"contacts.became_{to_key}",
+            {
+                "contact_ids": [e.contact_id for e in entries],
+                "definition_version": definition_version,
+            },
+        )
     return entries

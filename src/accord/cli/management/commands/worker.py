@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandParser
 class Command(BaseCommand):
     help = (
         "Run background jobs from the database queue: imports started from the web or the API, "
-        "lead re-scores (and the daily decay pass), webhook deliveries and their retries. "
+        "lead re-scores (and the daily decay pass), the SLA sweep every 30 seconds with its "
+        "escalations, webhook deliveries and their retries. "
         "Interrupted imports and re-scores are picked up again and resume from their last "
         "checkpoint. Use --once to run what is queued now and exit."
     )
@@ -22,6 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from accord.definitions.tasks import start_rescoring
+        from accord.handoff.tasks import start_sla_sweeps
         from accord.integrations.tasks import requeue_stale_imports
         from accord.integrations.webhooks.tasks import start_maintenance
 
@@ -32,7 +34,10 @@ class Command(BaseCommand):
         rescores = start_rescoring()  # resumes interrupted re-scores; schedules the daily one
         if rescores:
             self.stdout.write(f"Resuming {rescores} interrupted re-score(s).")
-        self.stdout.write("Accord worker: processing imports, re-scores and webhooks.")
+        start_sla_sweeps()  # breaches and escalations every 30 s; recycled leads daily
+        self.stdout.write(
+            "Accord worker: processing imports, re-scores, SLA sweeps, escalations and webhooks."
+        )
         call_command(
             "db_worker",
             queue_name="*",

@@ -1,0 +1,104 @@
+"""The SLA agreement write path (the shared two-sided approval workflow) and the active
+agreement's reading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accord.core.errors import ValidationFailed
+from accord.definitions.document import DocumentInvalid
+from accord.definitions.models import ApprovalSide, DefinitionStatus
+from accord.definitions.versioning import DocumentWorkflow
+from accord.definitions.versioning import approval_side as shared_approval_side
+from accord.handoff.models import SlaAgreement, SlaApproval
+from accord.handoff.sla_document import SlaDocument, parse_sla
+from accord.identity.actor import Actor
+from accord.identity.models import Workspace
+from accord.identity.permissions import Action
+
+DEFAULT_SLA: dict[str, Any] = {
+    "schema_version": 1,
+    "marketing": {"targets": [{"mqls": 200, "period": "month"}]},
+    "sales": {
+        "first_touch_hours": 4,
+        "attempts_before_unresponsive": 3,
+        "attempt_days": 5,
+        "manager_grace_hours": 4,
+    },
+    "buyer": {"max_touches": 6, "window_hours": 24},
+}
+
+
+def validated_sla(raw: Any) -> dict[str, Any]:
+    """The normalised document, or ValidationFailed (`document.sales.first_touch_hours` …)."""
+    try:
+        document = parse_sla(raw)
+    except DocumentInvalid as exc:
+        fields = {f"document.{path}": messages for path, messages in exc.fields.items()}
+        raise ValidationFailed(
+            "The SLA agreement is not valid; nothing was saved.", fields=fields
+        ) from exc
+    return document.model_dump(mode="json")
+
+
+WORKFLOW: DocumentWorkflow[SlaAgreement, SlaApproval] = DocumentWorkflow(
+    model=SlaAgreement,
+    approval_model=SlaApproval,
+    approval_field="agreement",
+    noun="SLA agreement",
+    validate=validated_sla,
+    edit_action=Action.EDIT_AGREEMENTS,
+)
+
+
+def approval_side(actor: Actor) -> ApprovalSide:
+    return shared_approval_side(actor, WORKFLOW.noun)
+
+
+@transaction.atomic
+def sla_create_draft(*, actor: Actor, document: Any, comment: str = "") -> SlaAgreement:
+    return WORKFLOW.create_draft(actor, document, comment)
+
+
+@transaction.atomic
+def sla_update_draft(
+    *, actor: Actor, agreement_id: int, document: Any = None, comment: str | None = None
+) -> SlaAgreement:
+    return WORKFLOW.update_draft(actor, agreement_id, document, comment)
+
+
+@transaction.atomic
+def sla_propose(*, actor: Actor, agreement_id: int) -> SlaAgreement:
+    return WORKFLOW.propose(actor, agreement_id)
+
+
+@transaction.atomic
+def sla_approve(*, actor: Actor, agreement_id: int) -> SlaApproval:
+    return WORKFLOW.approve(actor, agreement_id)
+
+
+@transaction.atomic
+def sla_activate(*, actor: Actor, agreement_id: int) -> SlaAgreement:
+    """The new version times every handoff made from now on; open handoffs keep the clock of
+    the version they were handed over under."""
+    return WORKFLOW.activate(actor, agreement_id)
+
+
+@transaction.atomic
+def sla_rollback(*, actor: Actor, agreement_id: int, comment: str = "") -> SlaAgreement:
+    return WORKFLOW.rollback(actor, agreement_id, comment)
+
+
+def active_agreement(workspace: Workspace | int) -> tuple[SlaAgreement, SlaDocument] | None:
+    agreement = (
+        SlaAgreement.objects.for_workspace(workspace).filter(status=DefinitionStatus.ACTIVE).first()
+    )
+    if agreement is None:
+        return None
+    return agreement, parse_sla(agreement.document)
+
+
+def agreement_document(agreement: SlaAgreement) -> SlaDocument:
+    return parse_sla(agreement.document)

@@ -1,0 +1,310 @@
+"""SLA clocks of handoffs: started at assignment in business time, met by the first touch,
+paused and resumed, and swept for breaches (which escalate to the owner, then the manager).
+
+A touch is a call, email or meeting logged on the contact after the handoff (not a note). The
+sweep re-checks the activities before declaring a breach, so a touch whose event was lost (a
+crash between commit and subscriber, an import) still meets the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Min, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accord.core.errors import Conflict, ValidationFailed
+from accord.crm.models import Activity, ActivityKind
+from accord.handoff.agreements import agreement_document
+from accord.handoff.business_hours import (
+    Calendar,
+    add_business_days,
+    add_business_hours,
+    business_seconds_between,
+)
+from accord.handoff.models import (
+    Escalation,
+    EscalationKind,
+    Handoff,
+    HandoffStatus,
+    SlaAgreement,
+    SlaState,
+)
+from accord.handoff.notify import escalation_recipients, queue_delivery
+from accord.handoff.sla_document import SlaDocument
+from accord.identity.actor import Actor
+from accord.identity.models import Team
+from accord.identity.permissions import Action
+
+TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
+SWEEP_CHUNK = 2000
+
+
+def team_name(team_id: int | None) -> str | None:
+    if team_id is None:
+        return None
+    return Team.objects.across_workspaces().filter(pk=team_id).values_list("name", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Clock:
+    first_touch_due_at: dt.datetime
+    attempts_due_at: dt.datetime
+
+
+def start_clock(document: SlaDocument, team: str | None, assigned_at: dt.datetime) -> Clock:
+    calendar = document.calendar_for(team)
+    return Clock(
+        first_touch_due_at=add_business_hours(
+            assigned_at, document.sales.first_touch_hours, calendar
+        ),
+        attempts_due_at=add_business_days(assigned_at, document.sales.attempt_days, calendar),
+    )
+
+
+def _touches(workspace_id: int) -> Q:
+    return Q(workspace_id=workspace_id, kind__in=TOUCH_KINDS)
+
+
+def record_touch(workspace_id: int, activity_id: int) -> Handoff | None:
+    """Count a logged touch on the contact's open handoff: the first one meets (or, logged
+    after the due time, closes as breached) the first-touch clock."""
+    activity = (
+        Activity.objects.for_workspace(workspace_id)
+        .filter(pk=activity_id, kind__in=TOUCH_KINDS)
+        .values("contact_id", "occurred_at")
+        .first()
+    )
+    if activity is None or activity["contact_id"] is None:
+        return None
+    with transaction.atomic():
+        handoff = (
+            Handoff.objects.for_workspace(workspace_id)
+            .select_for_update()
+            .filter(
+                contact_id=activity["contact_id"],
+                status=HandoffStatus.OPEN,
+                assigned_at__lte=activity["occurred_at"],
+            )
+            .first()
+        )
+        if handoff is None:
+            return None
+        handoff.attempts += 1
+        fields = ["attempts", "updated_at"]
+        if handoff.first_touched_at is None or activity["occurred_at"] < handoff.first_touched_at:
+            handoff.first_touched_at = activity["occurred_at"]
+            fields.append("first_touched_at")
+            if handoff.sla_state in (SlaState.DUE, SlaState.PAUSED, SlaState.BREACHED):
+                late = (
+                    handoff.first_touch_due_at is not None
+                    and handoff.sla_state != SlaState.PAUSED
+                    and activity["occurred_at"] > handoff.first_touch_due_at
+                )
+                handoff.sla_state = SlaState.BREACHED if late else SlaState.MET
+                if late and handoff.breached_at is None:
+                    handoff.breached_at = handoff.first_touch_due_at
+                fields += ["sla_state", "breached_at"]
+        handoff.save(update_fields=fields)
+        return handoff
+
+
+@transaction.atomic
+def handoff_pause(*, actor: Actor, handoff_id: int, reason: str) -> Handoff:
+    """Stop the first-touch clock (e.g. the contact is out of office)."""
+    actor.require(Action.WORK_HANDOFFS)
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed.single("reason", "Say why the clock stops (e.g. out of office).")
+    handoff = _open_locked(actor, handoff_id)
+    if handoff.sla_state != SlaState.DUE:
+        raise Conflict(f"Only a running clock can be paused; this one is {handoff.sla_state}.")
+    handoff.sla_state = SlaState.PAUSED
+    handoff.paused_at = timezone.now()
+    handoff.pause_reason = text[:200]
+    handoff.save(update_fields=["sla_state", "paused_at", "pause_reason", "updated_at"])
+    return handoff
+
+
+@transaction.atomic
+def handoff_resume(*, actor: Actor, handoff_id: int) -> Handoff:
+    """Restart the clock: the due time moves on by the business time it was paused."""
+    actor.require(Action.WORK_HANDOFFS)
+    handoff = _open_locked(actor, handoff_id)
+    if handoff.sla_state != SlaState.PAUSED or handoff.paused_at is None:
+        raise Conflict("The clock is not paused.")
+    assert handoff.agreement is not None and handoff.first_touch_due_at is not None
+    calendar = agreement_document(handoff.agreement).calendar_for(team_name(handoff.team_id))
+    now = timezone.now()
+    paused = business_seconds_between(handoff.paused_at, now, calendar)
+    remaining = business_seconds_between(handoff.paused_at, handoff.first_touch_due_at, calendar)
+    handoff.first_touch_due_at = add_business_hours(now, remaining / 3600, calendar)
+    if handoff.attempts_due_at is not None:
+        handoff.attempts_due_at = add_business_hours(
+            handoff.attempts_due_at, paused / 3600, calendar
+        )
+    handoff.sla_state = SlaState.DUE
+    handoff.paused_at = None
+    handoff.save(
+        update_fields=[
+            "first_touch_due_at",
+            "attempts_due_at",
+            "sla_state",
+            "paused_at",
+            "updated_at",
+        ]
+    )
+    return handoff
+
+
+def _open_locked(actor: Actor, handoff_id: int) -> Handoff:
+    from accord.handoff.dispositions import locked_handoff
+
+    handoff = locked_handoff(actor, handoff_id)
+    if handoff.status != HandoffStatus.OPEN:
+        raise Conflict(f"This lead was already {handoff.get_status_display().lower()}.")
+    return handoff
+
+
+# The sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    met_late_logged: int = 0  # touched in time, the event had been missed
+    breached: int = 0
+    escalated_to_manager: int = 0
+
+
+def _calendars() -> defaultdict[tuple[int, int | None], Calendar]:
+    documents: dict[int, SlaDocument] = {}
+
+    class _Calendars(defaultdict[tuple[int, int | None], Calendar]):
+        def __missing__(self, key: tuple[int, int | None]) -> Calendar:
+            agreement_id, team_id = key
+            if agreement_id not in documents:
+                agreement = SlaAgreement.objects.across_workspaces().get(pk=agreement_id)
+                documents[agreement_id] = agreement_document(agreement)
+            value = documents[agreement_id].calendar_for(team_name(team_id))
+            self[key] = value
+            return value
+
+    return _Calendars()
+
+
+def _grace(agreement_id: int, cache: dict[int, float]) -> float:
+    if agreement_id not in cache:
+        agreement = SlaAgreement.objects.across_workspaces().get(pk=agreement_id)
+        cache[agreement_id] = agreement_document(agreement).sales.manager_grace_hours
+    return cache[agreement_id]
+
+
+def sweep_workspace(workspace_id: int, now: dt.datetime | None = None) -> SweepResult:
+    """Declare breaches of the first-touch clocks due by `now` and escalate: the owner at the
+    breach, the manager once the grace period (business hours) has passed untouched."""
+    now = now or timezone.now()
+    result = SweepResult()
+    scoped = Handoff.objects.for_workspace(workspace_id)
+    first_touch = (
+        Activity.objects.for_workspace(workspace_id)
+        .filter(contact_id=OuterRef("contact_id"), kind__in=TOUCH_KINDS)
+        .filter(occurred_at__gte=OuterRef("assigned_at"))
+        .values("contact_id")
+        .annotate(first=Min("occurred_at"))
+        .values("first")
+    )
+    calendars = _calendars()
+    graces: dict[int, float] = {}
+    while True:
+        with transaction.atomic():
+            overdue = list(
+                scoped.select_for_update(skip_locked=True)
+                .filter(
+                    sla_state=SlaState.DUE,
+                    first_touch_due_at__lte=now,
+                    status=HandoffStatus.OPEN,
+                )
+                .annotate(first=Subquery(first_touch))
+                .only(
+                    "id",
+                    "contact_id",
+                    "owner_id",
+                    "team_id",
+                    "agreement_id",
+                    "first_touch_due_at",
+                    "assigned_at",
+                )
+                .order_by("first_touch_due_at", "id")[:SWEEP_CHUNK]
+            )
+            if not overdue:
+                break
+            met, breached = [], []
+            for handoff in overdue:
+                if handoff.first is not None:
+                    handoff.first_touched_at = handoff.first
+                    late = handoff.first > handoff.first_touch_due_at
+                    handoff.sla_state = SlaState.BREACHED if late else SlaState.MET
+                    handoff.breached_at = handoff.first_touch_due_at if late else None
+                    met.append(handoff)
+                    continue
+                assert handoff.first_touch_due_at is not None and handoff.agreement_id
+                calendar = calendars[(handoff.agreement_id, handoff.team_id)]
+                handoff.sla_state = SlaState.BREACHED
+                handoff.breached_at = handoff.first_touch_due_at
+                handoff.escalation_level = 1
+                handoff.manager_escalation_at = add_business_hours(
+                    handoff.first_touch_due_at, _grace(handoff.agreement_id, graces), calendar
+                )
+                breached.append(handoff)
+            scoped.bulk_update(
+                met, ["first_touched_at", "sla_state", "breached_at"], batch_size=500
+            )
+            scoped.bulk_update(
+                breached,
+                ["sla_state", "breached_at", "escalation_level", "manager_escalation_at"],
+                batch_size=500,
+            )
+            _escalate(workspace_id, breached, EscalationKind.BREACH_OWNER)
+            result.met_late_logged += len(met)
+            result.breached += len(breached)
+    with transaction.atomic():
+        late = list(
+            scoped.select_for_update(skip_locked=True)
+            .filter(
+                sla_state=SlaState.BREACHED,
+                escalation_level=1,
+                manager_escalation_at__lte=now,
+                first_touched_at__isnull=True,
+                status=HandoffStatus.OPEN,
+            )
+            .only("id", "contact_id", "owner_id", "team_id", "first_touch_due_at")
+        )
+        for handoff in late:
+            handoff.escalation_level = 2
+        scoped.bulk_update(late, ["escalation_level"], batch_size=500)
+        _escalate(workspace_id, late, EscalationKind.BREACH_MANAGER)
+        result.escalated_to_manager = len(late)
+    return result
+
+
+def _escalate(workspace_id: int, handoffs: Sequence[Handoff], kind: EscalationKind) -> None:
+    if not handoffs:
+        return
+    recipients = escalation_recipients(workspace_id, handoffs, kind)
+    rows = [
+        Escalation(
+            workspace_id=workspace_id,
+            handoff=handoff,
+            kind=kind,
+            recipient_id=user_id,
+            message=message,
+        )
+        for handoff in handoffs
+        for user_id, message in recipients[handoff.pk]
+    ]
+    Escalation.objects.bulk_create(rows, batch_size=1000)
+    queue_delivery(workspace_id)
