@@ -29,6 +29,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("rescore", "Re-score contacts with the active lead definition (ledger: lead → MQL)"),
     ("predict", "Train the predictive score and show its test AUC, calibration and verdict"),
     ("backtest", "Replay a lead definition over past months beside the active one"),
+    ("sla", "Show, draft, approve and activate the SLA agreement between the teams"),
+    ("handoff", "Work handed-off leads: list, accept, reject, recycle; run the SLA sweep"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
     ("version", "Print the Accord version"),

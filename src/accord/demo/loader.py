@@ -41,6 +41,7 @@ from accord.demo.generator import (
     generate_chunk,
     weekly_costs,
 )
+from accord.demo.handoff_setup import set_up_demo_handoff
 from accord.demo.lead_definition import propose_demo_definition
 from accord.demo.models import DemoDataset
 from accord.demo.parameters import DEFAULT_PARAMETERS, DemoParameters, validate
@@ -150,6 +151,9 @@ def demo_generate(
             if progress:
                 progress(done, "writing contacts")
         propose_demo_definition(ctx.workspace)
+        if progress:
+            progress(done, "handing past MQLs to sales")
+        set_up_demo_handoff(ctx.workspace, timeline.as_of)
         dataset = _finish(ctx, seed, contacts, leads, started)
     finally:
         writer.tune(cache_mib=0)

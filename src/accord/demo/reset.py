@@ -15,11 +15,16 @@ from accord.crm.models import Activity, Company, Contact, Deal, DealStageChange,
 from accord.definitions.models import ContactPrediction, ContactScore
 from accord.demo.models import DemoDataset
 from accord.demo.writer import BulkWriter
+from accord.handoff.models import ContactCapViolation, Dispute, Escalation, Handoff
 from accord.identity.models import Workspace
 from accord.marketing.models import Campaign, CampaignCost, Touchpoint
 
 # Children before parents.
 DELETE_ORDER: tuple[type[models.Model], ...] = (
+    Escalation,
+    Dispute,
+    ContactCapViolation,
+    Handoff,
     ContactScore,
     ContactPrediction,
     Activity,

@@ -1,0 +1,291 @@
+"""What both teams read about the handoff: the SLA report (each side's compliance) and the
+dispositions by source, campaign and definition version, with the reasons. Every rate carries a
+95 % Wilson interval (`core.intervals`), so small numbers are not over-read.
+
+- Sales, first touch: of the timed handoffs assigned in the period whose clock has resolved,
+  the share touched by the due time (`met`); still-running clocks are counted apart (`due`).
+- Sales, attempts: of the leads rejected as unresponsive, the share with the agreed attempts
+  logged by the attempts deadline.
+- Marketing: MQLs (ledger transitions to MQL) per period against the target, with pacing for
+  the current period (the share of the target due by now, pro rata of the period's days).
+- Buyer: touches logged over the cap (recorded violations).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accord.core.intervals import Rate, rate
+from accord.crm.models import LedgerEntry
+from accord.handoff.agreements import active_agreement
+from accord.handoff.models import (
+    ContactCapViolation,
+    Handoff,
+    HandoffStatus,
+    SlaState,
+)
+from accord.handoff.sla_document import VolumeTarget
+from accord.identity.models import User, Workspace
+from accord.marketing.models import Touchpoint
+
+
+@dataclass(frozen=True)
+class FirstTouchRow:
+    owner_id: int | None
+    owner: str
+    handed_over: int
+    met: int
+    breached: int
+    due: int  # clock still running (or paused)
+    compliance: Rate
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    period: str  # "2026-11" or "2026-Q4"
+    segment: str | None
+    target: int
+    mqls: int
+    attainment: float
+    expected_by_now: float | None  # the current period only
+    pacing: Literal["ahead", "on track", "behind"] | None
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    start: dt.datetime
+    end: dt.datetime
+    agreement_version: int | None
+    first_touch_hours: float | None
+    first_touch: list[FirstTouchRow]  # per owner; the last row is everyone
+    attempts: Rate  # unresponsive rejections with the agreed attempts
+    volume: list[VolumeRow]
+    cap_violations: int
+    contacts_over_cap: int
+
+
+def _month_periods(start: dt.date, end: dt.date, period: str) -> list[tuple[str, dt.date, dt.date]]:
+    """[label, first day, day after] for each month or quarter overlapping [start, end)."""
+    step = 3 if period == "quarter" else 1
+    month = ((start.month - 1) // step) * step + 1
+    cursor = dt.date(start.year, month, 1)
+    out = []
+    while cursor < end:
+        year, m = divmod(cursor.month - 1 + step, 12)
+        following = dt.date(cursor.year + year, m + 1, 1)
+        label = (
+            f"{cursor.year}-Q{(cursor.month - 1) // 3 + 1}"
+            if period == "quarter"
+            else f"{cursor:%Y-%m}"
+        )
+        out.append((label, cursor, following))
+        cursor = following
+    return out
+
+
+def _segment_filter(segment: str | None) -> Q:
+    if segment is None:
+        return Q()
+    return Q(contact__custom_fields__segment=segment) | Q(
+        contact__company__custom_fields__segment=segment
+    )
+
+
+def _volume(
+    workspace: Workspace, targets: list[VolumeTarget], start: dt.date, end: dt.date
+) -> list[VolumeRow]:
+    now = timezone.now()
+    rows = []
+    ledger = LedgerEntry.objects.for_workspace(workspace).filter(to_stage="mql")
+    for target in targets:
+        for label, first, after in _month_periods(start, end, target.period):
+            low = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+            high = dt.datetime.combine(after, dt.time(), tzinfo=dt.UTC)
+            mqls = (
+                ledger.filter(occurred_at__gte=low, occurred_at__lt=high)
+                .filter(_segment_filter(target.segment))
+                .count()
+            )
+            expected = pacing = None
+            if low <= now < high:
+                expected = target.mqls * (now - low) / (high - low)
+                pacing = (
+                    "ahead"
+                    if mqls > expected * 1.05
+                    else "behind"
+                    if mqls < expected * 0.95
+                    else "on track"
+                )
+            rows.append(
+                VolumeRow(
+                    period=label,
+                    segment=target.segment,
+                    target=target.mqls,
+                    mqls=mqls,
+                    attainment=mqls / target.mqls,
+                    expected_by_now=expected,
+                    pacing=pacing,
+                )
+            )
+    return rows
+
+
+def sla_report(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> SlaReport:
+    handoffs = Handoff.objects.for_workspace(workspace).filter(
+        assigned_at__gte=start, assigned_at__lt=end
+    )
+    timed = handoffs.exclude(sla_state=SlaState.UNTIMED)
+    per_owner = (
+        timed.values("owner_id")
+        .annotate(
+            n=Count("id"),
+            met=Count("id", filter=Q(sla_state=SlaState.MET)),
+            breached=Count("id", filter=Q(sla_state=SlaState.BREACHED)),
+        )
+        .order_by("owner_id")
+    )
+    names = {
+        u.pk: u.display_name
+        for u in User.objects.filter(pk__in=[r["owner_id"] for r in per_owner if r["owner_id"]])
+    }
+    rows: list[FirstTouchRow] = []
+    totals: Counter[str] = Counter()
+    for r in per_owner:
+        owner = names.get(r["owner_id"], "Fallback queue") if r["owner_id"] else "Fallback queue"
+        rows.append(
+            FirstTouchRow(
+                owner_id=r["owner_id"],
+                owner=owner,
+                handed_over=r["n"],
+                met=r["met"],
+                breached=r["breached"],
+                due=r["n"] - r["met"] - r["breached"],
+                compliance=rate(r["met"], r["met"] + r["breached"]),
+            )
+        )
+        totals.update({"n": r["n"], "met": r["met"], "breached": r["breached"]})
+    rows.sort(key=lambda row: row.owner)
+    rows.append(
+        FirstTouchRow(
+            owner_id=None,
+            owner="Everyone",
+            handed_over=totals["n"],
+            met=totals["met"],
+            breached=totals["breached"],
+            due=totals["n"] - totals["met"] - totals["breached"],
+            compliance=rate(totals["met"], totals["met"] + totals["breached"]),
+        )
+    )
+    unresponsive = list(
+        timed.filter(status=HandoffStatus.REJECTED, reason__needs_attempts=True).values_list(
+            "attempts", "agreement__document"
+        )
+    )
+    kept = sum(
+        1
+        for attempts, doc in unresponsive
+        if attempts >= int(doc["sales"]["attempts_before_unresponsive"])
+    )
+    active = active_agreement(workspace)
+    violations = ContactCapViolation.objects.for_workspace(workspace).filter(
+        occurred_at__gte=start, occurred_at__lt=end
+    )
+    return SlaReport(
+        start=start,
+        end=end,
+        agreement_version=active[0].version if active else None,
+        first_touch_hours=active[1].sales.first_touch_hours if active else None,
+        first_touch=rows,
+        attempts=rate(kept, len(unresponsive)),
+        volume=_volume(workspace, active[1].marketing.targets, start.date(), end.date())
+        if active
+        else [],
+        cap_violations=violations.count(),
+        contacts_over_cap=violations.values("contact_id").distinct().count(),
+    )
+
+
+# Dispositions -------------------------------------------------------------------------------
+
+Dimension = Literal["source", "campaign", "definition_version", "owner"]
+
+
+@dataclass
+class DispositionRow:
+    key: str
+    label: str
+    handed_over: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    recycled: int = 0
+    open: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def acceptance(self) -> Rate:
+        return rate(self.accepted, self.accepted + self.rejected + self.recycled)
+
+    @property
+    def top_reasons(self) -> list[tuple[str, int]]:
+        return self.reasons.most_common()
+
+
+_DIMENSION_FIELDS = {
+    "source": "contact__original_source",
+    "owner": "owner__full_name",
+    "definition_version": "definition_version",
+}
+
+
+def _first_campaign() -> Subquery:
+    return Subquery(
+        Touchpoint.objects.filter(contact_id=OuterRef("contact_id"), campaign__isnull=False)
+        .order_by("occurred_at", "id")
+        .values("campaign__name")[:1]
+    )
+
+
+def dispositions(
+    workspace: Workspace, by: Dimension, start: dt.datetime, end: dt.datetime
+) -> list[DispositionRow]:
+    """Per source / campaign (the contact's first campaign touch) / definition version / owner:
+    how many leads sales accepted, rejected (with reason counts) or recycled."""
+    handoffs = Handoff.objects.for_workspace(workspace).filter(
+        assigned_at__gte=start, assigned_at__lt=end
+    )
+    dimension = _first_campaign() if by == "campaign" else F(_DIMENSION_FIELDS[by])
+    handoffs = handoffs.annotate(dimension=dimension)
+    counts = handoffs.values("dimension", "status", "reason__label").annotate(n=Count("id"))
+    rows: dict[str, DispositionRow] = {}
+    for r in counts:
+        key = str(r["dimension"] or "")
+        row = rows.setdefault(key, DispositionRow(key=key, label=_label(by, key)))
+        n = r["n"]
+        row.handed_over += n
+        setattr(row, r["status"], getattr(row, r["status"]) + n)
+        if r["status"] == HandoffStatus.REJECTED:
+            row.reasons[r["reason__label"] or "—"] += n
+    return sorted(rows.values(), key=lambda row: (-row.handed_over, row.label))
+
+
+def _label(by: Dimension, key: str) -> str:
+    if not key:
+        return {"campaign": "No campaign", "source": "Unknown source"}.get(by, "—")
+    if by == "source":
+        from accord.core.channels import Channel
+
+        return Channel(key).label if key in Channel.values else key
+    return key
+
+
+def month_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    last = calendar.monthrange(day.year, day.month)[1]
+    start = dt.datetime(day.year, day.month, 1, tzinfo=dt.UTC)
+    return start, start + dt.timedelta(days=last)
