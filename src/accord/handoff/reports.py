@@ -47,6 +47,9 @@ class FirstTouchRow:
     compliance: Rate
 
 
+Pacing = Literal["ahead", "on track", "behind"]
+
+
 @dataclass(frozen=True)
 class VolumeRow:
     period: str  # "2026-11" or "2026-Q4"
@@ -55,7 +58,7 @@ class VolumeRow:
     mqls: int
     attainment: float
     expected_by_now: float | None  # the current period only
-    pacing: Literal["ahead", "on track", "behind"] | None
+    pacing: Pacing | None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,12 @@ def _segment_filter(segment: str | None) -> Q:
     )
 
 
+def _pacing(mqls: int, expected: float) -> Pacing:
+    if mqls > expected * 1.05:
+        return "ahead"
+    return "behind" if mqls < expected * 0.95 else "on track"
+
+
 def _volume(
     workspace: Workspace, targets: list[VolumeTarget], start: dt.date, end: dt.date
 ) -> list[VolumeRow]:
@@ -116,13 +125,7 @@ def _volume(
             expected = pacing = None
             if low <= now < high:
                 expected = target.mqls * (now - low) / (high - low)
-                pacing = (
-                    "ahead"
-                    if mqls > expected * 1.05
-                    else "behind"
-                    if mqls < expected * 0.95
-                    else "on track"
-                )
+                pacing = _pacing(mqls, expected)
             rows.append(
                 VolumeRow(
                     period=label,
@@ -257,12 +260,14 @@ def dispositions(
 ) -> list[DispositionRow]:
     """Per source / campaign (the contact's first campaign touch) / definition version / owner:
     how many leads sales accepted, rejected (with reason counts) or recycled."""
-    handoffs = Handoff.objects.for_workspace(workspace).filter(
-        assigned_at__gte=start, assigned_at__lt=end
-    )
     dimension = _first_campaign() if by == "campaign" else F(_DIMENSION_FIELDS[by])
-    handoffs = handoffs.annotate(dimension=dimension)
-    counts = handoffs.values("dimension", "status", "reason__label").annotate(n=Count("id"))
+    counts = (
+        Handoff.objects.for_workspace(workspace)
+        .filter(assigned_at__gte=start, assigned_at__lt=end)
+        .annotate(dimension=dimension)
+        .values("dimension", "status", "reason__label")
+        .annotate(n=Count("id"))
+    )
     rows: dict[str, DispositionRow] = {}
     for r in counts:
         key = str(r["dimension"] or "")

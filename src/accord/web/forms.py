@@ -218,6 +218,8 @@ class ActivityForm(ServiceForm):
         label="Notes",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened?"}),
     )
+    # Shown after the buyer's contact cap warned: log anyway, recorded as a violation.
+    confirm_cap = forms.BooleanField(required=False, label="Log it anyway")
 
 
 class WorkspaceSwitchForm(forms.Form):

@@ -112,6 +112,16 @@ _SECTIONS = {
     "definition_edit": "definitions",
     "rescore_job": "definitions",
     "predictive": "definitions",
+    "escalations": "handoffs",
+    "handoff_decide": "handoffs",
+    "handoff_dispute": "dispositions",
+    "dispute_resolve": "dispositions",
+    "agreements": "sla_report",
+    "agreement": "sla_report",
+    "agreement_new": "sla_report",
+    "agreement_action": "sla_report",
+    "routing": "sla_report",
+    "routing_change": "sla_report",
 }
 
 
@@ -133,6 +143,9 @@ def nav_link(context: Context, url_name: str, label: str, icon_name: str) -> Saf
 
 # Simple 24x24 stroke icons drawn for Accord (constant markup, never user data).
 _ICONS = {
+    "inbox": '<path d="M3 13h5l2 3h4l2-3h5"/><path d="M5 5h14l2 8v6H3v-6z"/>',
+    "dispositions": '<path d="M4 6h16M4 12h10M4 18h6"/><path d="m16 16 2 2 4-4"/>',
+    "sla": '<circle cx="12" cy="13" r="8"/><path d="M12 9v4l3 2"/><path d="M9 2h6"/>',
     "home": '<path d="M3 10.5 12 3l9 7.5"/><path d="M5 9.5V21h14V9.5"/><path d="M10 21v-6h4v6"/>',
     "contacts": '<circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/>',
     "companies": '<rect x="4" y="3" width="11" height="18" rx="1"/><path d="M15 9h5v12h-5"/>'

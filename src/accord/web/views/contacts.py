@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accord.core.errors import AccordError, NotFound
+from accord.core.errors import AccordError, NeedsConfirmation, NotFound
 from accord.crm.models import Contact
 from accord.crm.selectors import ContactFilters, DealFilters, contact_get, contact_list, deal_list
 from accord.crm.services import activities, ledger
@@ -160,12 +160,18 @@ def contact_change_stage(request: HttpRequest, membership: Membership, pk: int) 
 def contact_log_activity(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     contact = contact_get(membership.workspace, pk)
     form = ActivityForm(request.POST)
+    cap_warning = ""
     if form.is_valid():
+        values = dict(form.cleaned_data)
+        confirmed = ["contact_cap"] if values.pop("confirm_cap") else []
         try:
             activities.activity_create(
                 actor=web_actor(membership),
-                values={**form.cleaned_data, "contact_id": contact.pk},
+                values={**values, "contact_id": contact.pk},
+                confirmed=confirmed,
             )
+        except NeedsConfirmation as exc:
+            cap_warning = exc.message  # nothing was logged: ask first
         except AccordError as exc:
             form.add_service_errors(exc)
         else:
@@ -173,4 +179,5 @@ def contact_log_activity(request: HttpRequest, membership: Membership, pk: int) 
             return redirect("web:contact", pk=contact.pk)
     catalogue = StageCatalogue.of(membership.workspace)
     context = _detail_context(membership, contact, catalogue, activity_form=form)
-    return render(request, "web/contacts/detail.html", context, status=400)
+    context["cap_warning"] = cap_warning
+    return render(request, "web/contacts/detail.html", context, status=409 if cap_warning else 400)
