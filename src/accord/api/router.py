@@ -23,6 +23,7 @@ from accord.api.errors import ErrorOut, install_error_handlers, json_method_not_
 from accord.crm.api import router as crm_router
 from accord.definitions.api import router as definitions_router
 from accord.definitions.api_predictive import router as predictive_router
+from accord.handoff.api import router as handoff_router
 from accord.identity.api import router as identity_router
 from accord.integrations.api import router as integrations_router
 from accord.integrations.api_imports import router as imports_router
@@ -137,6 +138,7 @@ api.add_router("", crm_router)
 api.add_router("", marketing_router)
 api.add_router("", definitions_router)
 api.add_router("", predictive_router)
+api.add_router("", handoff_router)
 api.add_router("", export_router)
 api.add_router("", imports_router)
 api.add_router("", integrations_router)

@@ -36,7 +36,10 @@ def validated_sla(raw: Any) -> dict[str, Any]:
     try:
         document = parse_sla(raw)
     except DocumentInvalid as exc:
-        fields = {f"document.{path}": messages for path, messages in exc.fields.items()}
+        fields = {
+            "document" if path == "document" else f"document.{path}": messages
+            for path, messages in exc.fields.items()
+        }
         raise ValidationFailed(
             "The SLA agreement is not valid; nothing was saved.", fields=fields
         ) from exc

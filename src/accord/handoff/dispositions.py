@@ -39,7 +39,7 @@ MAX_COMMENT = 1000
 def locked_handoff(actor: Actor, handoff_id: int) -> Handoff:
     handoff = (
         Handoff.objects.for_workspace(actor.workspace)
-        .select_for_update()
+        .select_for_update(of=("self",))  # the agreement is an outer join
         .select_related("contact", "agreement")
         .filter(pk=handoff_id)
         .first()

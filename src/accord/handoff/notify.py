@@ -102,7 +102,7 @@ def deliver_pending(workspace_id: int) -> int:
         with transaction.atomic():
             batch = list(
                 Escalation.objects.for_workspace(workspace_id)
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .filter(delivered_at__isnull=True)
                 .select_related("handoff")
                 .order_by("id")[:DELIVERY_BATCH]
@@ -137,5 +137,7 @@ def deliver_pending(workspace_id: int) -> int:
                         "message": escalation.message,
                     },
                 )
-            Escalation.objects.for_workspace(workspace_id).bulk_update(batch, ["delivered_at", "emailed"])
+            Escalation.objects.for_workspace(workspace_id).bulk_update(
+                batch, ["delivered_at", "emailed"]
+            )
             delivered += len(batch)

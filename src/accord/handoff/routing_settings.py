@@ -208,16 +208,15 @@ def routing_rule_delete(*, actor: Actor, rule_id: int) -> None:
 def routing_rules_reorder(*, actor: Actor, rule_ids: Sequence[int]) -> list[RoutingRule]:
     """Put the rules in this order (every rule of the workspace, each once)."""
     actor.require(Action.MANAGE_ROUTING)
-    rules = {
-        r.pk: r for r in RoutingRule.objects.for_workspace(actor.workspace).select_for_update()
-    }
+    scoped = RoutingRule.objects.for_workspace(actor.workspace)
+    rules = {r.pk: r for r in scoped.select_for_update()}
     if sorted(rule_ids) != sorted(rules):
         raise ValidationFailed.single(
             "rule_ids", "List every routing rule of this workspace exactly once."
         )
     for position, rule_id in enumerate(rule_ids):
         rules[rule_id].position = position
-    RoutingRule.objects.bulk_update(list(rules.values()), ["position"])
+    scoped.bulk_update(list(rules.values()), ["position"])
     return [rules[i] for i in rule_ids]
 
 
