@@ -73,6 +73,18 @@ _LINES: dict[str, _Line] = {
     "contact.became_sql": lambda d, c: ("New SQL", _person(d) + _source(c)),
     "contact.created": lambda d, c: ("New contact", _person(d)),
     "contact.stage_changed": lambda d, c: ("Lifecycle change", _move(d)),
+    "handoff.escalated": lambda d, c: ("⏰ Handoff escalation", str(d.get("message", ""))),
+    "handoff.assigned": lambda d, c: (
+        "Lead handed over",
+        f"contact {d.get('contact_id')} → {c.owner_name or 'the fallback queue'}"
+        f" ({d.get('chosen_by', '')})",
+    ),
+    "handoff.decided": lambda d, c: (
+        f"Lead {d.get('status', 'decided')}",
+        f"contact {d.get('contact_id')}"
+        + (f" · reason: {d['reason']}" if d.get("reason") else "")
+        + (f" · {d['comment']}" if d.get("comment") else ""),
+    ),
     "import.finished": lambda d, c: (
         f"Import {d.get('status', 'finished')}",
         f"{d.get('file_name', '')} ({d.get('record_type', 'records')}): {_counts(d)}",
