@@ -203,3 +203,32 @@ def test_no_mql_is_ever_unassigned(rules, absent, leads) -> None:  # type: ignor
             )
         else:
             assert handoff.owner_id not in absent_ids
+
+
+def test_a_bulk_promotion_is_routed_in_one_pass(workspace) -> None:  # type: ignore[no-untyped-def]
+    from accord.crm.services import contacts as contact_services
+    from accord.crm.services.ledger import change_stage_bulk
+
+    floor = sales_floor(workspace, sellers=2)
+    routing_settings.routing_rule_create(
+        actor=floor.actor(floor.sales_manager),
+        values={"name": "All", "conditions": [], "team_id": floor.team.pk},
+    )
+    ids = [
+        contact_services.contact_create(
+            actor=floor.system, values={"email": f"bulk{i}@example.org"}
+        ).pk
+        for i in range(10)
+    ]
+    change_stage_bulk(
+        actor=floor.system,
+        contact_ids=ids,
+        from_stage="lead",
+        to_stage="mql",
+        definition_version="v3",
+    )
+    handoffs = Handoff.objects.for_workspace(workspace)
+    assert sorted(handoffs.values_list("contact_id", flat=True)) == ids
+    owners = list(handoffs.values_list("owner_id", flat=True))
+    assert sorted(owners.count(s.user_id) for s in floor.sellers) == [5, 5]
+    assert set(handoffs.values_list("definition_version", flat=True)) == {"v3"}
