@@ -4,6 +4,7 @@ activation, and a contact's score explanation."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -17,7 +18,13 @@ from accord.core.errors import NotFound
 from accord.definitions import selectors, services
 from accord.definitions.backtest import Backtest, VersionOutcome, backtest, backtest_version
 from accord.definitions.evaluation import contact_score_explanation
-from accord.definitions.models import DefinitionStatus, LeadDefinition, RescoreJob
+from accord.definitions.models import (
+    DefinitionStatus,
+    DocumentApproval,
+    LeadDefinition,
+    RescoreJob,
+    VersionedDocument,
+)
 from accord.definitions.rescoring import rescore_queue
 
 router = Router()
@@ -30,7 +37,9 @@ class ApprovalOut(Schema):
     decided_at: dt.datetime
 
 
-class DefinitionOut(Schema):
+class VersionOut(Schema):
+    """One version of a document both teams approve (lead definitions, SLA agreements)."""
+
     id: int
     version: int
     status: DefinitionStatus
@@ -42,6 +51,11 @@ class DefinitionOut(Schema):
     created_at: dt.datetime
     proposed_at: dt.datetime | None
     activated_at: dt.datetime | None
+    retired_at: dt.datetime | None
+
+
+class DefinitionOut(VersionOut):
+    """A lead definition version."""
 
 
 class DefinitionDetailOut(DefinitionOut):
@@ -54,7 +68,9 @@ class DefinitionIn(InSchema):
     comment: str = ""
 
 
-class DefinitionPatch(InSchema):
+class DocumentPatch(InSchema):
+    """A draft's new document and/or comment."""
+
     document: dict[str, Any] | None = None
     comment: str | None = None
 
@@ -63,28 +79,34 @@ class RollbackIn(InSchema):
     comment: str = ""
 
 
-class DefinitionListParams(ListParams):
+class VersionListParams(ListParams):
     ordering: Literal["-created_at", "created_at"] = "-created_at"
 
 
-def _detail(definition: LeadDefinition) -> dict[str, Any]:
-    approvals = [
+def version_detail(
+    version: VersionedDocument, approvals: Iterable[DocumentApproval]
+) -> dict[str, Any]:
+    """A version's fields (as `VersionOut`) and its approvals (as `ApprovalOut`)."""
+    rows = [
         {
             "team_kind": a.team_kind,
             "user_id": a.user_id,
             "user_name": a.user.display_name,
             "decided_at": a.decided_at,
         }
-        for a in selectors.definition_approvals(definition)
+        for a in approvals
     ]
-    fields = DefinitionOut.model_fields
-    data = {name: getattr(definition, name) for name in fields}
-    return data | {"diff": selectors.definition_diff(definition), "approvals": approvals}
+    return {name: getattr(version, name) for name in VersionOut.model_fields} | {"approvals": rows}
+
+
+def _detail(definition: LeadDefinition) -> dict[str, Any]:
+    data = version_detail(definition, selectors.definition_approvals(definition))
+    return data | {"diff": selectors.definition_diff(definition)}
 
 
 @router.get("/definitions", response=Page[DefinitionOut], tags=["definitions"])
 def list_definitions(
-    request: HttpRequest, params: Query[DefinitionListParams]
+    request: HttpRequest, params: Query[VersionListParams]
 ) -> PageResult[LeadDefinition]:
     workspace = request_membership(request).workspace
     return paginate_params(selectors.definition_list(workspace), params)
@@ -180,7 +202,7 @@ def get_definition(request: HttpRequest, definition_id: RecordId) -> dict[str, A
 
 @router.patch("/definitions/{definition_id}", response=DefinitionDetailOut, tags=["definitions"])
 def update_definition(
-    request: HttpRequest, definition_id: RecordId, payload: DefinitionPatch
+    request: HttpRequest, definition_id: RecordId, payload: DocumentPatch
 ) -> dict[str, Any]:
     """Edit a draft; proposed and later versions are immutable (409)."""
     actor = request_actor(request)

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.db import transaction
 
-from accord.core.errors import ValidationFailed
 from accord.definitions.document import DocumentInvalid, dump_document, parse_document
 from accord.definitions.models import ApprovalSide, DefinitionApproval, LeadDefinition
-from accord.definitions.versioning import DocumentWorkflow
+from accord.definitions.versioning import DocumentWorkflow, invalid_document
 from accord.definitions.versioning import approval_side as shared_approval_side
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
@@ -22,10 +21,7 @@ def validated_document(raw: Any) -> dict[str, Any]:
     try:
         doc = parse_document(raw)
     except DocumentInvalid as exc:
-        fields = {f"document.{path}": messages for path, messages in exc.fields.items()}
-        raise ValidationFailed(
-            "The lead definition is not valid; nothing was saved.", fields=fields
-        ) from exc
+        raise invalid_document(exc, "lead definition") from exc
     return dump_document(doc)
 
 

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from accord.definitions.document import DocumentInvalid
 from accord.definitions.models import (
     ApprovalSide,
     DefinitionStatus,
@@ -27,6 +28,15 @@ from accord.definitions.models import (
 from accord.identity.actor import Actor
 from accord.identity.models import Membership, Role, Workspace
 from accord.identity.permissions import Action
+
+
+def invalid_document(exc: DocumentInvalid, noun: str) -> ValidationFailed:
+    """A document's field errors as the entry points show them: `document.<path>`."""
+    fields = {
+        "document" if path == "document" else f"document.{path}": messages
+        for path, messages in exc.fields.items()
+    }
+    return ValidationFailed(f"The {noun} is not valid; nothing was saved.", fields=fields)
 
 
 def clean_comment(comment: str) -> str:

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.db import transaction
 
-from accord.core.errors import ValidationFailed
 from accord.definitions.document import DocumentInvalid
 from accord.definitions.models import ApprovalSide, DefinitionStatus
-from accord.definitions.versioning import DocumentWorkflow
+from accord.definitions.versioning import DocumentWorkflow, invalid_document
 from accord.definitions.versioning import approval_side as shared_approval_side
 from accord.handoff.models import SlaAgreement, SlaApproval
 from accord.handoff.sla_document import SlaDocument, parse_sla
@@ -36,13 +35,7 @@ def validated_sla(raw: Any) -> dict[str, Any]:
     try:
         document = parse_sla(raw)
     except DocumentInvalid as exc:
-        fields = {
-            "document" if path == "document" else f"document.{path}": messages
-            for path, messages in exc.fields.items()
-        }
-        raise ValidationFailed(
-            "The SLA agreement is not valid; nothing was saved.", fields=fields
-        ) from exc
+        raise invalid_document(exc, "SLA agreement") from exc
     return document.model_dump(mode="json")
 
 

@@ -3,17 +3,23 @@ rollback, on the workflow lead definitions share."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
-from accord.api.pagination import ListParams, Page, PageResult, paginate_params
+from accord.api.pagination import Page, PageResult, paginate_params
 from accord.api.schemas import InSchema, RecordId
-from accord.definitions.models import DefinitionStatus
+from accord.definitions.api import (
+    ApprovalOut,
+    DocumentPatch,
+    RollbackIn,
+    VersionListParams,
+    VersionOut,
+    version_detail,
+)
 from accord.handoff import agreements
 from accord.handoff import api_queries as queries
 from accord.handoff.models import SlaAgreement
@@ -21,26 +27,8 @@ from accord.handoff.models import SlaAgreement
 router = Router(tags=["handoff"])
 
 
-class ApprovalOut(Schema):
-    team_kind: str
-    user_id: int
-    user_name: str
-    decided_at: dt.datetime
-
-
-class AgreementOut(Schema):
-    id: int
-    version: int
-    status: DefinitionStatus
-    schema_version: int
-    document: dict[str, Any]
-    author_id: int | None
-    comment: str
-    based_on_id: int | None
-    created_at: dt.datetime
-    proposed_at: dt.datetime | None
-    activated_at: dt.datetime | None
-    retired_at: dt.datetime | None
+class AgreementOut(VersionOut):
+    """An SLA agreement version."""
 
 
 class AgreementDetailOut(AgreementOut):
@@ -57,36 +45,13 @@ class AgreementIn(InSchema):
     comment: str = ""
 
 
-class AgreementPatch(InSchema):
-    document: dict[str, Any] | None = None
-    comment: str | None = None
-
-
-class RollbackIn(InSchema):
-    comment: str = ""
-
-
-class AgreementListParams(ListParams):
-    ordering: Literal["-created_at", "created_at"] = "-created_at"
-
-
 def _detail(agreement: SlaAgreement) -> dict[str, Any]:
-    approvals = [
-        {
-            "team_kind": a.team_kind,
-            "user_id": a.user_id,
-            "user_name": a.user.display_name,
-            "decided_at": a.decided_at,
-        }
-        for a in queries.agreement_approvals(agreement)
-    ]
-    data = {name: getattr(agreement, name) for name in AgreementOut.model_fields}
-    return data | {"approvals": approvals}
+    return version_detail(agreement, queries.agreement_approvals(agreement))
 
 
 @router.get("/sla-agreements", response=Page[AgreementOut])
 def list_sla_agreements(
-    request: HttpRequest, params: Query[AgreementListParams]
+    request: HttpRequest, params: Query[VersionListParams]
 ) -> PageResult[SlaAgreement]:
     workspace = request_membership(request).workspace
     return paginate_params(queries.agreement_list(workspace), params)
@@ -117,7 +82,7 @@ def get_sla_agreement(request: HttpRequest, agreement_id: RecordId) -> dict[str,
 
 @router.patch("/sla-agreements/{agreement_id}", response=AgreementDetailOut)
 def update_sla_agreement(
-    request: HttpRequest, agreement_id: RecordId, payload: AgreementPatch
+    request: HttpRequest, agreement_id: RecordId, payload: DocumentPatch
 ) -> dict[str, Any]:
     """Edit a draft; proposed and later versions are immutable (409)."""
     agreement = agreements.sla_update_draft(
