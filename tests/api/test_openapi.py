@@ -44,6 +44,8 @@ EXPECTED: dict[str, set[str]] = {
     "/api/v1/handoffs/{handoff_id}/dispute": {"post"},
     "/api/v1/handoffs/{handoff_id}/dispute/resolve": {"post"},
     "/api/v1/handoffs/escalations": {"get"},
+    "/api/v1/handoffs/sla-report": {"get"},
+    "/api/v1/handoffs/dispositions": {"get"},
     "/api/v1/handoffs/escalations/{escalation_id}/read": {"post"},
     "/api/v1/contacts/{contact_id}/contact-cap": {"get"},
     "/api/v1/sla-agreements": {"get", "post"},

@@ -4,8 +4,8 @@ parse, call a service or a read with the caller's workspace, render."""
 
 from ninja import Router
 
-from accord.handoff.api import agreements, handoffs, routing_settings
+from accord.handoff.api import agreements, handoffs, reports, routing_settings
 
 router = Router()
-for module in (handoffs, agreements, routing_settings):
+for module in (reports, handoffs, agreements, routing_settings):
     router.add_router("", module.router)

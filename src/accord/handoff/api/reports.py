@@ -1,0 +1,113 @@
+"""REST endpoints of the handoff's reports: the SLA report (both sides' compliance) and the
+dispositions by campaign, source, definition version or owner, with reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from accord.api.auth import request_membership
+from accord.core.errors import ValidationFailed
+from accord.definitions.api import RateOut
+from accord.handoff.reports import Dimension, dispositions, sla_report
+
+router = Router(tags=["handoff"])
+
+
+class PeriodParams(Schema):
+    start: dt.datetime | None = Field(None, description="Inclusive; default 90 days ago.")
+    end: dt.datetime | None = Field(None, description="Exclusive; default now.")
+
+
+class DispositionParams(PeriodParams):
+    by: Dimension = "campaign"
+
+
+class FirstTouchOut(Schema):
+    owner_id: int | None
+    owner: str
+    handed_over: int
+    met: int
+    breached: int
+    due: int
+    compliance: RateOut
+
+
+class VolumeOut(Schema):
+    period: str
+    segment: str | None
+    target: int
+    mqls: int
+    attainment: float
+    expected_by_now: float | None
+    pacing: str | None
+
+
+class SlaReportOut(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    agreement_version: int | None
+    first_touch_hours: float | None
+    first_touch: list[FirstTouchOut] = Field(description="Per owner; the last row is everyone.")
+    attempts: RateOut = Field(
+        description="Unresponsive rejections that had the agreed attempts logged."
+    )
+    volume: list[VolumeOut]
+    cap_violations: int
+    contacts_over_cap: int
+
+
+class DispositionOut(Schema):
+    key: str
+    label: str
+    handed_over: int
+    accepted: int
+    rejected: int
+    recycled: int
+    open: int
+    acceptance: RateOut
+    reasons: dict[str, int]
+
+
+def _period(params: PeriodParams) -> tuple[dt.datetime, dt.datetime]:
+    end = params.end or timezone.now()
+    start = params.start or end - dt.timedelta(days=90)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed.single("start", "Give times with a UTC offset (e.g. …Z).")
+    if start >= end:
+        raise ValidationFailed.single("start", "start must be before end.")
+    return start, end
+
+
+@router.get("/handoffs/sla-report", response=SlaReportOut)
+def get_sla_report(request: HttpRequest, params: Query[PeriodParams]) -> Any:
+    """Marketing's MQL volume against target, sales' first-touch compliance per owner and
+    attempts, the buyer's contact-cap violations — for handoffs assigned in the period."""
+    start, end = _period(params)
+    return sla_report(request_membership(request).workspace, start, end)
+
+
+@router.get("/handoffs/dispositions", response=list[DispositionOut])
+def list_dispositions(request: HttpRequest, params: Query[DispositionParams]) -> Any:
+    """What sales did with the leads handed over in the period, grouped by `by`."""
+    start, end = _period(params)
+    rows = dispositions(request_membership(request).workspace, params.by, start, end)
+    return [
+        {
+            "key": r.key,
+            "label": r.label,
+            "handed_over": r.handed_over,
+            "accepted": r.accepted,
+            "rejected": r.rejected,
+            "recycled": r.recycled,
+            "open": r.open,
+            "acceptance": r.acceptance,
+            "reasons": dict(r.top_reasons),
+        }
+        for r in rows
+    ]

@@ -1,0 +1,52 @@
+"""The SLA report and the dispositions over the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.handoff.tests.factories import activate_sla
+from tests.handoff_api.conftest import Floor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_sla_report_and_dispositions(floor: Floor) -> None:
+    activate_sla(floor.floor)
+    floor.route_to_rep()
+    first = floor.lead("one@example.org", original_source="webinar")
+    second = floor.lead("two@example.org", original_source="webinar")
+    floor.lead("three@example.org", original_source="paid_search")
+    assert floor.rep.post(f"/handoffs/{first.pk}/accept", {}).status == 200
+    rejected = floor.rep.post(
+        f"/handoffs/{second.pk}/reject", {"reason": "no_budget", "comment": "next year"}
+    )
+    assert rejected.status == 200
+
+    report = floor.marketer.get("/handoffs/sla-report")
+    assert report.status == 200
+    body = report.body
+    assert (body["agreement_version"], body["first_touch_hours"]) == (1, 4.0)
+    everyone = body["first_touch"][-1]
+    assert (everyone["owner"], everyone["handed_over"], everyone["due"]) == ("Everyone", 3, 3)
+    assert everyone["compliance"] == {
+        "successes": 0, "n": 0, "value": None, "low": 0.0, "high": 1.0,
+    }  # fmt: skip
+    assert [v["target"] for v in body["volume"]][-1] == 200
+    assert body["volume"][-1]["mqls"] == 3
+
+    by_source = floor.marketer.get("/handoffs/dispositions?by=source")
+    assert by_source.status == 200
+    rows = {r["key"]: r for r in by_source.body}
+    assert (rows["webinar"]["accepted"], rows["webinar"]["rejected"]) == (1, 1)
+    assert rows["webinar"]["reasons"] == {"No budget": 1}
+    assert rows["webinar"]["acceptance"]["value"] == 0.5
+    assert (rows["paid_search"]["open"], rows["paid_search"]["label"]) == (1, "Paid search")
+
+
+def test_bad_report_parameters_are_400(floor: Floor) -> None:
+    bad = floor.marketer.get("/handoffs/dispositions?by=colour")
+    assert bad.status == 400
+    backwards = floor.marketer.get(
+        "/handoffs/sla-report?start=2026-05-01T00:00:00Z&end=2026-04-01T00:00:00Z"
+    )
+    assert (backwards.status, backwards.fields) == (400, {"start": ["start must be before end."]})
