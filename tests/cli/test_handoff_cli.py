@@ -471,3 +471,24 @@ def test_help_lists_and_explains_the_commands() -> None:
         assert result.returncode == 0, result.stderr
         assert f"usage: accord {' '.join(args)}" in result.stdout
     assert "--reason KEY" in _accord("handoff", "reject", "--help").stdout
+
+
+def test_sla_report_shows_both_sides(workspace) -> None:  # type: ignore[no-untyped-def]
+    floor = sales_floor(workspace, sellers=1)
+    activate_sla(floor)
+    routing_settings.routing_rule_create(
+        actor=floor.actor(floor.sales_manager),
+        values={"name": "All", "conditions": [], "user_id": floor.sellers[0].user_id},
+    )
+    contact = make_mql(floor, "report@example.org")
+    activity_create(
+        actor=floor.actor(floor.sellers[0]), values={"kind": "call", "contact_id": contact.pk}
+    )
+    out = run("sla", "report", "--workspace", workspace.slug, "--days", "30")
+    assert "Marketing: MQL volume" in out
+    rows = {row[0]: row for row in cells(out) if row and row[0] in ("Everyone",)}
+    assert rows["Everyone"][1:5] == ["1", "1", "0", "0"]
+    data = json.loads(run("sla", "report", "--workspace", workspace.slug, "--format", "json"))
+    assert data["first_touch"][-1]["met"] == 1 and data["volume"][-1]["mqls"] == 1
+    with pytest.raises(CommandError, match="--days must be at least 1"):
+        run("sla", "report", "--workspace", workspace.slug, "--days", "0")

@@ -4,6 +4,7 @@ draft from a JSON file, and take it through proposal, both managers' approval an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from accord.core.errors import AccordError
 from accord.definitions.models import DefinitionStatus
@@ -22,6 +24,7 @@ from accord.handoff.management.commands.handoff import (
     workspace_zone,
 )
 from accord.handoff.models import SlaAgreement, SlaApproval
+from accord.handoff.reports import sla_report
 from accord.handoff.sla_document import WEEKDAYS, CalendarSpec, SlaDocument
 from accord.identity.actor import Actor
 from accord.identity.cli_support import cli_actor, workspace_by_slug
@@ -151,11 +154,18 @@ class Command(BaseCommand):
         p.add_argument("agreement", metavar="ID", help=ID_HELP)
         p.add_argument("--comment", default="")
         sub("template", "Print the default agreement as JSON to start a draft from.", acting=None)
+        p = sub("report", "Both sides' compliance over the last N days.", acting=None)
+        p.add_argument("--workspace", required=True, metavar="SLUG", help="workspace slug")
+        p.add_argument("--days", type=int, default=90, help="the period, ending now (90)")
+        p.add_argument("--format", choices=("table", "json"), default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "template":
             self.stdout.write(json.dumps(template(), indent=2))
+            return
+        if action == "report":
+            self._report(workspace_by_slug(options["workspace"]), options)
             return
         if action in ("show", "list"):
             workspace = workspace_by_slug(options["workspace"])
@@ -268,6 +278,74 @@ class Command(BaseCommand):
         ]
         headers = ("id", "version", "status", "author", "approved by", "comment")
         self.stdout.write(text_table(headers, cells))
+
+    def _report(self, workspace: Workspace, options: dict[str, Any]) -> None:
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1.")
+        end = timezone.now()
+        report = sla_report(workspace, end - dt.timedelta(days=options["days"]), end)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(dataclasses.asdict(report), default=str, indent=2))
+            return
+
+        def pct(value: float | None) -> str:
+            return "-" if value is None else f"{100 * value:.1f}%"
+
+        self.stdout.write(
+            f"SLA report, last {options['days']} days (agreement v"
+            f"{report.agreement_version or '-'})\n\nMarketing: MQL volume"
+        )
+        self.stdout.write(
+            text_table(
+                ("period", "segment", "MQLs", "target", "attained", "pacing"),
+                [
+                    (
+                        v.period,
+                        v.segment or "all",
+                        str(v.mqls),
+                        str(v.target),
+                        pct(v.attainment),
+                        v.pacing or "-",
+                    )
+                    for v in report.volume
+                ],
+            )
+        )
+        self.stdout.write(f"\nSales: first touch within {report.first_touch_hours} business hours")
+        self.stdout.write(
+            text_table(
+                (
+                    "owner",
+                    "handed over",
+                    "met",
+                    "breached",
+                    "running",
+                    "compliance",
+                    "95% interval",
+                ),
+                [
+                    (
+                        r.owner,
+                        str(r.handed_over),
+                        str(r.met),
+                        str(r.breached),
+                        str(r.due),
+                        pct(r.compliance.value),
+                        f"{pct(r.compliance.low)}-{pct(r.compliance.high)}"
+                        if r.compliance.n
+                        else "-",
+                    )
+                    for r in report.first_touch
+                ],
+            )
+        )
+        attempts = report.attempts
+        self.stdout.write(
+            f"\nSales: {attempts.successes} of {attempts.n} unresponsive rejections had the "
+            f"agreed attempts ({pct(attempts.value)})."
+            f"\nBuyer: {report.cap_violations} touches over the cap on "
+            f"{report.contacts_over_cap} contacts."
+        )
 
 
 def _read(path: Path) -> Any:
