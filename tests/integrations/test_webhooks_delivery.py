@@ -241,6 +241,7 @@ def test_a_subscription_for_deal_won_only_receives_deal_won(
             "contact.stage_changed",
             "contact.became_mql",
             "handoff.assigned",  # the new MQL was routed (to the fallback queue: no sellers)
+            "handoff.escalated",  # … and the sales managers were alerted
             "deal.created",
             "deal.won",
         ]
