@@ -32,7 +32,7 @@ def test_every_handoff_operation_is_tagged(document: dict[str, Any]) -> None:
         if path.startswith(HANDOFF_PREFIXES)
         for method, operation in operations.items()
     }
-    assert len(tagged) == 34
+    assert len(tagged) == 36
     assert {tuple(tags) for tags in tagged.values()} == {("handoff",)}
 
 

@@ -642,8 +642,8 @@ def test_bad_deal_rows_are_reported_and_all_or_nothing_writes_nothing(
                 ("2", "Email", "There is no contact with email ghost@nowhere.example in this "
                  "workspace (import the contacts first)."),
                 ("3", "Type", "'Carrier pigeon' is not a known touchpoint type (use one of: "
-                 "ad_click, form_fill, webinar, email_send, email_open, email_click, event, web_visit, "
-                 "content_download, chat, unsubscribe, bounce)."),
+                 "ad_click, form_fill, webinar, email_send, email_open, email_click, event, "
+                 "web_visit, content_download, chat, unsubscribe, bounce)."),
                 ("4", "Channel", "Give a channel or the name of an existing campaign."),
                 ("5", "Occurred at", "'yesterday' is not a date (use YYYY-MM-DD or M/D/YYYY)."),
             ],

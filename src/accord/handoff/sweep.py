@@ -43,6 +43,7 @@ def sweep_all(now: dt.datetime | None = None) -> dict[str, int]:
             Q(sla_state=SlaState.DUE, first_touch_due_at__lte=now)
             | Q(sla_state=SlaState.BREACHED, escalation_level=1, manager_escalation_at__lte=now)
         )
+        .order_by()  # the model's ordering would make DISTINCT return a row per handoff
         .values_list("workspace_id", flat=True)
         .distinct()
     )
@@ -57,6 +58,7 @@ def sweep_all(now: dt.datetime | None = None) -> dict[str, int]:
     stale = (
         Escalation.objects.across_workspaces()
         .filter(delivered_at__isnull=True, created_at__lte=now - STALE_DELIVERY)
+        .order_by()  # the model's ordering would make DISTINCT return a row per handoff
         .values_list("workspace_id", flat=True)
         .distinct()
     )
