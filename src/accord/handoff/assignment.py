@@ -34,6 +34,7 @@ from accord.handoff.models import (
     SlaState,
     TeamRotation,
 )
+from accord.handoff.notify import escalate
 from accord.handoff.rotation import Candidate, RotationState
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Membership, Role, Team, TeamKind, Workspace
@@ -226,9 +227,7 @@ def route_contacts(
         )
     unassigned = [h for h in handoffs if h.owner_id is None]
     if unassigned:
-        from accord.handoff.clocks import _escalate
-
-        _escalate(workspace_id, unassigned, EscalationKind.UNASSIGNED)
+        escalate(workspace_id, unassigned, EscalationKind.UNASSIGNED)
     return handoffs
 
 

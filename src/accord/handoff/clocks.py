@@ -27,14 +27,13 @@ from accord.handoff.business_hours import (
     business_seconds_between,
 )
 from accord.handoff.models import (
-    Escalation,
     EscalationKind,
     Handoff,
     HandoffStatus,
     SlaAgreement,
     SlaState,
 )
-from accord.handoff.notify import escalation_recipients, queue_delivery
+from accord.handoff.notify import escalate
 from accord.handoff.sla_document import SlaDocument
 from accord.identity.actor import Actor
 from accord.identity.models import Team
@@ -271,7 +270,7 @@ def sweep_workspace(workspace_id: int, now: dt.datetime | None = None) -> SweepR
             _update_rows(
                 breached, ["sla_state", "breached_at", "escalation_level", "manager_escalation_at"]
             )
-            _escalate(workspace_id, breached, EscalationKind.BREACH_OWNER)
+            escalate(workspace_id, breached, EscalationKind.BREACH_OWNER)
             result.met_late_logged += len(met)
             result.breached += len(breached)
     with transaction.atomic():
@@ -289,7 +288,7 @@ def sweep_workspace(workspace_id: int, now: dt.datetime | None = None) -> SweepR
         for handoff in late:
             handoff.escalation_level = 2
         _update_rows(late, ["escalation_level"])
-        _escalate(workspace_id, late, EscalationKind.BREACH_MANAGER)
+        escalate(workspace_id, late, EscalationKind.BREACH_MANAGER)
         result.escalated_to_manager = len(late)
     return result
 
@@ -318,22 +317,3 @@ def _update_rows(handoffs: Sequence[Handoff], fields: Sequence[str]) -> None:
         )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
-
-
-def _escalate(workspace_id: int, handoffs: Sequence[Handoff], kind: EscalationKind) -> None:
-    if not handoffs:
-        return
-    recipients = escalation_recipients(workspace_id, handoffs, kind)
-    rows = [
-        Escalation(
-            workspace_id=workspace_id,
-            handoff=handoff,
-            kind=kind,
-            recipient_id=user_id,
-            message=message,
-        )
-        for handoff in handoffs
-        for user_id, message in recipients[handoff.pk]
-    ]
-    Escalation.objects.bulk_create(rows, batch_size=1000)
-    queue_delivery(workspace_id)

@@ -27,6 +27,7 @@ from accord.handoff.models import (
     ReasonOutcome,
     RejectionReason,
 )
+from accord.handoff.notify import escalate
 from accord.handoff.routing_settings import ensure_default_reasons
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
@@ -243,9 +244,7 @@ def handoff_dispute(*, actor: Actor, handoff_id: int, comment: str) -> Dispute:
     dispute = Dispute.objects.create(
         workspace=actor.workspace, handoff=handoff, raised_by=actor.user, comment=text
     )
-    from accord.handoff.clocks import _escalate
-
-    _escalate(actor.workspace.pk, [handoff], EscalationKind.DISPUTE)
+    escalate(actor.workspace.pk, [handoff], EscalationKind.DISPUTE)
     return dispute
 
 

@@ -141,3 +141,23 @@ def deliver_pending(workspace_id: int) -> int:
                 batch, ["delivered_at", "emailed"]
             )
             delivered += len(batch)
+
+
+def escalate(workspace_id: int, handoffs: Sequence[Handoff], kind: EscalationKind) -> None:
+    """Write one escalation per recipient of each handoff; delivered by the worker."""
+    if not handoffs:
+        return
+    recipients = escalation_recipients(workspace_id, handoffs, kind)
+    rows = [
+        Escalation(
+            workspace_id=workspace_id,
+            handoff=handoff,
+            kind=kind,
+            recipient_id=user_id,
+            message=message,
+        )
+        for handoff in handoffs
+        for user_id, message in recipients[handoff.pk]
+    ]
+    Escalation.objects.bulk_create(rows, batch_size=1000)
+    queue_delivery(workspace_id)
