@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accord.marketing",
     "accord.definitions",
     "accord.handoff",
+    "accord.metrics",
     "accord.integrations",
     "accord.demo",
     "accord.web",
