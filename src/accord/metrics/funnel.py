@@ -140,7 +140,22 @@ def _columnar_rows(sql: str, workspace_id: int, spec: FunnelSpec) -> list[tuple[
         return con.execute(sql, [workspace_id, *naive]).fetchall()
 
 
-def funnel(workspace_id: int, spec: FunnelSpec, engine: Engine = "record_store") -> FunnelResult:
+COLUMNAR_FROM = 200_000  # contacts: from here on the columnar copy answers faster
+
+
+def choose_engine(workspace_id: int) -> Engine:
+    """The record store for small workspaces, the columnar copy for large ones."""
+    from accord.crm.models import Contact
+
+    large = Contact.objects.for_workspace(workspace_id)[COLUMNAR_FROM - 1 : COLUMNAR_FROM].exists()
+    return "columnar" if large else "record_store"
+
+
+def funnel(
+    workspace_id: int, spec: FunnelSpec, engine: Engine | Literal["auto"] = "record_store"
+) -> FunnelResult:
+    if engine == "auto":
+        engine = choose_engine(workspace_id)
     sql = _query(spec)
     fetch = _columnar_rows if engine == "columnar" else _record_store_rows
     raw = fetch(sql, workspace_id, spec)
