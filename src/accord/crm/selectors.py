@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from accord.core.errors import NotFound
 from accord.crm.models import (
@@ -34,6 +34,12 @@ class ContactFilters:
     country: str = ""
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
+    # Drill-downs from the funnel: contacts whose ledger reached any of these stages …
+    reached_any_of: tuple[str, ...] = ()
+    # … or that moved into this stage in [moved_after, moved_before).
+    moved_to: str = ""
+    moved_after: dt.datetime | None = None
+    moved_before: dt.datetime | None = None
 
 
 def contact_list(workspace: Workspace, filters: ContactFilters | None = None) -> QuerySet[Contact]:
@@ -63,6 +69,22 @@ def contact_list(workspace: Workspace, filters: ContactFilters | None = None) ->
         qs = qs.filter(created_at__gte=f.created_after)
     if f.created_before is not None:
         qs = qs.filter(created_at__lt=f.created_before)
+    return _ledger_drill_down(workspace, qs, f)
+
+
+def _ledger_drill_down(
+    workspace: Workspace, qs: QuerySet[Contact], f: ContactFilters
+) -> QuerySet[Contact]:
+    ledger = LedgerEntry.objects.for_workspace(workspace).filter(contact_id=OuterRef("pk"))
+    if f.reached_any_of:
+        qs = qs.filter(Exists(ledger.filter(to_stage__in=f.reached_any_of)))
+    if f.moved_to:
+        moves = ledger.filter(to_stage=f.moved_to)
+        if f.moved_after is not None:
+            moves = moves.filter(occurred_at__gte=f.moved_after)
+        if f.moved_before is not None:
+            moves = moves.filter(occurred_at__lt=f.moved_before)
+        qs = qs.filter(Exists(moves))
     return qs
 
 

@@ -102,6 +102,13 @@ class ContactFilterForm(FilterForm):
     )
     country = _country()
     company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Drill-downs from the dashboard's funnel (hidden; described in a banner above the list).
+    reached = forms.SlugField(required=False, widget=forms.HiddenInput)
+    moved_to = forms.SlugField(required=False, widget=forms.HiddenInput)
+    created_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    created_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    moved_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    moved_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, data: Any, *, stages: Iterable[LifecycleStage], users: Iterable[User]

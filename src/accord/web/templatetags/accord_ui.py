@@ -143,6 +143,7 @@ def nav_link(context: Context, url_name: str, label: str, icon_name: str) -> Saf
 
 # Simple 24x24 stroke icons drawn for Accord (constant markup, never user data).
 _ICONS = {
+    "dashboard": '<path d="M4 20V10M10 20V4M16 20v-7M22 20H2"/>',
     "inbox": '<path d="M3 13h5l2 3h4l2-3h5"/><path d="M5 5h14l2 8v6H3v-6z"/>',
     "dispositions": '<path d="M4 6h16M4 12h10M4 18h6"/><path d="m16 16 2 2 4-4"/>',
     "sla": '<circle cx="12" cy="13" r="8"/><path d="M12 9v4l3 2"/><path d="M9 2h6"/>',

@@ -20,6 +20,7 @@ from accord.identity.models import Membership
 from accord.identity.permissions import Action
 from accord.identity.selectors import workspace_users
 from accord.marketing.selectors import TimelineItem, contact_timeline
+from accord.metrics.funnel import MAIN_PATH
 from accord.web.forms import ActivityForm, ContactFilterForm, LifecycleChangeForm
 from accord.web.views.access import member_view, web_actor
 from accord.web.views.listing import render_list
@@ -49,6 +50,12 @@ def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         original_source=values.get("source", ""),
         country=values.get("country", ""),
         company_id=values.get("company"),
+        created_after=values.get("created_after"),
+        created_before=values.get("created_before"),
+        reached_any_of=_and_later(values.get("reached", "")),
+        moved_to=values.get("moved_to", ""),
+        moved_after=values.get("moved_after"),
+        moved_before=values.get("moved_before"),
     )
     return render_list(
         request,
@@ -57,8 +64,34 @@ def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset=contact_list(workspace, filters),
         columns=SORT_COLUMNS,
         default_sort="-created",
-        context={"stage_labels": catalogue.labels},
+        context={"stage_labels": catalogue.labels, "drill_down": _drill_down(values, catalogue)},
     )
+
+
+def _and_later(stage: str) -> tuple[str, ...]:
+    """A funnel step's contacts: those that reached the stage or any later one of the path."""
+    return MAIN_PATH[MAIN_PATH.index(stage) :] if stage in MAIN_PATH else ()
+
+
+def _drill_down(values: dict[str, Any], catalogue: StageCatalogue) -> str:
+    """The banner over a list opened from the dashboard, in words."""
+
+    def day(key: str) -> str:
+        return f"{values[key]:%d %b %Y}" if values.get(key) else "…"
+
+    if values.get("reached"):
+        label = catalogue.labels.get(values["reached"], values["reached"])
+        return (
+            f"Contacts created {day('created_after')} to {day('created_before')} "
+            f"that reached {label} (or a later stage)."
+        )
+    if values.get("moved_to"):
+        label = catalogue.labels.get(values["moved_to"], values["moved_to"])
+        return (
+            f"Contacts that moved to {label} between {day('moved_after')} "
+            f"and {day('moved_before')}."
+        )
+    return ""
 
 
 @dataclass(frozen=True)
