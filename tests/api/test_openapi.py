@@ -63,6 +63,8 @@ EXPECTED: dict[str, set[str]] = {
     "/api/v1/sellers/{user_id}/absences": {"post"},
     "/api/v1/absences/{absence_id}": {"delete"},
     "/api/v1/rejection-reasons": {"get", "post"},
+    "/api/v1/metrics": {"get"},
+    "/api/v1/metrics/funnel": {"get"},
 }
 
 

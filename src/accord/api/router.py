@@ -29,6 +29,7 @@ from accord.integrations.api import router as integrations_router
 from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
 from accord.marketing.api import router as marketing_router
+from accord.metrics.api import router as metrics_router
 
 DESCRIPTION = """\
 The Accord REST API: companies, contacts, deals, activities, campaigns, touchpoints and the
@@ -142,6 +143,7 @@ api.add_router("", handoff_router)
 api.add_router("", export_router)
 api.add_router("", imports_router)
 api.add_router("", integrations_router)
+api.add_router("", metrics_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only
 # catches what no endpoint matched).

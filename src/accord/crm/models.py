@@ -150,6 +150,8 @@ class Contact(WorkspaceOwned):
             models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
             # Not partial: SQLite uses a partial index only when the query repeats its condition.
             models.Index(fields=["workspace", "external_id"], name="contact_ws_external_id"),
+            # The columnar copy of the metrics fetches the contacts changed since its last sync.
+            models.Index(fields=["updated_at"], name="contact_updated"),
         ]
 
     def __str__(self) -> str:

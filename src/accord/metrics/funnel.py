@@ -89,7 +89,8 @@ def _cohort_sql(breakdown: str) -> str:
         if breakdown == "definition_version"
         else _DIMENSIONS[breakdown]
     )
-    group = "c.id" if breakdown == "definition_version" else f"c.id, {dimension}"
+    # A constant ('' for no breakdown) may not be grouped on in PostgreSQL.
+    group = f"c.id, {dimension}" if breakdown in ("source", "owner") else "c.id"
     return f"""
         WITH reached AS (
             SELECT c.id AS contact_id, {dimension} AS dimension,
@@ -132,9 +133,9 @@ def _record_store_rows(sql: str, workspace_id: int, spec: FunnelSpec) -> list[tu
 
 
 def _columnar_rows(sql: str, workspace_id: int, spec: FunnelSpec) -> list[tuple[Any, ...]]:
-    from accord.metrics.columnar import open_store, sync
+    from accord.metrics.columnar import open_store, sync_if_stale
 
-    sync()  # a new ledger row is counted as soon as it is committed
+    sync_if_stale()  # a committed ledger row is counted within seconds
     naive = [v.astimezone(dt.UTC).replace(tzinfo=None) for v in (spec.start, spec.end)]
     with open_store() as con:
         return con.execute(sql, [workspace_id, *naive]).fetchall()

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from pydantic import ValidationError
 
-from accord.core.channels import Channel
 from accord.core.intervals import Rate
-from accord.identity.models import Membership, User
+from accord.identity.models import Membership
 from accord.metrics.funnel import MAIN_PATH, FunnelSpec, funnel
+from accord.metrics.presentation import dimension_labels
 from accord.web.views.access import member_view
 from accord.web.views.stages import StageCatalogue
 
@@ -44,18 +44,6 @@ def _day(text: str | None, default: dt.date) -> dt.date:
         return dt.date.fromisoformat(text) if text else default
     except ValueError:
         return default
-
-
-def _label(breakdown: str, key: str, owners: dict[str, str]) -> str:
-    if breakdown == "none":
-        return "All contacts"
-    if not key:
-        return {"definition_version": "No version", "owner": "No owner"}.get(breakdown, "Unknown")
-    if breakdown == "source":
-        return Channel(key).label if key in Channel.values else key
-    if breakdown == "owner":
-        return owners.get(key, f"user {key}")
-    return key
 
 
 def _link(spec: FunnelSpec, stage: str, breakdown_key: str) -> str:
@@ -97,9 +85,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     else:
         result = funnel(workspace.pk, spec, engine="auto")
         definition = result.definition
-        owners = {
-            str(u.pk): u.display_name for u in User.objects.filter(memberships__workspace=workspace)
-        }
+        labels = dimension_labels(breakdown, [row.dimension for row in result.rows])
         for row in result.rows:
             cells = []
             for i, stage in enumerate(MAIN_PATH):
@@ -107,7 +93,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
                 cells.append(
                     Cell(row.counts.get(stage, 0), _link(spec, stage, row.dimension), conversion)
                 )
-            lines.append(Line(_label(breakdown, row.dimension, owners), cells))
+            lines.append(Line(labels[row.dimension], cells))
     catalogue = StageCatalogue.of(workspace)
     return render(
         request,

@@ -1,0 +1,227 @@
+"""`accord report`: a metric from the command line, with its written definition.
+
+    accord report funnel --workspace acme --view cohort --days 90 --by source
+    accord report funnel --workspace acme --start 2026-01-01T00:00:00Z --format json
+    accord report list
+
+`--format json` prints the document `GET /api/v1/metrics/funnel` answers for the same spec
+(`accord.metrics.presentation.funnel_document`); `table` and `csv` are views of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+from typing import Any, get_args
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from accord.core.errors import ValidationFailed
+from accord.identity.cli_support import workspace_by_slug
+from accord.metrics.funnel import Breakdown, funnel
+from accord.metrics.presentation import funnel_document, funnel_spec, metric_catalogue
+
+DEFAULT_DAYS = 90
+OPTION_OF = {"breakdown": "--by"}  # spec fields named differently on the command line
+DIMENSION_HEADER = {
+    "none": "",
+    "source": "source",
+    "owner": "owner",
+    "definition_version": "definition version",
+}
+NOTHING = {
+    "cohort": "No contacts were created in this period.",
+    "period": "No lifecycle transitions were recorded in this period.",
+}
+
+
+def _instant(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a time: use ISO 8601 with a zone, e.g. 2026-01-01T00:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' has no time zone: add Z or an offset, e.g. {moment.isoformat()}Z"
+        )
+    return moment
+
+
+def _days(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("give at least 1 day")
+    return number
+
+
+def _period(options: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
+    """--start/--end as given; --days N is the N days from --start, or up to now; the
+    default is the last 90 days ending now."""
+    start: dt.datetime | None = options["start"]
+    end: dt.datetime | None = options["end"]
+    days: int | None = options["days"]
+    now = timezone.now()
+    if days is not None:
+        if start is not None:
+            return start, start + dt.timedelta(days=days)
+        return now - dt.timedelta(days=days), now
+    end = end or now
+    return start or end - dt.timedelta(days=DEFAULT_DAYS), end
+
+
+def _percent(rate: dict[str, Any]) -> str:
+    value = rate["value"]
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns two spaces apart: the first left-aligned, the numbers right-aligned."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = []
+    for row in (headers, *rows):
+        cells = [
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def funnel_table(document: dict[str, Any]) -> str:
+    """The definition, the period, then one line per row: its stage counts and, in the cohort
+    view, the conversion between consecutive stages."""
+    start = dt.datetime.fromisoformat(document["start"])
+    end = dt.datetime.fromisoformat(document["end"])
+    breakdown = document["breakdown"]
+    by = f" · by {DIMENSION_HEADER[breakdown]}" if breakdown != "none" else ""
+    lines = [
+        f"Funnel, {document['view']} view: {document['definition']}",
+        f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC{by} · engine: {document['engine']}",
+        "",
+    ]
+    rows = document["rows"]
+    if not rows:
+        return "\n".join([*lines, NOTHING[document["view"]]])
+    stages: list[str] = document["stages"]
+    conversions: list[str] = list(rows[0]["conversions"])
+    headers = [DIMENSION_HEADER[breakdown], *stages, *conversions]
+    cells = [
+        [
+            row["label"],
+            *(str(row["counts"][stage]) for stage in stages),
+            *(_percent(row["conversions"][name]) for name in conversions),
+        ]
+        for row in rows
+    ]
+    lines.append(_aligned(headers, cells))
+    if conversions:
+        lines += [
+            "",
+            "stage→stage: the share of the contacts at one stage who reached the next "
+            "(95% intervals: --format json or csv).",
+        ]
+    return "\n".join(lines)
+
+
+def funnel_csv(document: dict[str, Any]) -> str:
+    """One line per row: counts, then each conversion's rate with its 95% interval."""
+    stages: list[str] = document["stages"]
+    rows = document["rows"]
+    conversions: list[str] = list(rows[0]["conversions"]) if rows else []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    rate_columns = [f"{name}{part}" for name in conversions for part in ("", " low", " high")]
+    writer.writerow(["dimension", "label", *stages, *rate_columns])
+    for row in rows:
+        rates = [
+            "" if value is None else value
+            for name in conversions
+            for value in (
+                row["conversions"][name]["value"],
+                row["conversions"][name]["low"],
+                row["conversions"][name]["high"],
+            )
+        ]
+        counts = [row["counts"][stage] for stage in stages]
+        writer.writerow([row["dimension"], row["label"], *counts, *rates])
+    return buffer.getvalue()
+
+
+class Command(BaseCommand):
+    help = (
+        "Print a metric with its written definition: the funnel as a table, CSV, or the JSON "
+        "document the REST API answers. Example: accord report funnel --workspace acme "
+        "--days 90 --by source"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subs = parser.add_subparsers(dest="metric", required=True, metavar="METRIC")
+        summary = "List the metrics and their written definitions."
+        subs.add_parser("list", help=summary, description=summary)
+        summary = (
+            "The funnel: contacts created in the period that reached each stage (cohort) or "
+            "transitions into each stage during it (period)."
+        )
+        p = subs.add_parser("funnel", help=summary, description=summary)
+        p.add_argument("--workspace", required=True, metavar="SLUG", help="workspace slug")
+        p.add_argument("--view", choices=["cohort", "period"], default="cohort")
+        p.add_argument(
+            "--start", type=_instant, metavar="ISO", help="inclusive, e.g. 2026-01-01T00:00:00Z"
+        )
+        until = p.add_mutually_exclusive_group()
+        until.add_argument("--end", type=_instant, metavar="ISO", help="exclusive; default now")
+        until.add_argument(
+            "--days",
+            type=_days,
+            metavar="N",
+            help=f"the N days from --start, or up to now (default: the last {DEFAULT_DAYS})",
+        )
+        p.add_argument("--by", choices=get_args(Breakdown), default="none", help="breakdown")
+        p.add_argument(
+            "--engine",
+            choices=["auto", "record_store", "columnar"],
+            default="auto",
+            help="auto: the record store for small workspaces, else the columnar copy",
+        )
+        p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["metric"] == "list":
+            self._list()
+            return
+        workspace = workspace_by_slug(options["workspace"])
+        start, end = _period(options)
+        values = {"view": options["view"], "start": start, "end": end, "breakdown": options["by"]}
+        try:
+            spec = funnel_spec(values)
+        except ValidationFailed as exc:
+            lines = [
+                f"{OPTION_OF.get(name, '--' + name)}: {message}"
+                for name, messages in exc.fields.items()
+                for message in messages
+            ]
+            raise CommandError("\n".join(lines)) from exc
+        document = funnel_document(funnel(workspace.pk, spec, engine=options["engine"]))
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+        elif options["format"] == "csv":
+            self.stdout.write(funnel_csv(document), ending="")
+        else:
+            self.stdout.write(funnel_table(document))
+
+    def _list(self) -> None:
+        for metric in metric_catalogue():
+            self.stdout.write(f"{metric['name']} ({metric['command']}, GET {metric['path']})")
+            for view in metric["views"]:
+                self.stdout.write(f"  {view['view']}: {view['definition']}")
+            self.stdout.write(f"  breakdowns: {', '.join(metric['breakdowns'])}")
