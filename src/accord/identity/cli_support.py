@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
+
 from django.core.management.base import CommandError
 
 from accord.identity.actor import Actor, Source
@@ -27,3 +30,31 @@ def cli_actor(workspace_slug: str, user_email: str) -> Actor:
     if membership is None:
         raise CommandError(f"{user_email} is not a member of workspace '{workspace.slug}'.")
     return Actor.for_membership(membership, Source.CLI)
+
+
+def whole_number(value: str, *, unit: str = "") -> int:
+    """An argparse type: a whole number of at least 1 (`unit` names what is counted)."""
+    suffix = f" {unit}" if unit else ""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"give at least 1{suffix}")
+    return number
+
+
+def text_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, numbers_right: bool = False
+) -> str:
+    """Plain columns two spaces apart, easy to read and to grep; with `numbers_right` every
+    column but the first is right-aligned."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = []
+    for row in (headers, *rows):
+        cells = [
+            cell.rjust(width) if numbers_right and i else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

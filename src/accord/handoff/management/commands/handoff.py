@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,7 +32,7 @@ from accord.handoff.models import (
 from accord.handoff.routing_settings import ensure_default_reasons
 from accord.handoff.sweep import sweep_all, unrouted_mqls
 from accord.identity.actor import Actor
-from accord.identity.cli_support import cli_actor, workspace_by_slug
+from accord.identity.cli_support import cli_actor, text_table, whole_number, workspace_by_slug
 from accord.identity.models import User, Workspace
 from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
@@ -50,15 +50,6 @@ def command_error(exc: AccordError) -> CommandError:
     for path, messages in exc.fields.items():
         lines += [f"  {path}: {message}" for message in messages if message != exc.message]
     return CommandError("\n".join(lines))
-
-
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain aligned columns (two spaces apart), easy to read and to grep."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (headers, *rows)
-    )
 
 
 def workspace_zone(workspace: Workspace) -> ZoneInfo:
@@ -86,16 +77,6 @@ def add_scope(sub: argparse.ArgumentParser, *, acting: bool) -> None:
 
 
 # Argument types ----------------------------------------------------------------------------
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("give at least 1")
-    return number
 
 
 def _date(value: str) -> dt.date:
@@ -139,7 +120,7 @@ class Command(BaseCommand):
         )
         p.add_argument("--sla", choices=[s.value for s in SLA_FILTERS], help="SLA state")
         p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-        p.add_argument("--limit", type=_positive, default=50, help="at most N rows (50)")
+        p.add_argument("--limit", type=whole_number, default=50, help="at most N rows (50)")
 
         p = sub("claim", "Take a lead from the fallback queue.")
         p.add_argument("handoff_id", type=int, metavar="ID")

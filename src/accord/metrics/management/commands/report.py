@@ -15,14 +15,13 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
 from typing import Any, get_args
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accord.core.errors import ValidationFailed
-from accord.identity.cli_support import workspace_by_slug
+from accord.identity.cli_support import text_table, whole_number, workspace_by_slug
 from accord.metrics.funnel import Breakdown, funnel
 from accord.metrics.presentation import funnel_document, funnel_spec, metric_catalogue
 
@@ -55,13 +54,7 @@ def _instant(value: str) -> dt.datetime:
 
 
 def _days(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("give at least 1 day")
-    return number
+    return whole_number(value, unit="day")
 
 
 def _period(options: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
@@ -82,19 +75,6 @@ def _period(options: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
 def _percent(rate: dict[str, Any]) -> str:
     value = rate["value"]
     return "-" if value is None else f"{value:.1%}"
-
-
-def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns two spaces apart: the first left-aligned, the numbers right-aligned."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = []
-    for row in (headers, *rows):
-        cells = [
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
 
 
 def funnel_table(document: dict[str, Any]) -> str:
@@ -123,7 +103,7 @@ def funnel_table(document: dict[str, Any]) -> str:
         ]
         for row in rows
     ]
-    lines.append(_aligned(headers, cells))
+    lines.append(text_table(headers, cells, numbers_right=True))
     if conversions:
         lines += [
             "",
