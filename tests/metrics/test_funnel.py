@@ -134,3 +134,29 @@ def test_an_empty_period_has_no_rows(workspace, actor) -> None:  # type: ignore[
 def test_bad_specs_are_refused(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         FunnelSpec(**values)
+
+
+def test_a_busy_copy_falls_back_to_the_record_store(workspace, actor) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB lets one process write a file; while another holds it, the record store answers."""
+    import subprocess
+    import sys
+
+    lead(actor, "a@x.example", ("lead", "mql"))
+    spec = FunnelSpec(view="period", start=START, end=END)
+    path = columnar.store_path()
+    columnar.sync()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(30)", str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        columnar._last_sync.clear()  # make the next query sync (and meet the lock)
+        result = funnel(workspace.pk, spec, engine="columnar")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.engine == "record_store"
+    assert [(r.dimension, r.counts) for r in result.rows] == [("", {"lead": 1, "mql": 1})]

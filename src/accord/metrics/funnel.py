@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import duckdb
 from django.db import connection
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from accord.core.intervals import Rate, rate
 from accord.metrics.sql import Dialect, transpile
+
+logger = logging.getLogger(__name__)
 
 MAIN_PATH = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer")
 Breakdown = Literal["none", "source", "owner", "definition_version"]
@@ -158,8 +162,17 @@ def funnel(
     if engine == "auto":
         engine = choose_engine(workspace_id)
     sql = _query(spec)
-    fetch = _columnar_rows if engine == "columnar" else _record_store_rows
-    raw = fetch(sql, workspace_id, spec)
+    if engine == "columnar":
+        try:
+            raw = _columnar_rows(sql, workspace_id, spec)
+        except duckdb.IOException:
+            # Another process holds the copy (DuckDB allows one writer per file): answer from
+            # the record store rather than fail; the numbers are the same, only slower.
+            logger.warning("columnar copy busy; funnel answered from the record store")
+            engine = "record_store"
+            raw = _record_store_rows(sql, workspace_id, spec)
+    else:
+        raw = _record_store_rows(sql, workspace_id, spec)
     rows: dict[str, FunnelRow] = {}
     if spec.view == "cohort":
         furthest: dict[str, dict[int, int]] = defaultdict(dict)
