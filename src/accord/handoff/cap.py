@@ -28,6 +28,7 @@ class CapStatus:
     window_hours: float
     touches_in_window: int  # before the new touch
     next_allowed: dt.datetime  # the earliest moment one more touch stays within the cap
+    agreement_id: int  # the active agreement that set the cap
 
     @property
     def would_exceed(self) -> bool:
@@ -64,6 +65,7 @@ def cap_status(workspace_id: int, contact_id: int, at: dt.datetime) -> CapStatus
         window_hours=buyer.window_hours,
         touches_in_window=cap.touches_in_window(touches, at),
         next_allowed=cap.next_allowed(touches, at),
+        agreement_id=active[0].pk,
     )
 
 
@@ -93,8 +95,6 @@ def contact_cap_check(
                 "next_allowed": status.next_allowed.isoformat(),
             },
         )
-    agreement = active_agreement(actor.workspace.pk)
-    assert agreement is not None
 
     def record(activity: Activity) -> None:
         ContactCapViolation.objects.create(
@@ -105,7 +105,7 @@ def contact_cap_check(
             touches=status.touches_in_window + 1,
             limit=status.limit,
             window_hours=status.window_hours,
-            agreement=agreement[0],
+            agreement_id=status.agreement_id,
             occurred_at=at,
         )
 

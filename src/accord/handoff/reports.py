@@ -29,9 +29,10 @@ from accord.handoff.models import (
     ContactCapViolation,
     Handoff,
     HandoffStatus,
+    SlaAgreement,
     SlaState,
 )
-from accord.handoff.sla_document import VolumeTarget
+from accord.handoff.sla_document import VolumeTarget, parse_sla
 from accord.identity.models import User, Workspace
 from accord.marketing.models import Touchpoint
 
@@ -186,15 +187,18 @@ def sla_report(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> Sl
             compliance=rate(totals["met"], totals["met"] + totals["breached"]),
         )
     )
-    unresponsive = list(
-        timed.filter(status=HandoffStatus.REJECTED, reason__needs_attempts=True).values_list(
-            "attempts", "agreement__document"
-        )
+    # Unresponsive rejections with the agreed attempts: one count per agreement version (each
+    # version may ask for a different number), not one document per handoff.
+    unresponsive = timed.filter(status=HandoffStatus.REJECTED, reason__needs_attempts=True)
+    versions = SlaAgreement.objects.for_workspace(workspace).filter(
+        pk__in=unresponsive.values("agreement_id")
     )
     kept = sum(
-        1
-        for attempts, doc in unresponsive
-        if attempts >= int(doc["sales"]["attempts_before_unresponsive"])
+        unresponsive.filter(
+            agreement=version,
+            attempts__gte=parse_sla(version.document).sales.attempts_before_unresponsive,
+        ).count()
+        for version in versions
     )
     active = active_agreement(workspace)
     violations = ContactCapViolation.objects.for_workspace(workspace).filter(
@@ -206,7 +210,7 @@ def sla_report(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> Sl
         agreement_version=active[0].version if active else None,
         first_touch_hours=active[1].sales.first_touch_hours if active else None,
         first_touch=rows,
-        attempts=rate(kept, len(unresponsive)),
+        attempts=rate(kept, unresponsive.count()),
         volume=_volume(workspace, active[1].marketing.targets, start.date(), end.date())
         if active
         else [],
