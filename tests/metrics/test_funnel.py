@@ -145,6 +145,7 @@ def test_a_busy_copy_falls_back_to_the_record_store(workspace, actor) -> None:  
     spec = FunnelSpec(view="period", start=START, end=END)
     path = columnar.store_path()
     columnar.sync()
+    columnar.close()  # let go of the file, as an idle process does
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
          "print('held', flush=True); time.sleep(30)", str(path)],

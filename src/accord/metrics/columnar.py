@@ -1,25 +1,37 @@
 """The embedded columnar copy of the facts (DuckDB), fed incrementally from the record store.
 
 The tables have the record store's names and the columns the metrics read, so one query text
-serves both engines (`metrics.sql`). The ledger is append-only in the record store (updates are
-refused), so new rows are those with a larger id; contacts are copied again when their
-`updated_at` moved on. A contact deleted in the record store (with its ledger rows) stays here
-until the next sync notices the record store holds fewer contacts, and rebuilds the copy.
+serves both engines (`metrics.sql`). Each table is fed in one of three ways:
 
-One DuckDB file per data directory (`<ACCORD_DATA_DIR>/analytics.duckdb`); a process-wide lock
-serialises writers, as DuckDB allows one writing connection per file.
+- **append** — append-only facts (the lifecycle ledger refuses updates; touchpoints are
+  recorded, not edited): rows with a larger id than the copy's largest;
+- **changed** — records that change (contacts, deals, companies, campaigns, costs, pipeline
+  stages): rows whose `updated_at` moved past the copy's latest;
+- **whole** — small tables without a change time (memberships): copied again in full.
+
+A record deleted in the record store (a contact with its ledger and touchpoints, a deal, a
+company) stays here until the next sync sees the record store holding fewer rows than the copy,
+and rebuilds it.
+
+One DuckDB file per data directory (`<ACCORD_DATA_DIR>/analytics.duckdb`). DuckDB allows one
+process to open a file for writing, so each process keeps its connection while it is busy and
+lets go after `IDLE_SECONDS` without a query, for another process (the worker, a second web
+process) to take its turn; a process that finds the file held answers from the record store.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import hashlib
 import math
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -28,52 +40,162 @@ from django.db import connection
 
 BATCH = 50_000
 FRESHNESS = 2.0  # seconds a query may read a copy that old (the dashboard's promise: 5 s)
-_lock = threading.Lock()
+IDLE_SECONDS = 10.0  # a connection unused this long is closed, releasing the file
 
-# table → (columns, DuckDB types); the first column is the primary key.
-TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "crm_contact": (
-        ("id", "BIGINT PRIMARY KEY"),
-        ("workspace_id", "BIGINT"),
-        ("created_at", "TIMESTAMP"),
-        ("updated_at", "TIMESTAMP"),
-        ("original_source", "VARCHAR"),
-        ("owner_id", "BIGINT"),
-        ("lifecycle_stage", "VARCHAR"),
-    ),
-    "crm_ledgerentry": (
-        ("id", "BIGINT PRIMARY KEY"),
-        ("workspace_id", "BIGINT"),
-        ("contact_id", "BIGINT"),
-        ("from_stage", "VARCHAR"),
-        ("to_stage", "VARCHAR"),
-        ("occurred_at", "TIMESTAMP"),
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    feed: Literal["append", "changed", "whole"]
+    columns: tuple[tuple[str, str], ...]  # (name, DuckDB type); the first is the primary key
+
+
+TABLES: tuple[Table, ...] = (
+    Table("crm_contact", "changed", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("created_at", "TIMESTAMP"),
+        ("updated_at", "TIMESTAMP"), ("original_source", "VARCHAR"), ("owner_id", "BIGINT"),
+        ("lifecycle_stage", "VARCHAR"), ("company_id", "BIGINT"), ("utm_campaign", "VARCHAR"),
+    )),
+    Table("crm_ledgerentry", "append", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("contact_id", "BIGINT"),
+        ("from_stage", "VARCHAR"), ("to_stage", "VARCHAR"), ("occurred_at", "TIMESTAMP"),
         ("definition_version", "VARCHAR"),
-    ),
-}
+    )),
+    Table("crm_company", "changed", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("updated_at", "TIMESTAMP"),
+        ("employee_count", "BIGINT"),
+    )),
+    Table("crm_deal", "changed", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("created_at", "TIMESTAMP"),
+        ("updated_at", "TIMESTAMP"), ("status", "VARCHAR"), ("amount", "DECIMAL(14, 2)"),
+        ("owner_id", "BIGINT"), ("company_id", "BIGINT"), ("primary_contact_id", "BIGINT"),
+        ("closed_at", "TIMESTAMP"), ("source", "VARCHAR"), ("stage_id", "BIGINT"),
+    )),
+    Table("crm_pipelinestage", "changed", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("updated_at", "TIMESTAMP"),
+        ("pipeline_id", "BIGINT"), ("key", "VARCHAR"), ("label", "VARCHAR"),
+        ("position", "BIGINT"), ("outcome", "VARCHAR"),
+    )),
+    Table("marketing_touchpoint", "append", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("contact_id", "BIGINT"),
+        ("campaign_id", "BIGINT"), ("channel", "VARCHAR"), ("type", "VARCHAR"),
+        ("occurred_at", "TIMESTAMP"),
+    )),
+    Table("marketing_campaign", "changed", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("updated_at", "TIMESTAMP"),
+        ("name", "VARCHAR"), ("channel", "VARCHAR"), ("utm_campaign", "VARCHAR"),
+    )),
+    Table("marketing_campaigncost", "changed", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("updated_at", "TIMESTAMP"),
+        ("campaign_id", "BIGINT"), ("date", "DATE"), ("amount", "DECIMAL(14, 2)"),
+    )),
+    Table("identity_membership", "whole", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("user_id", "BIGINT"),
+        ("team_id", "BIGINT"), ("role", "VARCHAR"),
+    )),
+)  # fmt: skip
+COUNTED = ("crm_contact", "crm_deal", "crm_company")  # deletions there trigger a rebuild
 
 
 def store_path() -> Path:
     return Path(settings.DATA_DIR) / "analytics.duckdb"
 
 
+class _Holder:
+    """This process's connection to one copy, closed after IDLE_SECONDS without use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.timer: threading.Timer | None = None
+
+    def acquire(self) -> duckdb.DuckDBPyConnection:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.con is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.path))
+            try:
+                _ensure_tables(con)
+            except BaseException:
+                con.close()
+                raise
+            self.con = con
+        return self.con
+
+    def release(self) -> None:
+        timer = threading.Timer(IDLE_SECONDS, self.close)
+        timer.daemon = True
+        self.timer = timer
+        timer.start()
+
+    def close(self) -> None:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            if self.con is not None:
+                self.con.close()
+                self.con = None
+
+
+_holders: dict[Path, _Holder] = {}
+_holders_lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    for holder in list(_holders.values()):
+        holder.close()
+
+
+def _holder(path: Path | None) -> _Holder:
+    target = path or store_path()
+    with _holders_lock:
+        return _holders.setdefault(target, _Holder(target))
+
+
 @contextmanager
 def open_store(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    with _lock:
-        target = path or store_path()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target))
+    """This process's connection to the copy, for one use at a time."""
+    holder = _holder(path)
+    with holder.lock:
+        con = holder.acquire()
         try:
-            _ensure_tables(con)
             yield con
         finally:
-            con.close()
+            holder.release()
+
+
+def close(path: Path | None = None) -> None:
+    """Let go of the file now (tests, and before another process must write to it)."""
+    _holder(path).close()
+
+
+def read(sql: str, params: Sequence[Any], path: Path | None = None) -> list[tuple[Any, ...]]:
+    with open_store(path) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def _layout() -> str:
+    """A fingerprint of the tables' layout: a copy made with another layout is dropped."""
+    return hashlib.sha256(repr(TABLES).encode()).hexdigest()[:16]
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table, columns in TABLES.items():
-        body = ", ".join(f"{name} {kind}" for name, kind in columns)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+    con.execute("CREATE TABLE IF NOT EXISTS accord_layout (fingerprint VARCHAR)")
+    found = con.execute("SELECT fingerprint FROM accord_layout").fetchall()
+    if found != [(_layout(),)]:
+        for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+            if name != "accord_layout":
+                con.execute(f'DROP TABLE "{name}"')
+        con.execute("DELETE FROM accord_layout")
+        con.execute("INSERT INTO accord_layout VALUES (?)", [_layout()])
+    for table in TABLES:
+        body = ", ".join(f"{name} {kind}" for name, kind in table.columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({body})")
 
 
 def _naive_utc(value: Any) -> Any:
@@ -85,14 +207,22 @@ def _naive_utc(value: Any) -> Any:
     return value
 
 
-def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, params: Sequence[Any]) -> int:
+def _as_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequence[Any]) -> int:
     """Copy the matching rows in batches, each handed to DuckDB as one Arrow table (row-by-row
     inserts are three orders of magnitude slower)."""
-    columns = [name for name, _ in TABLES[table]]
-    timestamps = {i for i, (_, kind) in enumerate(TABLES[table]) if kind == "TIMESTAMP"}
+    columns = [name for name, _ in table.columns]
+    convert = {
+        i: _naive_utc if kind == "TIMESTAMP" else _as_date
+        for i, (_, kind) in enumerate(table.columns)
+        if kind in ("TIMESTAMP", "DATE")
+    }
     # No ORDER BY: sorting by id would make SQLite walk the primary key (every row) instead of
     # the index the condition can use (updated_at for contacts).
-    select = f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"  # noqa: S608
+    select = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where}"  # noqa: S608
     copied = 0
     with connection.cursor() as cursor:
         cursor.execute(select, list(params))
@@ -100,15 +230,38 @@ def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, params: Sequen
             values = list(zip(*rows, strict=True))
             batch = pa.table(
                 {
-                    name: [_naive_utc(v) for v in values[i]] if i in timestamps else values[i]
+                    name: [convert[i](v) for v in values[i]] if i in convert else values[i]
                     for i, name in enumerate(columns)
                 }
             )
             con.register("batch", batch)
-            con.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM batch")  # noqa: S608
+            con.execute(f"INSERT OR REPLACE INTO {table.name} SELECT * FROM batch")  # noqa: S608
             con.unregister("batch")
             copied += len(rows)
     return copied
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    # fetchall, not fetchone: a result left unfinished blocks the connection's next query.
+    return con.execute(sql).fetchall()[0][0]
+
+
+def _since(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[Any]]:
+    # Table names are the fixed ones above, never input.
+    if table.feed == "append":
+        last_id = f"SELECT coalesce(max(id), 0) FROM {table.name}"  # noqa: S608
+        last = _scalar(con, last_id)
+        return "id > %s", [last]
+    if table.feed == "whole":
+        con.execute(f"DELETE FROM {table.name}")  # noqa: S608
+        return "1 = 1", []
+    latest = f"SELECT max(updated_at) FROM {table.name}"  # noqa: S608
+    last_change = _scalar(con, latest)
+    since: Any = last_change or dt.datetime(1970, 1, 1)
+    since = since.replace(tzinfo=dt.UTC) if connection.vendor != "sqlite" else since.isoformat(" ")
+    # Strictly later: a row at the last copied instant was copied with it (timestamps have
+    # microseconds), and nothing new means nothing is written.
+    return "updated_at > %s", [since]
 
 
 _last_sync: dict[Path, float] = {}
@@ -125,34 +278,34 @@ def sync_if_stale(max_age: float = FRESHNESS, path: Path | None = None) -> None:
 def sync(path: Path | None = None) -> dict[str, int]:
     """Bring the columnar copy up to date; returns the rows copied per table."""
     _last_sync[path or store_path()] = time.time()
+    copied: dict[str, int] = {}
     with open_store(path) as con:
-        last_entry = con.execute("SELECT coalesce(max(id), 0) FROM crm_ledgerentry").fetchone()
-        last_change = con.execute("SELECT max(updated_at) FROM crm_contact").fetchone()
-        changed_since = (
-            last_change[0] if last_change and last_change[0] else dt.datetime(1970, 1, 1)
-        )
-        if connection.vendor != "sqlite":
-            changed_since = changed_since.replace(tzinfo=dt.UTC)
-        else:
-            changed_since = changed_since.isoformat(sep=" ")
         con.execute("BEGIN")
-        # Strictly later: a row at the last copied instant was copied with it (timestamps have
-        # microseconds), and nothing new means nothing is written.
-        contacts = _copy(con, "crm_contact", "updated_at > %s", [changed_since])
-        entries = _copy(con, "crm_ledgerentry", "id > %s", [last_entry[0] if last_entry else 0])
-        con.execute("COMMIT")
-        (kept,) = con.execute("SELECT count(*) FROM crm_contact").fetchone() or (0,)
+        try:
+            for table in TABLES:
+                where, params = _since(con, table)
+                copied[table.name] = _copy(con, table, where, params)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        kept = {
+            name: _scalar(con, f"SELECT count(*) FROM {name}")  # noqa: S608
+            for name in COUNTED
+        }
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM crm_contact")
-        (current,) = cursor.fetchone()
-    if kept != current:  # contacts were deleted in the record store: start again
-        return rebuild(path)
-    return {"crm_contact": contacts, "crm_ledgerentry": entries}
+        for name in COUNTED:
+            cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - fixed names
+            (current,) = cursor.fetchone()
+            if kept[name] != current:  # records were deleted in the record store: start again
+                return rebuild(path)
+    return copied
 
 
 def rebuild(path: Path | None = None) -> dict[str, int]:
     """Drop the copy and load it again (after deletions in the record store)."""
     with open_store(path) as con:
         for table in TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"DROP TABLE IF EXISTS {table.name}")
+        _ensure_tables(con)
     return sync(path)

@@ -16,23 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-import duckdb
-from django.db import connection
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from accord.core.intervals import Rate, rate
-from accord.metrics.sql import Dialect, transpile
-
-logger = logging.getLogger(__name__)
+from accord.metrics.engine import Engine, EngineChoice, resolve, run
 
 MAIN_PATH = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer")
 Breakdown = Literal["none", "source", "owner", "definition_version"]
-Engine = Literal["record_store", "columnar"]
 
 DEFINITIONS = {
     "cohort": "Of the contacts created in the period, how many reached each stage (by now), and "
@@ -123,56 +117,12 @@ def _query(spec: FunnelSpec) -> str:
     return _cohort_sql(spec.breakdown) if spec.view == "cohort" else _period_sql(spec.breakdown)
 
 
-def _record_store_rows(sql: str, workspace_id: int, spec: FunnelSpec) -> list[tuple[Any, ...]]:
-    dialect: Dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    ops = connection.ops
-    params = [
-        workspace_id,
-        ops.adapt_datetimefield_value(spec.start),
-        ops.adapt_datetimefield_value(spec.end),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(transpile(sql, dialect), params)
-        return list(cursor.fetchall())
-
-
-def _columnar_rows(sql: str, workspace_id: int, spec: FunnelSpec) -> list[tuple[Any, ...]]:
-    from accord.metrics.columnar import open_store, sync_if_stale
-
-    sync_if_stale()  # a committed ledger row is counted within seconds
-    naive = [v.astimezone(dt.UTC).replace(tzinfo=None) for v in (spec.start, spec.end)]
-    with open_store() as con:
-        return con.execute(sql, [workspace_id, *naive]).fetchall()
-
-
-COLUMNAR_FROM = 200_000  # contacts: from here on the columnar copy answers faster
-
-
-def choose_engine(workspace_id: int) -> Engine:
-    """The record store for small workspaces, the columnar copy for large ones."""
-    from accord.crm.models import Contact
-
-    large = Contact.objects.for_workspace(workspace_id)[COLUMNAR_FROM - 1 : COLUMNAR_FROM].exists()
-    return "columnar" if large else "record_store"
-
-
 def funnel(
-    workspace_id: int, spec: FunnelSpec, engine: Engine | Literal["auto"] = "record_store"
+    workspace_id: int, spec: FunnelSpec, engine: EngineChoice = "record_store"
 ) -> FunnelResult:
-    if engine == "auto":
-        engine = choose_engine(workspace_id)
-    sql = _query(spec)
-    if engine == "columnar":
-        try:
-            raw = _columnar_rows(sql, workspace_id, spec)
-        except duckdb.IOException:
-            # Another process holds the copy (DuckDB allows one writer per file): answer from
-            # the record store rather than fail; the numbers are the same, only slower.
-            logger.warning("columnar copy busy; funnel answered from the record store")
-            engine = "record_store"
-            raw = _record_store_rows(sql, workspace_id, spec)
-    else:
-        raw = _record_store_rows(sql, workspace_id, spec)
+    raw, engine = run(
+        _query(spec), [workspace_id, spec.start, spec.end], resolve(workspace_id, engine)
+    )
     rows: dict[str, FunnelRow] = {}
     if spec.view == "cohort":
         furthest: dict[str, dict[int, int]] = defaultdict(dict)

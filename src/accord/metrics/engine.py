@@ -1,0 +1,77 @@
+"""Where a metric's query runs: the record store (the Django database, SQLite or PostgreSQL) or
+the columnar copy (embedded DuckDB). The query text is written once in DuckDB's SQL and
+transpiled for the record store (`metrics.sql`); parameters are positional.
+
+`auto` picks the record store for small workspaces and the copy for large ones. While another
+process holds the copy (DuckDB allows one writer per file) the record store answers instead: the
+numbers are the same, only slower.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import duckdb
+from django.db import connection
+
+from accord.metrics.sql import Dialect, transpile
+
+logger = logging.getLogger(__name__)
+
+Engine = Literal["record_store", "columnar"]
+EngineChoice = Engine | Literal["auto"]
+COLUMNAR_FROM = 200_000  # contacts: from here on the columnar copy answers faster
+
+
+def choose_engine(workspace_id: int) -> Engine:
+    """The record store for small workspaces, the columnar copy for large ones."""
+    from accord.crm.models import Contact
+
+    large = Contact.objects.for_workspace(workspace_id)[COLUMNAR_FROM - 1 : COLUMNAR_FROM].exists()
+    return "columnar" if large else "record_store"
+
+
+def resolve(workspace_id: int, engine: EngineChoice) -> Engine:
+    return choose_engine(workspace_id) if engine == "auto" else engine
+
+
+def _record_store_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _columnar_value(value: Any) -> Any:
+    # The copy keeps naive UTC timestamps.
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def record_store_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    dialect: Dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
+    with connection.cursor() as cursor:
+        cursor.execute(transpile(sql, dialect), [_record_store_value(v) for v in params])
+        return list(cursor.fetchall())
+
+
+def columnar_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    from accord.metrics.columnar import read, sync_if_stale
+
+    sync_if_stale()  # a committed ledger row is counted within seconds
+    return read(sql, [_columnar_value(v) for v in params])
+
+
+def run(sql: str, params: Sequence[Any], engine: Engine) -> tuple[list[tuple[Any, ...]], Engine]:
+    """The query's rows, and the engine that answered."""
+    if engine == "columnar":
+        try:
+            return columnar_rows(sql, params), engine
+        except duckdb.IOException:
+            logger.warning("columnar copy busy; answered from the record store")
+    return record_store_rows(sql, params), "record_store"
