@@ -1,0 +1,242 @@
+"""The metrics' queries, each written once in DuckDB's SQL (transpiled for the record store by
+`metrics.sql`). Every query takes the workspace first and returns the breakdown's value as its
+first column; the fragments below are fixed text chosen by key, never user input.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Subject = Literal["contact", "deal"]
+
+# Company size segments, by employees (the demo's and the common B2B split).
+SEGMENT = (
+    "CASE WHEN co.employee_count IS NULL THEN '' WHEN co.employee_count < 50 THEN 'smb' "
+    "WHEN co.employee_count < 1000 THEN 'mid_market' ELSE 'enterprise' END"
+)
+SEGMENTS = {"smb": "SMB (under 50)", "mid_market": "Mid-market (50 to 999)",
+            "enterprise": "Enterprise (1,000+)"}  # fmt: skip
+
+_CONTACT: dict[str, tuple[str, str]] = {
+    "none": ("''", ""),
+    "source": ("coalesce(c.original_source, '')", ""),
+    "campaign": ("coalesce(c.utm_campaign, '')", ""),
+    "owner": ("coalesce(CAST(c.owner_id AS VARCHAR), '')", ""),
+    "team": (
+        "coalesce(CAST(m.team_id AS VARCHAR), '')",
+        "LEFT JOIN identity_membership AS m ON m.user_id = c.owner_id "
+        "AND m.workspace_id = c.workspace_id",
+    ),
+    "segment": (SEGMENT, "LEFT JOIN crm_company AS co ON co.id = c.company_id"),
+}
+_DEAL: dict[str, tuple[str, str]] = {
+    "none": ("''", ""),
+    "source": ("coalesce(d.source, '')", ""),
+    "campaign": (
+        "coalesce(pc.utm_campaign, '')",
+        "LEFT JOIN crm_contact AS pc ON pc.id = d.primary_contact_id",
+    ),
+    "owner": ("coalesce(CAST(d.owner_id AS VARCHAR), '')", ""),
+    "team": (
+        "coalesce(CAST(m.team_id AS VARCHAR), '')",
+        "LEFT JOIN identity_membership AS m ON m.user_id = d.owner_id "
+        "AND m.workspace_id = d.workspace_id",
+    ),
+    "segment": (SEGMENT, "LEFT JOIN crm_company AS co ON co.id = d.company_id"),
+}
+CONTACT_BREAKDOWNS = (*_CONTACT, "definition_version")
+DEAL_BREAKDOWNS = tuple(_DEAL)
+SPEND_BREAKDOWNS = ("none", "source", "campaign")
+
+
+def dimension(subject: Subject, breakdown: str) -> tuple[str, str]:
+    """The breakdown's SQL expression and the joins it needs."""
+    if subject == "contact" and breakdown == "definition_version":
+        return "coalesce(l.definition_version, '')", ""
+    table = _CONTACT if subject == "contact" else _DEAL
+    if breakdown not in table:
+        raise ValueError(f"'{breakdown}' is not a breakdown of this metric")
+    return table[breakdown]
+
+
+def group(breakdown: str, *more: str) -> str:
+    """GROUP BY the breakdown (a constant may not be grouped on in PostgreSQL) and `more`."""
+    keys = ([] if breakdown == "none" else ["1"]) + list(more)
+    return f"GROUP BY {', '.join(keys)}" if keys else ""
+
+
+def stage_entries(breakdown: str) -> str:
+    """Contacts who moved into a stage in the period. Params: workspace, stage, start, end."""
+    dim, joins = dimension("contact", breakdown)
+    return f"""
+        SELECT {dim} AS dimension, count(DISTINCT l.contact_id) AS contacts
+        FROM crm_ledgerentry AS l JOIN crm_contact AS c ON c.id = l.contact_id {joins}
+        WHERE l.workspace_id = ? AND l.to_stage = ? AND l.occurred_at >= ? AND l.occurred_at < ?
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+_AMOUNT_SQUARED = "CAST(d.amount AS DOUBLE) * CAST(d.amount AS DOUBLE)"
+
+
+def won_deals(breakdown: str) -> str:
+    """Deals won in the period: count, amount, sum of squared amounts. Params: ws, start, end."""
+    dim, joins = dimension("deal", breakdown)
+    return f"""
+        SELECT {dim} AS dimension, count(*) AS deals, coalesce(sum(d.amount), 0) AS amount,
+               coalesce(sum({_AMOUNT_SQUARED}), 0) AS squares
+        FROM crm_deal AS d {joins}
+        WHERE d.workspace_id = ? AND d.status = 'won' AND d.closed_at >= ? AND d.closed_at < ?
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+def closed_deals(breakdown: str) -> str:
+    """Deals closed (won or lost) in the period: won, closed. Params: ws, start, end."""
+    dim, joins = dimension("deal", breakdown)
+    return f"""
+        SELECT {dim} AS dimension, sum(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END) AS won,
+               count(*) AS closed
+        FROM crm_deal AS d {joins}
+        WHERE d.workspace_id = ? AND d.status IN ('won', 'lost')
+          AND d.closed_at >= ? AND d.closed_at < ?
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+_CYCLE_DAYS = "CAST(date_diff('second', d.created_at, d.closed_at) AS DOUBLE) / 86400.0"
+
+
+def sales_cycle(breakdown: str) -> str:
+    """Won deals closed in the period: count, sum of days from creation to close, sum of
+    squares. Params: ws, start, end."""
+    dim, joins = dimension("deal", breakdown)
+    return f"""
+        SELECT {dim} AS dimension, count(*) AS deals, coalesce(sum({_CYCLE_DAYS}), 0) AS days,
+               coalesce(sum(({_CYCLE_DAYS}) * ({_CYCLE_DAYS})), 0) AS squares
+        FROM crm_deal AS d {joins}
+        WHERE d.workspace_id = ? AND d.status = 'won' AND d.closed_at >= ? AND d.closed_at < ?
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+# Marketing-sourced: the deal's source is a marketing channel (not sales outbound, not unknown).
+SALES_SOURCES = ("outbound", "other", "")
+_SOURCED = "coalesce(d.source, '') NOT IN ('outbound', 'other', '')"
+# Marketing-influenced: its primary contact had a marketing touch before the deal was created.
+_INFLUENCED = (
+    "EXISTS (SELECT 1 FROM marketing_touchpoint AS t "
+    "WHERE t.contact_id = d.primary_contact_id AND t.occurred_at <= d.created_at)"
+)
+
+
+def pipeline(breakdown: str) -> str:
+    """Deals created in the period: deals, amount, then the same for marketing-sourced and for
+    marketing-influenced deals. Params: ws, start, end."""
+    dim, joins = dimension("deal", breakdown)
+    return f"""
+        SELECT {dim} AS dimension, count(*) AS deals, coalesce(sum(d.amount), 0) AS amount,
+               sum(CASE WHEN {_SOURCED} THEN 1 ELSE 0 END) AS sourced_deals,
+               coalesce(sum(CASE WHEN {_SOURCED} THEN d.amount ELSE 0 END), 0) AS sourced,
+               sum(CASE WHEN {_INFLUENCED} THEN 1 ELSE 0 END) AS influenced_deals,
+               coalesce(sum(CASE WHEN {_INFLUENCED} THEN d.amount ELSE 0 END), 0) AS influenced
+        FROM crm_deal AS d {joins}
+        WHERE d.workspace_id = ? AND d.created_at >= ? AND d.created_at < ?
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+def open_pipeline(breakdown: str) -> str:
+    """Deals open at the end of the period (created before it, still open now) by pipeline
+    stage: stage key, label, position, deals, amount. Params: ws, end."""
+    dim, joins = dimension("deal", breakdown)
+    return f"""
+        SELECT {dim} AS dimension, s.key AS stage, s.label AS label, min(s.position) AS position,
+               count(*) AS deals, coalesce(sum(d.amount), 0) AS amount
+        FROM crm_deal AS d JOIN crm_pipelinestage AS s ON s.id = d.stage_id {joins}
+        WHERE d.workspace_id = ? AND d.status = 'open' AND d.created_at < ?
+        {group(breakdown, "2", "3")}
+    """  # noqa: S608
+
+
+_STAGE_DAYS = "CAST(date_diff('second', v.entered, v.left_at) AS DOUBLE) / 86400.0"
+
+
+def time_in_stage(breakdown: str) -> str:
+    """Stays in a stage that ended in the period (the contact moved on): stage, stays, sum of
+    days, sum of squares. Params: ws, start, end."""
+    dim, joins = dimension("contact", breakdown)
+    dim = dim.replace("l.definition_version", "v.definition_version")
+    return f"""
+        WITH visits AS (
+            SELECT l.contact_id, l.to_stage AS stage, l.definition_version,
+                   l.occurred_at AS entered,
+                   lead(l.occurred_at) OVER (
+                       PARTITION BY l.contact_id ORDER BY l.occurred_at, l.id
+                   ) AS left_at
+            FROM crm_ledgerentry AS l WHERE l.workspace_id = ?
+        )
+        SELECT {dim} AS dimension, v.stage AS stage, count(*) AS stays,
+               sum({_STAGE_DAYS}) AS days, sum(({_STAGE_DAYS}) * ({_STAGE_DAYS})) AS squares
+        FROM visits AS v JOIN crm_contact AS c ON c.id = v.contact_id {joins}
+        WHERE v.left_at >= ? AND v.left_at < ?
+        {group(breakdown, "2")}
+    """  # noqa: S608
+
+
+def retention(breakdown: str) -> str:
+    """Customers at the start of the period (their latest transition before it was into
+    customer) and how many of them moved out of customer during it. Params: ws, start, ws,
+    start, end."""
+    dim, joins = dimension("contact", breakdown if breakdown != "definition_version" else "none")
+    return f"""
+        WITH latest AS (
+            SELECT l.contact_id, l.to_stage,
+                   row_number() OVER (
+                       PARTITION BY l.contact_id ORDER BY l.occurred_at DESC, l.id DESC
+                   ) AS k
+            FROM crm_ledgerentry AS l WHERE l.workspace_id = ? AND l.occurred_at < ?
+        ),
+        churned AS (
+            SELECT DISTINCT x.contact_id FROM crm_ledgerentry AS x
+            WHERE x.workspace_id = ? AND x.from_stage = 'customer'
+              AND x.occurred_at >= ? AND x.occurred_at < ?
+        )
+        SELECT {dim} AS dimension, count(*) AS customers,
+               sum(CASE WHEN ch.contact_id IS NULL THEN 0 ELSE 1 END) AS churned
+        FROM latest AS s JOIN crm_contact AS c ON c.id = s.contact_id {joins}
+        LEFT JOIN churned AS ch ON ch.contact_id = s.contact_id
+        WHERE s.k = 1 AND s.to_stage = 'customer'
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+_SPEND_DIMENSIONS = {
+    "none": "''",
+    "source": "coalesce(g.channel, '')",
+    "campaign": "coalesce(g.utm_campaign, '')",
+}
+
+
+def spend(breakdown: str) -> str:
+    """Marketing spend dated in the period (campaign costs). Params: ws, first day, day after."""
+    if breakdown not in _SPEND_DIMENSIONS:
+        raise ValueError(f"'{breakdown}' is not a breakdown of spend")
+    return f"""
+        SELECT {_SPEND_DIMENSIONS[breakdown]} AS dimension, coalesce(sum(k.amount), 0) AS amount
+        FROM marketing_campaigncost AS k JOIN marketing_campaign AS g ON g.id = k.campaign_id
+        WHERE k.workspace_id = ? AND k.date >= ? AND k.date < ?
+        {group(breakdown)}
+    """  # noqa: S608
+
+
+# New customer accounts: companies (or lone contacts) whose first won deal closed in the period.
+# Params: ws, start, end.
+NEW_ACCOUNTS = """
+    SELECT '' AS dimension, count(*) AS accounts FROM (
+        SELECT coalesce(d.company_id, -d.primary_contact_id, -d.id) AS account,
+               min(d.closed_at) AS first_won
+        FROM crm_deal AS d WHERE d.workspace_id = ? AND d.status = 'won'
+        GROUP BY 1
+    ) AS firsts WHERE first_won >= ? AND first_won < ?
+"""
