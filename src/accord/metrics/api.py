@@ -14,8 +14,15 @@ from pydantic import Field
 
 from accord.api.auth import request_membership
 from accord.definitions.api import RateOut
+from accord.metrics.catalogue import measure
 from accord.metrics.funnel import Breakdown, Engine, funnel
-from accord.metrics.presentation import funnel_document, funnel_spec, metric_catalogue
+from accord.metrics.presentation import (
+    funnel_document,
+    funnel_spec,
+    metric_catalogue,
+    metric_document,
+    metric_spec,
+)
 
 router = Router(tags=["metrics"])
 DEFAULT_DAYS = 90
@@ -29,6 +36,8 @@ class MetricViewOut(Schema):
 class MetricOut(Schema):
     name: str
     title: str
+    kind: str = Field(description="count, money, rate, days, growth or funnel.")
+    team: str = Field(description="Whose number it chiefly is: marketing, sales or both.")
     path: str
     command: str
     views: list[MetricViewOut] = Field(description="Each view with its written definition.")
@@ -93,3 +102,59 @@ def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, A
         {"view": params.view, "start": start, "end": end, "breakdown": params.breakdown}
     )
     return funnel_document(funnel(workspace.pk, spec, engine=params.engine))
+
+
+class MetricParams(Schema):
+    start: dt.datetime | None = Field(
+        None, description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end."
+    )
+    end: dt.datetime | None = Field(None, description="Exclusive, with a UTC offset; default now.")
+    breakdown: str = Field(
+        "none",
+        description="none, source, campaign, owner, team, segment or definition_version — "
+        "the metric's own list is in GET /metrics.",
+    )
+    engine: Literal["auto", "record_store", "columnar"] = Field(
+        "auto", description="auto: the record store for small workspaces, else the columnar copy."
+    )
+
+
+class ValueOut(Schema):
+    dimension: str = Field(description="The breakdown's value ('' without a breakdown).")
+    label: str
+    item: str = Field(description="The stage, reason or period the value is for, if any.")
+    item_label: str
+    value: int | float | str | None = Field(
+        description="Money as a decimal string; rates 0-1; days; null with a reason."
+    )
+    low: float | str | None = Field(description="95% interval, low (rates, averages, growth).")
+    high: float | str | None
+    successes: int | None
+    n: int | None = Field(description="The count the value rests on.")
+    reason: str
+
+
+class MetricDocumentOut(Schema):
+    metric: str
+    title: str
+    kind: str
+    team: str
+    definition: str
+    items: str
+    start: dt.datetime
+    end: dt.datetime
+    breakdown: str
+    engine: Engine
+    values: list[ValueOut]
+    not_enough_data: str | None = Field(description="Why there are no values, if so.")
+
+
+@router.get("/metrics/{name}", response=MetricDocumentOut)
+def get_metric(request: HttpRequest, name: str, params: Query[MetricParams]) -> dict[str, Any]:
+    """One metric of the catalogue (see GET /metrics) for a period, overall or broken down."""
+    workspace = request_membership(request).workspace
+    end = params.end or timezone.now()
+    anchor = end if end.tzinfo is not None else timezone.now()
+    start = params.start or anchor - dt.timedelta(days=DEFAULT_DAYS)
+    spec = metric_spec({"metric": name, "start": start, "end": end, "breakdown": params.breakdown})
+    return metric_document(measure(workspace.pk, spec, engine=params.engine))

@@ -78,6 +78,7 @@ class Value:
 
 @dataclass(frozen=True)
 class MetricResult:
+    workspace_id: int
     spec: MetricSpec
     metric: Metric
     engine: Engine
@@ -508,4 +509,4 @@ def measure(
     # Breakdown values in a stable order (the engines return groups in any order); the
     # items within one keep the order the metric gave them (stages in path order, …).
     values = sorted(metric.compute(query), key=lambda v: v.dimension)
-    return MetricResult(spec, metric, query.answered_by or chosen, values)
+    return MetricResult(workspace_id, spec, metric, query.answered_by or chosen, values)

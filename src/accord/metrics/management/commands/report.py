@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 from typing import Any, get_args
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,8 +23,15 @@ from django.utils import timezone
 
 from accord.core.errors import ValidationFailed
 from accord.identity.cli_support import text_table, whole_number, workspace_by_slug
+from accord.metrics.catalogue import METRICS, measure
 from accord.metrics.funnel import Breakdown, funnel
-from accord.metrics.presentation import funnel_document, funnel_spec, metric_catalogue
+from accord.metrics.presentation import (
+    funnel_document,
+    funnel_spec,
+    metric_catalogue,
+    metric_document,
+    metric_spec,
+)
 
 DEFAULT_DAYS = 90
 OPTION_OF = {"breakdown": "--by"}  # spec fields named differently on the command line
@@ -137,6 +145,104 @@ def funnel_csv(document: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
+def shown(value: Any, kind: str) -> str:
+    """A value as the table prints it."""
+    if value is None:
+        return "-"
+    if kind == "money":
+        return f"{Decimal(value):,.2f}"
+    if kind == "rate":
+        return f"{value:.1%}"
+    if kind == "growth":
+        return f"{value:+.1%}"
+    if kind == "days":
+        return f"{value:.2f} d"
+    return f"{value:,}"
+
+
+def metric_table(document: dict[str, Any]) -> str:
+    """The definition, the period, then one line per value with its interval and count."""
+    start = dt.datetime.fromisoformat(document["start"])
+    end = dt.datetime.fromisoformat(document["end"])
+    breakdown = document["breakdown"]
+    by = f" · by {breakdown.replace('_', ' ')}" if breakdown != "none" else ""
+    lines = [
+        f"{document['title']}: {document['definition']}",
+        f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC{by} · engine: {document['engine']}",
+        "",
+    ]
+    values = document["values"]
+    if not values:
+        return "\n".join([*lines, document["not_enough_data"]])
+    kind = document["kind"]
+    # A growth's interval is of the growth; a pipeline's (money with successes) of the share.
+    interval_kind = "rate" if kind == "money" else kind
+    headers = [breakdown.replace("_", " ") if breakdown != "none" else ""]
+    if document["items"]:
+        headers.append(document["items"])
+    intervals = any(v["low"] is not None for v in values)
+    headers += ["value", *(["95% interval"] if intervals else []), "n"]
+    cells = []
+    for v in values:
+        row = [v["label"]] + ([v["item_label"]] if document["items"] else [])
+        row.append(shown(v["value"], kind) if v["value"] is not None else f"- ({v['reason']})")
+        if intervals:
+            row.append(
+                f"{shown(v['low'], interval_kind)} to {shown(v['high'], interval_kind)}"
+                if v["low"] is not None
+                else ""
+            )
+        row.append("" if v["n"] is None else f"{v['n']:,}")
+        cells.append(row)
+    lines.append(text_table(headers, cells, numbers_right=True))
+    return "\n".join(lines)
+
+
+def metric_csv(document: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = ["dimension", "label", "item", "item_label", "value", "low", "high", "successes",
+               "n", "reason"]  # fmt: skip
+    writer.writerow(columns)
+    for v in document["values"]:
+        writer.writerow(["" if v[c] is None else v[c] for c in columns])
+    return buffer.getvalue()
+
+
+def _period_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", required=True, metavar="SLUG", help="workspace slug")
+    p.add_argument(
+        "--start", type=_instant, metavar="ISO", help="inclusive, e.g. 2026-01-01T00:00:00Z"
+    )
+    until = p.add_mutually_exclusive_group()
+    until.add_argument("--end", type=_instant, metavar="ISO", help="exclusive; default now")
+    until.add_argument(
+        "--days",
+        type=_days,
+        metavar="N",
+        help=f"the N days from --start, or up to now (default: the last {DEFAULT_DAYS})",
+    )
+
+
+def _output_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=["auto", "record_store", "columnar"],
+        default="auto",
+        help="auto: the record store for small workspaces, else the columnar copy",
+    )
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+def _spec_error(exc: ValidationFailed) -> CommandError:
+    lines = [
+        f"{OPTION_OF.get(name, '--' + name)}: {message}"
+        for name, messages in exc.fields.items()
+        for message in messages
+    ]
+    return CommandError("\n".join(lines))
+
+
 class Command(BaseCommand):
     help = (
         "Print a metric with its written definition: the funnel as a table, CSV, or the JSON "
@@ -153,27 +259,15 @@ class Command(BaseCommand):
             "transitions into each stage during it (period)."
         )
         p = subs.add_parser("funnel", help=summary, description=summary)
-        p.add_argument("--workspace", required=True, metavar="SLUG", help="workspace slug")
+        _period_arguments(p)
         p.add_argument("--view", choices=["cohort", "period"], default="cohort")
-        p.add_argument(
-            "--start", type=_instant, metavar="ISO", help="inclusive, e.g. 2026-01-01T00:00:00Z"
-        )
-        until = p.add_mutually_exclusive_group()
-        until.add_argument("--end", type=_instant, metavar="ISO", help="exclusive; default now")
-        until.add_argument(
-            "--days",
-            type=_days,
-            metavar="N",
-            help=f"the N days from --start, or up to now (default: the last {DEFAULT_DAYS})",
-        )
         p.add_argument("--by", choices=get_args(Breakdown), default="none", help="breakdown")
-        p.add_argument(
-            "--engine",
-            choices=["auto", "record_store", "columnar"],
-            default="auto",
-            help="auto: the record store for small workspaces, else the columnar copy",
-        )
-        p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        _output_arguments(p)
+        for metric in METRICS:
+            p = subs.add_parser(metric.key, help=metric.title, description=metric.definition)
+            _period_arguments(p)
+            p.add_argument("--by", choices=metric.breakdowns, default="none", help="breakdown")
+            _output_arguments(p)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["metric"] == "list":
@@ -181,23 +275,30 @@ class Command(BaseCommand):
             return
         workspace = workspace_by_slug(options["workspace"])
         start, end = _period(options)
-        values = {"view": options["view"], "start": start, "end": end, "breakdown": options["by"]}
-        try:
-            spec = funnel_spec(values)
-        except ValidationFailed as exc:
-            lines = [
-                f"{OPTION_OF.get(name, '--' + name)}: {message}"
-                for name, messages in exc.fields.items()
-                for message in messages
-            ]
-            raise CommandError("\n".join(lines)) from exc
-        document = funnel_document(funnel(workspace.pk, spec, engine=options["engine"]))
+        if options["metric"] == "funnel":
+            values = {"view": options["view"], "start": start, "end": end,
+                      "breakdown": options["by"]}  # fmt: skip
+            try:
+                spec = funnel_spec(values)
+            except ValidationFailed as exc:
+                raise _spec_error(exc) from exc
+            document = funnel_document(funnel(workspace.pk, spec, engine=options["engine"]))
+            as_csv, as_table = funnel_csv, funnel_table
+        else:
+            values = {"metric": options["metric"], "start": start, "end": end,
+                      "breakdown": options["by"]}  # fmt: skip
+            try:
+                metric = metric_spec(values)
+            except ValidationFailed as exc:
+                raise _spec_error(exc) from exc
+            document = metric_document(measure(workspace.pk, metric, engine=options["engine"]))
+            as_csv, as_table = metric_csv, metric_table
         if options["format"] == "json":
             self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
         elif options["format"] == "csv":
-            self.stdout.write(funnel_csv(document), ending="")
+            self.stdout.write(as_csv(document), ending="")
         else:
-            self.stdout.write(funnel_table(document))
+            self.stdout.write(as_table(document))
 
     def _list(self) -> None:
         for metric in metric_catalogue():
