@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 START = "2020-01-01T00:00:00Z"
 END = "2100-01-01T00:00:00Z"
 SPAN = {"start": START, "end": END}
-BREAKDOWNS = ("none", "source", "owner", "definition_version")
+BREAKDOWNS = ("none", "source", "campaign", "owner", "team", "segment", "definition_version")
 TIME_ZONE = "start and end need a time zone (e.g. 2026-01-01T00:00:00Z)"
 
 
@@ -283,7 +283,12 @@ def test_the_csv_has_counts_and_rates_with_intervals() -> None:
         ({"view": "sideways"}, {"view": ["Input should be 'cohort' or 'period'"]}),
         (
             {"breakdown": "colour"},
-            {"breakdown": ["Input should be 'none', 'source', 'owner' or 'definition_version'"]},
+            {
+                "breakdown": [
+                    "Input should be 'none', 'source', 'campaign', 'owner', 'team', 'segment' "
+                    "or 'definition_version'"
+                ]
+            },
         ),
         ({"engine": "fast"}, {"engine": ["Input should be 'auto', 'record_store' or 'columnar'"]}),
     ],
@@ -373,7 +378,7 @@ def test_another_workspace_is_never_counted(
 def test_the_catalogue_lists_the_funnel_with_its_definitions(api: Api) -> None:
     reply = api.get("/metrics")
     assert reply.status == 200
-    (metric,) = reply.body["metrics"]
+    metric = reply.body["metrics"][0]
     assert metric["name"] == "funnel"
     assert metric["path"] == "/api/v1/metrics/funnel"
     assert metric["views"] == [

@@ -6,7 +6,8 @@
   Wilson interval;
 - **period**: how many transitions into each stage the ledger recorded in the period.
 
-Breakdowns: none, source (the contact's original source), owner, or lead definition version
+Breakdowns: none, source (the contact's original source), campaign, owner, team, segment, or
+lead definition version
 (period view: the version on the transition; cohort view: the version that made the contact an
 MQL). The query text is DuckDB SQL transpiled to the record store's dialect (`metrics.sql`); the
 engine is the record store (SQLite / PostgreSQL) or the columnar copy (`metrics.columnar`).
@@ -23,10 +24,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from accord.core.intervals import Rate, rate
+from accord.metrics import queries
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 
 MAIN_PATH = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer")
-Breakdown = Literal["none", "source", "owner", "definition_version"]
+Breakdown = Literal["none", "source", "campaign", "owner", "team", "segment", "definition_version"]
 
 DEFINITIONS = {
     "cohort": "Of the contacts created in the period, how many reached each stage (by now), and "
@@ -72,29 +74,22 @@ class FunnelResult:
 
 
 _FURTHEST = " ".join(f"WHEN '{stage}' THEN {i}" for i, stage in enumerate(MAIN_PATH))
-_DIMENSIONS: dict[str, str] = {
-    "none": "''",
-    "source": "coalesce(c.original_source, '')",
-    "owner": "coalesce(CAST(c.owner_id AS VARCHAR), '')",
-    "definition_version": "coalesce(l.definition_version, '')",
-}
 
 
 def _cohort_sql(breakdown: str) -> str:
     # The definition version of a cohort contact: the one on its (first) MQL transition.
-    dimension = (
-        "max(CASE WHEN l.to_stage = 'mql' THEN l.definition_version END)"
-        if breakdown == "definition_version"
-        else _DIMENSIONS[breakdown]
-    )
+    if breakdown == "definition_version":
+        dimension, joins = "max(CASE WHEN l.to_stage = 'mql' THEN l.definition_version END)", ""
+    else:
+        dimension, joins = queries.dimension("contact", breakdown)
     # A constant ('' for no breakdown) may not be grouped on in PostgreSQL.
-    group = f"c.id, {dimension}" if breakdown in ("source", "owner") else "c.id"
+    group = "c.id" if breakdown in ("none", "definition_version") else f"c.id, {dimension}"
     return f"""
         WITH reached AS (
             SELECT c.id AS contact_id, {dimension} AS dimension,
                    max(CASE l.to_stage {_FURTHEST} ELSE -1 END) AS furthest
             FROM crm_contact AS c
-            JOIN crm_ledgerentry AS l ON l.contact_id = c.id
+            JOIN crm_ledgerentry AS l ON l.contact_id = c.id {joins}
             WHERE c.workspace_id = ? AND c.created_at >= ? AND c.created_at < ?
             GROUP BY {group}
         )
@@ -104,10 +99,11 @@ def _cohort_sql(breakdown: str) -> str:
 
 
 def _period_sql(breakdown: str) -> str:
+    dimension, joins = queries.dimension("contact", breakdown)
     return f"""
-        SELECT {_DIMENSIONS[breakdown]} AS dimension, l.to_stage AS stage, count(*) AS moves
+        SELECT {dimension} AS dimension, l.to_stage AS stage, count(*) AS moves
         FROM crm_ledgerentry AS l
-        JOIN crm_contact AS c ON c.id = l.contact_id
+        JOIN crm_contact AS c ON c.id = l.contact_id {joins}
         WHERE l.workspace_id = ? AND l.occurred_at >= ? AND l.occurred_at < ?
         GROUP BY 1, 2
     """  # noqa: S608 - fixed fragments, values are parameters
