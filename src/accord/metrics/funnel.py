@@ -71,6 +71,7 @@ class FunnelResult:
     stages: tuple[str, ...]
     rows: list[FunnelRow]
     definition: str
+    workspace_id: int = 0
 
 
 _FURTHEST = " ".join(f"WHEN '{stage}' THEN {i}" for i, stage in enumerate(MAIN_PATH))
@@ -141,4 +142,5 @@ def funnel(
         stages=MAIN_PATH,
         rows=ordered,
         definition=DEFINITIONS[spec.view],
+        workspace_id=workspace_id,
     )

@@ -115,11 +115,13 @@ def dimension_labels(
         ids = [int(d) for d in present if d.isdigit()]
         names = {str(u.pk): u.display_name for u in User.objects.filter(pk__in=ids)}
         labels |= {d: names.get(d, f"User {d}") for d in present}
-    elif breakdown == "team":
+    elif breakdown == "team" and workspace_id is not None:
         from accord.identity.models import Team
 
         ids = [int(d) for d in present if d.isdigit()]
-        teams = {str(t.pk): t.name for t in Team.objects.filter(pk__in=ids)}
+        teams = {
+            str(t.pk): t.name for t in Team.objects.for_workspace(workspace_id).filter(pk__in=ids)
+        }
         labels |= {d: teams.get(d, f"Team {d}") for d in present}
     elif breakdown == "segment":
         labels |= {d: SEGMENTS.get(d, d) for d in present}
@@ -144,7 +146,9 @@ def funnel_document(result: FunnelResult) -> dict[str, Any]:
     spec = result.spec
     extra = sorted({s for row in result.rows for s in row.counts} - set(result.stages))
     stages = [*result.stages, *extra]
-    labels = dimension_labels(spec.breakdown, (row.dimension for row in result.rows))
+    labels = dimension_labels(
+        spec.breakdown, (row.dimension for row in result.rows), result.workspace_id
+    )
     rows = [
         {
             "dimension": row.dimension,

@@ -85,7 +85,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     else:
         result = funnel(workspace.pk, spec, engine="auto")
         definition = result.definition
-        labels = dimension_labels(breakdown, [row.dimension for row in result.rows])
+        labels = dimension_labels(breakdown, [row.dimension for row in result.rows], workspace.pk)
         for row in result.rows:
             cells = []
             for i, stage in enumerate(MAIN_PATH):
