@@ -151,6 +151,8 @@ class DealFilters:
     source: str = ""
     closed_after: dt.datetime | None = None
     closed_before: dt.datetime | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
 
 
 def deal_list(workspace: Workspace, filters: DealFilters | None = None) -> QuerySet[Deal]:
@@ -176,6 +178,10 @@ def deal_list(workspace: Workspace, filters: DealFilters | None = None) -> Query
         qs = qs.filter(closed_at__gte=f.closed_after)
     if f.closed_before is not None:
         qs = qs.filter(closed_at__lt=f.closed_before)
+    if f.created_after is not None:
+        qs = qs.filter(created_at__gte=f.created_after)
+    if f.created_before is not None:
+        qs = qs.filter(created_at__lt=f.created_before)
     return qs
 
 

@@ -141,6 +141,11 @@ class DealFilterForm(FilterForm):
         required=False, choices=_with_blank(Channel.choices, "Any source"), label="Source"
     )
     company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Drill-downs from the dashboard: the deals behind a number.
+    closed_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    closed_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    created_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    created_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, data: Any, *, stages: Iterable[PipelineStage], users: Iterable[User]

@@ -1,11 +1,15 @@
-"""The joint dashboard: the funnel both teams read (cohort or period view, a date range, a
-breakdown), each number a link to the contacts behind it. The numbers come from the metrics
-layer's funnel spec, the same the API and `accord report` run."""
+"""The joint dashboard both teams open: the headline numbers, the funnel, pipeline by stage, the
+SLA on both sides, lead quality by source, goal pacing, spend and cost per stage — each with its
+written definition, each number and chart segment a link to the records behind it. The numbers
+come from the metrics layer (`metrics.dashboard`, `metrics.funnel`), the same the API and
+`accord report` give."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -16,14 +20,21 @@ from django.views.decorators.http import require_GET
 from pydantic import ValidationError
 
 from accord.core.intervals import Rate
-from accord.identity.models import Membership
+from accord.crm.models import PipelineStage
+from accord.identity.models import Membership, Workspace
+from accord.metrics import charts
+from accord.metrics.catalogue import CATALOGUE, Value
+from accord.metrics.dashboard import COST_METRICS, QUALITY_BY, Headline, headlines, run
 from accord.metrics.funnel import MAIN_PATH, FunnelSpec, funnel
 from accord.metrics.presentation import dimension_labels
 from accord.web.views.access import member_view
 from accord.web.views.stages import StageCatalogue
 
-BREAKDOWNS = {"none": "No breakdown", "source": "Source", "owner": "Owner",
+BREAKDOWNS = {"none": "No breakdown", "source": "Source", "campaign": "Campaign",
+              "owner": "Owner", "team": "Team", "segment": "Segment",
               "definition_version": "Definition version"}  # fmt: skip
+STAGE_OF = {"mqls": "mql", "leads": "lead", "sals": "sal", "sqls": "sql",
+            "opportunities": "opportunity", "customers": "customer"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,21 @@ class Line:
     cells: list[Cell]
 
 
+@dataclass(frozen=True)
+class Tile:
+    headline: Headline
+    link: str
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime
+    end: dt.datetime
+
+    def window(self, prefix: str) -> dict[str, str]:
+        return {f"{prefix}_after": self.start.isoformat(), f"{prefix}_before": self.end.isoformat()}
+
+
 def _day(text: str | None, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(text) if text else default
@@ -46,19 +72,165 @@ def _day(text: str | None, default: dt.date) -> dt.date:
         return default
 
 
-def _link(spec: FunnelSpec, stage: str, breakdown_key: str) -> str:
-    params: dict[str, str] = {}
+def _url(name: str, params: dict[str, Any]) -> str:
+    return f"{reverse(name)}?{urlencode({k: v for k, v in params.items() if v != ''})}"
+
+
+def _funnel_link(spec: FunnelSpec, stage: str, breakdown_key: str) -> str:
+    period = Period(spec.start, spec.end)
     if spec.view == "cohort":
-        params |= {"reached": stage, "created_after": spec.start.isoformat(),
-                   "created_before": spec.end.isoformat()}  # fmt: skip
+        params: dict[str, Any] = {"reached": stage, **period.window("created")}
     else:
-        params |= {"moved_to": stage, "moved_after": spec.start.isoformat(),
-                   "moved_before": spec.end.isoformat()}  # fmt: skip
-    if spec.breakdown == "source" and breakdown_key:
-        params["source"] = breakdown_key
-    if spec.breakdown == "owner" and breakdown_key:
-        params["owner"] = breakdown_key
-    return f"{reverse('web:contacts')}?{urlencode(params)}"
+        params = {"moved_to": stage, **period.window("moved")}
+    if spec.breakdown in ("source", "owner") and breakdown_key:
+        params[spec.breakdown] = breakdown_key
+    return _url("web:contacts", params)
+
+
+# The list behind each metric: (URL name, filters, the period's window on the list, if any).
+_RECORDS: dict[str, tuple[str, dict[str, str], str]] = {
+    **{key: ("web:contacts", {"moved_to": stage}, "moved") for key, stage in STAGE_OF.items()},
+    "lead_velocity": ("web:contacts", {"moved_to": "mql"}, "moved"),
+    **{key: ("web:deals", {"status": "won"}, "closed")
+       for key in ("revenue", "won_deals", "average_deal_size", "sales_cycle")},
+    "win_rate": ("web:deals", {}, "closed"),
+    "sourced_pipeline": ("web:deals", {}, "created"),
+    "influenced_pipeline": ("web:deals", {}, "created"),
+    "acceptance_rate": ("web:dispositions", {}, ""),
+    "rejection_reasons": ("web:dispositions", {}, ""),
+    "sla_sales": ("web:sla_report", {}, ""),
+    "sla_marketing": ("web:sla_report", {}, ""),
+    **{key: ("web:campaigns", {}, "") for key in ("marketing_spend", "cac", *COST_METRICS)},
+}  # fmt: skip
+
+
+def _metric_link(key: str, period: Period) -> str:
+    """The records behind a metric's value, where a list can show them."""
+    if key not in _RECORDS:
+        return ""
+    name, filters, window = _RECORDS[key]
+    return _url(name, {**filters, **(period.window(window) if window else {})})
+
+
+def _funnel_section(workspace: Workspace, spec: FunnelSpec) -> tuple[list[Line], str, Any]:
+    workspace_id = workspace.pk
+    result = funnel(workspace_id, spec, engine="auto")
+    labels = dimension_labels(spec.breakdown, [row.dimension for row in result.rows], workspace_id)
+    lines = []
+    for row in result.rows:
+        cells = []
+        for i, stage in enumerate(MAIN_PATH):
+            conversion = row.conversions.get(f"{MAIN_PATH[i - 1]}→{stage}") if i else None
+            link = _funnel_link(spec, stage, row.dimension)
+            cells.append(Cell(row.counts.get(stage, 0), link, conversion))
+        lines.append(Line(labels[row.dimension], cells))
+    chart = None
+    if len(result.rows) == 1 or spec.breakdown == "none":
+        total = lines[0] if lines else None
+        rows = [
+            {"stage": label, "contacts": cell.count, "href": cell.link}
+            for (_, label), cell in zip(_stage_headers(workspace, spec.view), total.cells,
+                                        strict=True)
+        ] if total else []  # fmt: skip
+        chart = charts.funnel(rows, stage_field="stage", count_field="contacts",
+                              href_field="href", title="")  # fmt: skip
+    return lines, result.definition, chart
+
+
+def _stage_headers(workspace: Workspace, view: str) -> list[tuple[str, str]]:
+    catalogue = StageCatalogue.of(workspace)
+    # In the cohort view the first step counts every contact created in the period.
+    return [
+        (s, "Created" if view == "cohort" and i == 0 else catalogue.labels.get(s, s))
+        for i, s in enumerate(MAIN_PATH)
+    ]
+
+
+def _pipeline_section(workspace_id: int, period: Period) -> dict[str, Any]:
+    result = run(workspace_id, "open_pipeline", period.start, period.end)
+    stage_ids: dict[str, int] = {}
+    for stage in PipelineStage.objects.for_workspace(workspace_id).order_by("position"):
+        stage_ids.setdefault(stage.label, stage.pk)
+    rows = []
+    for v in result.values:
+        link = _url("web:deals", {"status": "open", "stage": stage_ids.get(v.item, "")})
+        rows.append({"stage": v.item, "amount": float(v.value or 0), "deals": v.n, "href": link,
+                     "value": v})  # fmt: skip
+    chart = charts.bars(
+        [{k: r[k] for k in ("stage", "amount", "href")} for r in rows],
+        x="stage", y="amount", href_field="href", title="", x_title="Stage",
+        y_title="Amount", value_format="$,.0f",
+    )  # fmt: skip
+    return {"metric": result.metric, "rows": rows, "chart": chart}
+
+
+def _quality_section(workspace_id: int, period: Period) -> dict[str, Any]:
+    acceptance = run(workspace_id, "acceptance_rate", period.start, period.end,
+                     breakdown=QUALITY_BY)  # fmt: skip
+    reasons = run(workspace_id, "rejection_reasons", period.start, period.end,
+                  breakdown=QUALITY_BY)  # fmt: skip
+    labels = dimension_labels(QUALITY_BY, [v.dimension for v in acceptance.values], workspace_id)
+    top: dict[str, list[Value]] = defaultdict(list)
+    for v in reasons.values:
+        if len(top[v.dimension]) < 2:
+            top[v.dimension].append(v)
+    link = reverse("web:dispositions")
+    rows = [
+        {"label": labels[v.dimension], "value": v, "reasons": top.get(v.dimension, []),
+         "href": f"{link}?{urlencode({'by': QUALITY_BY})}"}
+        for v in sorted(acceptance.values, key=lambda v: -(v.n or 0))
+    ]  # fmt: skip
+    chart = charts.interval_bars(
+        [{"source": r["label"], "rate": r["value"].value, "low": r["value"].low,
+          "high": r["value"].high, "href": r["href"]}
+         for r in rows if r["value"].value is not None],
+        category="source", value="rate", low="low", high="high", href_field="href", title="",
+    )  # fmt: skip
+    return {"acceptance": acceptance.metric, "reasons": reasons.metric, "rows": rows,
+            "chart": chart}  # fmt: skip
+
+
+def _sla_section(workspace_id: int, period: Period) -> dict[str, Any]:
+    sales = run(workspace_id, "sla_sales", period.start, period.end)
+    marketing = run(workspace_id, "sla_marketing", period.start, period.end)
+    return {
+        "sales": sales.metric,
+        "sales_value": sales.values[0] if sales.values else None,
+        "marketing": marketing.metric,
+        "volume": marketing.values,
+        "link": reverse("web:sla_report"),
+    }
+
+
+def _cost_section(workspace_id: int, period: Period) -> dict[str, Any]:
+    by_metric = {
+        key: {v.dimension: v for v in run(workspace_id, key, period.start, period.end,
+                                          breakdown="source").values}
+        for key in COST_METRICS
+    }  # fmt: skip
+    channels = sorted(set().union(*(set(values) for values in by_metric.values())))
+    labels = dimension_labels("source", channels, workspace_id)
+    rows = [
+        {"label": labels[c], "cells": [by_metric[key].get(c) for key in COST_METRICS],
+         "href": _url("web:campaigns", {"channel": c})}
+        for c in channels
+    ]  # fmt: skip
+    chart = charts.bars(
+        [{"channel": labels[c], "cost": float(v.value), "href": _url("web:campaigns",
+                                                                      {"channel": c})}
+         for c, v in by_metric["cost_per_mql"].items() if v.value is not None],
+        x="channel", y="cost", href_field="href", title="", x_title="Channel",
+        y_title="Cost per MQL", value_format="$,.0f",
+    )  # fmt: skip
+    return {"metrics": [CATALOGUE[key] for key in COST_METRICS], "rows": rows, "chart": chart}
+
+
+def _goals_section(workspace_id: int, today: dt.date) -> list[Any]:
+    try:
+        from accord.metrics.planning import dashboard_goals
+    except ImportError:  # goals are optional in this build
+        return []
+    return list(dashboard_goals(workspace_id, today))
 
 
 @require_GET
@@ -71,8 +243,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     view = request.GET.get("view", "cohort")
     breakdown = request.GET.get("by", "none")
     error = ""
-    lines: list[Line] = []
-    definition = ""
+    context: dict[str, Any] = {}
     try:
         spec = FunnelSpec(
             view=view,  # type: ignore[arg-type]
@@ -83,35 +254,35 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     except ValidationError as exc:
         error = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
     else:
-        result = funnel(workspace.pk, spec, engine="auto")
-        definition = result.definition
-        labels = dimension_labels(breakdown, [row.dimension for row in result.rows], workspace.pk)
-        for row in result.rows:
-            cells = []
-            for i, stage in enumerate(MAIN_PATH):
-                conversion = row.conversions.get(f"{MAIN_PATH[i - 1]}→{stage}") if i else None
-                cells.append(
-                    Cell(row.counts.get(stage, 0), _link(spec, stage, row.dimension), conversion)
-                )
-            lines.append(Line(labels[row.dimension], cells))
-    catalogue = StageCatalogue.of(workspace)
+        period = Period(spec.start, spec.end)
+        lines, definition, funnel_chart = _funnel_section(workspace, spec)
+        context = {
+            "tiles": [
+                Tile(h, _metric_link(h.metric.key, period))
+                for h in headlines(workspace.pk, spec.start, spec.end)
+            ],
+            "lines": lines,
+            "definition": definition,
+            "funnel_chart": funnel_chart,
+            "pipeline": _pipeline_section(workspace.pk, period),
+            "sla": _sla_section(workspace.pk, period),
+            "quality": _quality_section(workspace.pk, period),
+            "costs": _cost_section(workspace.pk, period),
+            "goals": _goals_section(workspace.pk, today),
+        }
     return render(
         request,
         "web/dashboard.html",
         {
-            "lines": lines,
-            # In the cohort view the first step counts every contact created in the period.
-            "stages": [
-                (s, "Created" if view == "cohort" and i == 0 else catalogue.labels.get(s, s))
-                for i, s in enumerate(MAIN_PATH)
-            ],
+            **context,
+            "stages": _stage_headers(workspace, view),
+            "currency": workspace.default_currency,
             "view": view,
             "by": breakdown,
             "breakdowns": BREAKDOWNS,
             "start": start,
             "end": end,
             "error": error,
-            "definition": definition,
         },
         status=400 if error else 200,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -47,6 +49,10 @@ def deal_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         owner_id=values.get("owner"),
         source=values.get("source", ""),
         company_id=values.get("company"),
+        closed_after=values.get("closed_after"),
+        closed_before=values.get("closed_before"),
+        created_after=values.get("created_after"),
+        created_before=values.get("created_before"),
     )
     return render_list(
         request,
@@ -55,7 +61,24 @@ def deal_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset=deal_list(workspace, filters),
         columns=SORT_COLUMNS,
         default_sort="-created",
+        context={"drill_down": _drill_down(values)},
     )
+
+
+def _drill_down(values: dict[str, Any]) -> str:
+    """The banner over a list opened from the dashboard, in words."""
+
+    def day(key: str) -> str:
+        return f"{values[key]:%d %b %Y}" if values.get(key) else "…"
+
+    status = {"won": "won", "lost": "lost", "open": "open"}.get(values.get("status", ""), "")
+    if values.get("closed_after") or values.get("closed_before"):
+        noun = f"{status} deals" if status else "Deals"
+        return f"{noun.capitalize()} closed {day('closed_after')} to {day('closed_before')}."
+    if values.get("created_after") or values.get("created_before"):
+        noun = f"{status} deals" if status else "Deals"
+        return f"{noun.capitalize()} created {day('created_after')} to {day('created_before')}."
+    return ""
 
 
 @require_GET
