@@ -11,6 +11,7 @@ rows give a valid chart that says "Not enough data".
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -68,6 +69,8 @@ CONFIG: dict[str, Any] = {
         "tickColor": BORDER_STRONG,
         "gridColor": GRID,
     },
+    # A handful of round numbers on a value axis, however wide the page.
+    "axisQuantitative": {"tickCount": 6},
     "legend": {
         "labelColor": TEXT_SOFT,
         "labelFontSize": 12,
@@ -91,8 +94,10 @@ def funnel(
     count_field: str,
     href_field: str | None = None,
     title: str,
+    count_title: str = "Contacts",
 ) -> Spec:
-    """Horizontal bars, one per stage in the rows' order, each labelled with its count."""
+    """Horizontal bars, one per stage in the rows' order, each labelled with its count
+    (`count_title` names what is counted: contacts, deals)."""
     if not rows:
         return empty(title)
     stage = {
@@ -101,10 +106,10 @@ def funnel(
         "sort": _ordered(rows, stage_field),
         "title": None,
     }
-    count = {"field": _ref(count_field), "type": "quantitative", "title": "Contacts"}
+    count = {"field": _ref(count_field), "type": "quantitative", "title": count_title}
     tooltip = [
         {"field": _ref(stage_field), "type": "nominal", "title": "Stage"},
-        {"field": _ref(count_field), "type": "quantitative", "title": "Contacts", "format": ","},
+        {"field": _ref(count_field), "type": "quantitative", "title": count_title, "format": ","},
     ]
     bar = _mark("bar", href_field, cornerRadiusEnd=3)
     label = {"type": "text", "align": "left", "baseline": "middle", "dx": 4}
@@ -193,7 +198,7 @@ def time_series(
             "type": "temporal",
             "timeUnit": day,
             "title": None,
-            "axis": {"tickMinStep": 86_400_000},  # no tick between two days
+            "axis": _day_ticks(rows, date_field),
         },
         "y": {
             "field": _ref(value_field),
@@ -385,7 +390,9 @@ def empty(title: str) -> Spec:
     )
 
 
-def render(spec: Mapping[str, Any], fmt: Literal["svg", "png"], *, width: int | None = None) -> bytes:
+def render(
+    spec: Mapping[str, Any], fmt: Literal["svg", "png"], *, width: int | None = None
+) -> bytes:
     """The chart as SVG text (UTF-8) or PNG bytes (at twice the pixel density, for sharp
     display), drawn by vl-convert with no browser. A "container" width becomes `width` (default
     640 px). Only the spec's own data is read: loading data from any URL is refused."""
@@ -452,6 +459,20 @@ def _ref(field: str) -> str:
 def _datum(field: str) -> str:
     """A field of the current row in a Vega expression."""
     return f"datum[{json.dumps(field)}]"
+
+
+def _day_ticks(rows: Iterable[Row], field: str) -> dict[str, Any]:
+    """Over a few days, one tick a day (the default would tick every few hours); over longer
+    spans the default ticks (days, weeks, months) read well."""
+    days = set()
+    for row in rows:
+        try:
+            days.add(dt.date.fromisoformat(str(row.get(field))[:10]))
+        except ValueError:
+            continue
+    if days and (max(days) - min(days)).days <= 10:
+        return {"tickCount": {"interval": "day", "step": 1}}
+    return {}
 
 
 def _fixed_width(spec: Mapping[str, Any], width: int | None) -> dict[str, Any]:
