@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from accord.core.channels import Channel
 from accord.core.errors import ValidationFailed
 from accord.core.intervals import Rate
+from accord.crm.labels import short_label
 from accord.metrics.catalogue import CATALOGUE, METRICS, MetricResult, MetricSpec, Value
 from accord.metrics.funnel import DEFINITIONS, Breakdown, FunnelResult, FunnelSpec
 from accord.metrics.queries import SEGMENTS
@@ -214,7 +215,7 @@ def item_labels(result: MetricResult) -> dict[str, str]:
             .filter(key__in=keys)
             .values_list("key", "label")
         )
-        return {k: labels.get(k, k) for k in keys}
+        return {k: short_label(labels.get(k, k)) for k in keys}
     return {k: k for k in keys}
 
 

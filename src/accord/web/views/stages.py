@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accord.crm.labels import short_label
 from accord.crm.models import LifecycleStage
 from accord.crm.selectors import lifecycle_stages
 from accord.identity.models import Workspace
-
-
-def short_label(label: str) -> str:
-    """'Marketing qualified lead (MQL)' -> 'MQL'; labels without an abbreviation stay."""
-    if label.endswith(")") and "(" in label:
-        return label[label.rindex("(") + 1 : -1].strip() or label
-    return label
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accord.core.errors import ValidationFailed
 from accord.identity.cli_support import text_table, whole_number, workspace_by_slug
+from accord.metrics import chart_specs, charts
 from accord.metrics.catalogue import METRICS, measure
 from accord.metrics.funnel import Breakdown, funnel
 from accord.metrics.presentation import (
@@ -232,6 +233,9 @@ def _output_arguments(p: argparse.ArgumentParser) -> None:
         help="auto: the record store for small workspaces, else the columnar copy",
     )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--chart", metavar="PATH", help="also draw the result as a chart: PATH.svg or PATH.png"
+    )
 
 
 def _spec_error(exc: ValidationFailed) -> CommandError:
@@ -283,7 +287,7 @@ class Command(BaseCommand):
             except ValidationFailed as exc:
                 raise _spec_error(exc) from exc
             document = funnel_document(funnel(workspace.pk, spec, engine=options["engine"]))
-            as_csv, as_table = funnel_csv, funnel_table
+            as_csv, as_table, chart = funnel_csv, funnel_table, chart_specs.for_funnel
         else:
             values = {"metric": options["metric"], "start": start, "end": end,
                       "breakdown": options["by"]}  # fmt: skip
@@ -292,7 +296,13 @@ class Command(BaseCommand):
             except ValidationFailed as exc:
                 raise _spec_error(exc) from exc
             document = metric_document(measure(workspace.pk, metric, engine=options["engine"]))
-            as_csv, as_table = metric_csv, metric_table
+            as_csv, as_table, chart = metric_csv, metric_table, chart_specs.for_metric
+        if options["chart"]:
+            try:
+                written = charts.write(chart(document), options["chart"])
+            except (ValueError, OSError) as exc:
+                raise CommandError(f"--chart: {exc}") from exc
+            self.stderr.write(f"chart written to {written}")
         if options["format"] == "json":
             self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
         elif options["format"] == "csv":
