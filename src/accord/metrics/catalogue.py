@@ -248,14 +248,12 @@ def _sales_cycle(q: Query) -> list[Value]:
 def _pipeline(kind: Literal["sourced", "influenced"]) -> Callable[[Query], list[Value]]:
     def compute(q: Query) -> list[Value]:
         values = []
-        for d, deals, _amount, s_deals, s_amount, i_deals, i_amount in q.rows(
-            queries.pipeline(q.spec.breakdown), *q.window
+        for d, deals, _amount, n, amount in q.rows(
+            queries.pipeline(q.spec.breakdown, kind), *q.window
         ):
-            if not deals:
-                continue
-            n, amount = (s_deals, s_amount) if kind == "sourced" else (i_deals, i_amount)
-            share = rate_value(str(d or ""), int(n or 0), int(deals))
-            values.append(replace(share, value=money(amount)))
+            if deals:
+                share = rate_value(str(d or ""), int(n or 0), int(deals))
+                values.append(replace(share, value=money(amount)))
         return values
 
     return compute

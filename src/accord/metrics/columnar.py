@@ -95,6 +95,20 @@ TABLES: tuple[Table, ...] = (
     )),
 )  # fmt: skip
 COUNTED = ("crm_contact", "crm_deal", "crm_company")  # deletions there trigger a rebuild
+# Derived here as facts arrive; views in the record store (crm and marketing migrations).
+FIRST_TOUCH = "marketing_firsttouch (contact_id BIGINT PRIMARY KEY, first_touch_at TIMESTAMP)"
+STAY = (
+    "crm_stay (id BIGINT PRIMARY KEY, workspace_id BIGINT, contact_id BIGINT, "
+    "left_at TIMESTAMP, entered_at TIMESTAMP, stage VARCHAR, definition_version VARCHAR)"
+)
+_STAYS_OF_NEW = """
+    SELECT id, workspace_id, contact_id, occurred_at AS left_at,
+           lag(occurred_at) OVER w AS entered_at, lag(to_stage) OVER w AS stage,
+           lag(definition_version) OVER w AS definition_version
+    FROM crm_ledgerentry
+    WHERE contact_id IN (SELECT contact_id FROM crm_ledgerentry WHERE id > ?)
+    WINDOW w AS (PARTITION BY workspace_id, contact_id ORDER BY occurred_at, id)
+"""
 
 
 def store_path() -> Path:
@@ -181,7 +195,9 @@ def read(sql: str, params: Sequence[Any], path: Path | None = None) -> list[tupl
 
 def _layout() -> str:
     """A fingerprint of the tables' layout: a copy made with another layout is dropped."""
-    return hashlib.sha256(repr(TABLES).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr((TABLES, FIRST_TOUCH, STAY, _STAYS_OF_NEW)).encode()).hexdigest()[
+        :16
+    ]
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -196,6 +212,8 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         body = ", ".join(f"{name} {kind}" for name, kind in table.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({body})")
+    for derived in (FIRST_TOUCH, STAY):
+        con.execute(f"CREATE TABLE IF NOT EXISTS {derived}")
 
 
 def _naive_utc(value: Any) -> Any:
@@ -241,6 +259,28 @@ def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequ
     return copied
 
 
+def _first_touches(con: duckdb.DuckDBPyConnection, after_id: int) -> None:
+    """Fold the touchpoints copied since `after_id` into each contact's first touch."""
+    con.execute(
+        "INSERT INTO marketing_firsttouch "
+        "SELECT contact_id, min(occurred_at) FROM marketing_touchpoint WHERE id > ? "
+        "GROUP BY contact_id ON CONFLICT (contact_id) DO UPDATE "
+        "SET first_touch_at = least(first_touch_at, excluded.first_touch_at)",
+        [after_id],
+    )
+
+
+def _stays(con: duckdb.DuckDBPyConnection, after_id: int) -> None:
+    """Recompute the stays of every contact whose ledger grew since `after_id` (a transition
+    dated before the contact's latest changes the stays after it too)."""
+    con.execute(
+        "DELETE FROM crm_stay WHERE contact_id IN "
+        "(SELECT contact_id FROM crm_ledgerentry WHERE id > ?)",
+        [after_id],
+    )
+    con.execute(f"INSERT INTO crm_stay {_STAYS_OF_NEW}", [after_id])
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     # fetchall, not fetchone: a result left unfinished blocks the connection's next query.
     return con.execute(sql).fetchall()[0][0]
@@ -282,9 +322,15 @@ def sync(path: Path | None = None) -> dict[str, int]:
     with open_store(path) as con:
         con.execute("BEGIN")
         try:
+            touched_after = _scalar(con, "SELECT coalesce(max(id), 0) FROM marketing_touchpoint")
+            moved_after = _scalar(con, "SELECT coalesce(max(id), 0) FROM crm_ledgerentry")
             for table in TABLES:
                 where, params = _since(con, table)
                 copied[table.name] = _copy(con, table, where, params)
+            if copied["marketing_touchpoint"]:
+                _first_touches(con, touched_after)
+            if copied["crm_ledgerentry"]:
+                _stays(con, moved_after)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -307,5 +353,7 @@ def rebuild(path: Path | None = None) -> dict[str, int]:
     with open_store(path) as con:
         for table in TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table.name}")
+        con.execute("DROP TABLE IF EXISTS marketing_firsttouch")
+        con.execute("DROP TABLE IF EXISTS crm_stay")
         _ensure_tables(con)
     return sync(path)

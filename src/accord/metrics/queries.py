@@ -123,23 +123,23 @@ def sales_cycle(breakdown: str) -> str:
 # Marketing-sourced: the deal's source is a marketing channel (not sales outbound, not unknown).
 SALES_SOURCES = ("outbound", "other", "")
 _SOURCED = "coalesce(d.source, '') NOT IN ('outbound', 'other', '')"
-# Marketing-influenced: its primary contact had a marketing touch before the deal was created.
-_INFLUENCED = (
-    "EXISTS (SELECT 1 FROM marketing_touchpoint AS t "
-    "WHERE t.contact_id = d.primary_contact_id AND t.occurred_at <= d.created_at)"
-)
+# Marketing-influenced: its primary contact had a marketing touch before the deal was created
+# (`marketing_firsttouch`: each contact's first touch — a view in the record store, a table kept
+# up to date in the columnar copy).
+_INFLUENCED = "ft.first_touch_at <= d.created_at"
 
 
-def pipeline(breakdown: str) -> str:
-    """Deals created in the period: deals, amount, then the same for marketing-sourced and for
-    marketing-influenced deals. Params: ws, start, end."""
+def pipeline(breakdown: str, kind: Literal["sourced", "influenced"]) -> str:
+    """Deals created in the period: deals, amount, and the deals and amount that marketing
+    sourced or influenced. Params: ws, start, end."""
     dim, joins = dimension("deal", breakdown)
+    condition = _SOURCED if kind == "sourced" else _INFLUENCED
+    if kind == "influenced":
+        joins += " LEFT JOIN marketing_firsttouch AS ft ON ft.contact_id = d.primary_contact_id"
     return f"""
         SELECT {dim} AS dimension, count(*) AS deals, coalesce(sum(d.amount), 0) AS amount,
-               sum(CASE WHEN {_SOURCED} THEN 1 ELSE 0 END) AS sourced_deals,
-               coalesce(sum(CASE WHEN {_SOURCED} THEN d.amount ELSE 0 END), 0) AS sourced,
-               sum(CASE WHEN {_INFLUENCED} THEN 1 ELSE 0 END) AS influenced_deals,
-               coalesce(sum(CASE WHEN {_INFLUENCED} THEN d.amount ELSE 0 END), 0) AS influenced
+               sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS marketing_deals,
+               coalesce(sum(CASE WHEN {condition} THEN d.amount ELSE 0 END), 0) AS marketing
         FROM crm_deal AS d {joins}
         WHERE d.workspace_id = ? AND d.created_at >= ? AND d.created_at < ?
         {group(breakdown)}
@@ -159,27 +159,21 @@ def open_pipeline(breakdown: str) -> str:
     """  # noqa: S608
 
 
-_STAGE_DAYS = "CAST(date_diff('second', v.entered, v.left_at) AS DOUBLE) / 86400.0"
+_STAGE_DAYS = "CAST(date_diff('second', s.entered_at, s.left_at) AS DOUBLE) / 86400.0"
 
 
 def time_in_stage(breakdown: str) -> str:
     """Stays in a stage that ended in the period (the contact moved on): stage, stays, sum of
-    days, sum of squares. Params: ws, start, end."""
+    days, sum of squares. `crm_stay` pairs each transition with the one before it (a view in
+    the record store, a table in the columnar copy). Params: ws, start, end."""
     dim, joins = dimension("contact", breakdown)
-    dim = dim.replace("l.definition_version", "v.definition_version")
+    dim = dim.replace("l.definition_version", "s.definition_version")
     return f"""
-        WITH visits AS (
-            SELECT l.contact_id, l.to_stage AS stage, l.definition_version,
-                   l.occurred_at AS entered,
-                   lead(l.occurred_at) OVER (
-                       PARTITION BY l.contact_id ORDER BY l.occurred_at, l.id
-                   ) AS left_at
-            FROM crm_ledgerentry AS l WHERE l.workspace_id = ?
-        )
-        SELECT {dim} AS dimension, v.stage AS stage, count(*) AS stays,
+        SELECT {dim} AS dimension, s.stage AS stage, count(*) AS stays,
                sum({_STAGE_DAYS}) AS days, sum(({_STAGE_DAYS}) * ({_STAGE_DAYS})) AS squares
-        FROM visits AS v JOIN crm_contact AS c ON c.id = v.contact_id {joins}
-        WHERE v.left_at >= ? AND v.left_at < ?
+        FROM crm_stay AS s JOIN crm_contact AS c ON c.id = s.contact_id {joins}
+        WHERE s.workspace_id = ? AND s.left_at >= ? AND s.left_at < ?
+          AND s.entered_at IS NOT NULL
         {group(breakdown, "2")}
     """  # noqa: S608
 
