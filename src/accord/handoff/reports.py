@@ -246,7 +246,7 @@ class DispositionRow:
 
 _DIMENSION_FIELDS = {
     "source": "contact__original_source",
-    "owner": "owner__full_name",
+    "owner": "owner_id",
     "definition_version": "definition_version",
 }
 
@@ -273,15 +273,24 @@ def dispositions(
         .annotate(n=Count("id"))
     )
     rows: dict[str, DispositionRow] = {}
-    for r in counts:
+    found = list(counts)
+    names = _owner_names([r["dimension"] for r in found]) if by == "owner" else {}
+    for r in found:
         key = str(r["dimension"] or "")
-        row = rows.setdefault(key, DispositionRow(key=key, label=_label(by, key)))
+        label = names.get(key, "Fallback queue") if by == "owner" else _label(by, key)
+        row = rows.setdefault(key, DispositionRow(key=key, label=label))
         n = r["n"]
         row.handed_over += n
         setattr(row, r["status"], getattr(row, r["status"]) + n)
         if r["status"] == HandoffStatus.REJECTED:
             row.reasons[r["reason__label"] or "—"] += n
     return sorted(rows.values(), key=lambda row: (-row.handed_over, row.label))
+
+
+def _owner_names(ids: list[int | None]) -> dict[str, str]:
+    """Owners are keyed by user id (as in every owner breakdown), shown by name."""
+    users = User.objects.filter(pk__in=[i for i in ids if i])
+    return {str(u.pk): u.display_name for u in users}
 
 
 def _label(by: Dimension, key: str) -> str:

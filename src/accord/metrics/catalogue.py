@@ -284,6 +284,8 @@ def _retention(churn: bool) -> Callable[[Query], list[Value]]:
         rows = q.rows(queries.retention(q.spec.breakdown), ws, start, ws, start, end)
         values = []
         for d, customers, churned in rows:
+            if not customers:
+                continue
             kept = int(customers) - int(churned or 0)
             values.append(rate_value(str(d or ""), int(churned or 0) if churn else kept,
                                      int(customers)))  # fmt: skip
@@ -294,7 +296,7 @@ def _retention(churn: bool) -> Callable[[Query], list[Value]]:
 
 def _spend_by(q: Query) -> dict[str, Decimal]:
     rows = q.rows(queries.spend(q.spec.breakdown), *q.days)
-    return {str(d or ""): money(amount) for d, amount in rows}
+    return {str(d or ""): money(amount) for d, amount in rows if amount}
 
 
 def _spend(q: Query) -> list[Value]:
@@ -321,6 +323,10 @@ def _cost_per(stage: str) -> Callable[[Query], list[Value]]:
 def _cac(q: Query) -> list[Value]:
     spent = sum(_spend_by(q).values(), Decimal(0))
     ((_, accounts),) = q.rows(queries.NEW_ACCOUNTS, *q.window) or [("", 0)]
+    if not spent and not accounts:
+        return []
+    if not spent:
+        return [Value("", None, n=int(accounts), reason="no marketing spend recorded")]
     if not accounts:
         return [Value("", None, n=0, reason="no new customer accounts in the period")]
     return [Value("", money(spent / int(accounts)), n=int(accounts))]
@@ -331,10 +337,11 @@ def _lead_velocity(q: Query) -> list[Value]:
     sql = queries.stage_entries(q.spec.breakdown)
     current = _by_dimension(q.rows(sql, ws, "mql", start, end))
     previous = _by_dimension(q.rows(sql, ws, "mql", start - (end - start), start))
-    keys = sorted(set(current) | set(previous))
-    return [
-        growth_value(d, int(current.get(d, (0,))[0]), int(previous.get(d, (0,))[0])) for d in keys
-    ]
+    counts = {
+        d: (int(current.get(d, (0,))[0]), int(previous.get(d, (0,))[0]))
+        for d in set(current) | set(previous)
+    }
+    return [growth_value(d, now, before) for d, (now, before) in counts.items() if now or before]
 
 
 # The handoff's measures, defined once in handoff.reports -------------------------------------
@@ -453,8 +460,9 @@ METRICS: tuple[Metric, ...] = (
            "marketing touch before the deal was created (sourced deals included). The interval "
            "is for the share of deals.", _D, _pipeline("influenced")),
     Metric("open_pipeline", "Open pipeline by stage", "money", "sales",
-           "The deals created before the period's end that are still open, by pipeline stage: "
-           "their amount (and count).", _D, _open_pipeline, items="pipeline stage"),
+           "The deals open when the period ended (their latest stage change before then went "
+           "to an open stage), by that stage: their amount at the time (and count).",
+           _D, _open_pipeline, items="pipeline stage"),
     Metric("time_in_stage", "Time in stage", "days", "both",
            "For each lifecycle stage, the mean days contacts spent in it before their next "
            "transition, over the stays that ended in the period.", _C, _time_in_stage,

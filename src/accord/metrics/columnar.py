@@ -71,6 +71,10 @@ TABLES: tuple[Table, ...] = (
         ("owner_id", "BIGINT"), ("company_id", "BIGINT"), ("primary_contact_id", "BIGINT"),
         ("closed_at", "TIMESTAMP"), ("source", "VARCHAR"), ("stage_id", "BIGINT"),
     )),
+    Table("crm_dealstagechange", "append", (
+        ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("deal_id", "BIGINT"),
+        ("to_stage_id", "BIGINT"), ("amount", "DECIMAL(14, 2)"), ("occurred_at", "TIMESTAMP"),
+    )),
     Table("crm_pipelinestage", "changed", (
         ("id", "BIGINT PRIMARY KEY"), ("workspace_id", "BIGINT"), ("updated_at", "TIMESTAMP"),
         ("pipeline_id", "BIGINT"), ("key", "VARCHAR"), ("label", "VARCHAR"),

@@ -19,7 +19,7 @@ from accord.core.channels import Channel
 from accord.core.errors import ValidationFailed
 from accord.core.intervals import Rate
 from accord.crm.labels import short_label
-from accord.metrics.catalogue import CATALOGUE, METRICS, MetricResult, MetricSpec, Value
+from accord.metrics.catalogue import METRICS, MetricResult, MetricSpec, Value
 from accord.metrics.funnel import DEFINITIONS, Breakdown, FunnelResult, FunnelSpec
 from accord.metrics.queries import SEGMENTS
 
@@ -51,7 +51,7 @@ def _spec[S: BaseModel](model: type[S], values: Mapping[str, Any]) -> S:
         fields: dict[str, list[str]] = {}
         for error in exc.errors():
             message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
-            for name in _fields_at_fault(error.get("loc", ()), values):
+            for name in _fields_at_fault(error.get("loc", ()), values, message):
                 fields.setdefault(name, []).append(message)
         count = sum(len(messages) for messages in fields.values())
         name = next(iter(fields))
@@ -59,11 +59,15 @@ def _spec[S: BaseModel](model: type[S], values: Mapping[str, Any]) -> S:
         raise ValidationFailed(summary, fields=fields) from exc
 
 
-def _fields_at_fault(loc: Iterable[Any], values: Mapping[str, Any]) -> list[str]:
+def _fields_at_fault(loc: Iterable[Any], values: Mapping[str, Any], message: str) -> list[str]:
     named = [str(part) for part in loc]
     if named:
         return [named[0]]
-    # The spec's own checks concern start and end together: name the value(s) to change.
+    # The spec's own checks: name the value(s) to change, from what the check said.
+    if message.startswith("unknown metric"):
+        return ["metric"]
+    if "cannot be broken down" in message:
+        return ["breakdown"]
     naive = [
         name
         for name in ("start", "end")
@@ -74,10 +78,6 @@ def _fields_at_fault(loc: Iterable[Any], values: Mapping[str, Any]) -> list[str]
     start, end = values.get("start"), values.get("end")
     if isinstance(start, dt.datetime) and isinstance(end, dt.datetime) and start >= end:
         return ["start"]
-    if values.get("metric") not in CATALOGUE:
-        return ["metric"]
-    if "breakdown" in values:
-        return ["breakdown"]
     return ["__all__"]
 
 

@@ -147,14 +147,23 @@ def pipeline(breakdown: str, kind: Literal["sourced", "influenced"]) -> str:
 
 
 def open_pipeline(breakdown: str) -> str:
-    """Deals open at the end of the period (created before it, still open now) by pipeline
-    stage: stage key, label, position, deals, amount. Params: ws, end."""
+    """Deals open at the end of the period — their latest stage change before it went to an
+    open stage — by that stage: stage key, label, position, deals, amount at that change.
+    Params: ws, end."""
     dim, joins = dimension("deal", breakdown)
     return f"""
+        WITH latest AS (
+            SELECT x.deal_id, x.to_stage_id, x.amount,
+                   row_number() OVER (
+                       PARTITION BY x.deal_id ORDER BY x.occurred_at DESC, x.id DESC
+                   ) AS k
+            FROM crm_dealstagechange AS x WHERE x.workspace_id = ? AND x.occurred_at < ?
+        )
         SELECT {dim} AS dimension, s.key AS stage, s.label AS label, min(s.position) AS position,
-               count(*) AS deals, coalesce(sum(d.amount), 0) AS amount
-        FROM crm_deal AS d JOIN crm_pipelinestage AS s ON s.id = d.stage_id {joins}
-        WHERE d.workspace_id = ? AND d.status = 'open' AND d.created_at < ?
+               count(*) AS deals, coalesce(sum(latest.amount), 0) AS amount
+        FROM latest JOIN crm_deal AS d ON d.id = latest.deal_id
+        JOIN crm_pipelinestage AS s ON s.id = latest.to_stage_id {joins}
+        WHERE latest.k = 1 AND s.outcome = 'open'
         {group(breakdown, "2", "3")}
     """  # noqa: S608
 
