@@ -30,6 +30,7 @@ from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
 from accord.marketing.api import router as marketing_router
 from accord.metrics.api import router as metrics_router
+from accord.metrics.goals_api import router as goals_router
 
 DESCRIPTION = """\
 The Accord REST API: companies, contacts, deals, activities, campaigns, touchpoints and the
@@ -144,6 +145,7 @@ api.add_router("", export_router)
 api.add_router("", imports_router)
 api.add_router("", integrations_router)
 api.add_router("", metrics_router)
+api.add_router("", goals_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only
 # catches what no endpoint matched).

@@ -1,0 +1,190 @@
+"""Revenue goals: the write path (set, delete) and the reads behind the API, CLI and pages.
+
+A goal is one revenue number for one month or quarter, for the whole workspace or one company-
+size segment; setting a goal for a period and segment that already has one replaces its
+revenue, look-back and note. Only managers and admins set and delete goals (the goal is what
+both teams commit to); every member reads them. Bad input writes nothing and names each field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from accord.core import cleaning as c
+from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
+from accord.core.money import parse_amount
+from accord.identity.actor import Actor
+from accord.identity.models import Role, Workspace
+from accord.identity.permissions import Action
+from accord.metrics.models import QUARTER_MONTHS, Goal, GoalPeriod, GoalSegment
+
+# Roles that may set and delete goals. The permissions table (identity.permissions) has no
+# goal action yet, so the rule lives here, next to the only services it guards.
+GOAL_SETTERS = frozenset({Role.ADMIN, Role.MANAGER})
+LOOKBACK_MIN, LOOKBACK_MAX, LOOKBACK_DEFAULT = 30, 1095, 365
+
+
+def can_set_goals(actor: Actor) -> bool:
+    """Managers and admins; trusted system jobs (the demo, rules) too."""
+    if actor.user is None:
+        return actor.can(Action.MANAGE_WORKSPACE)  # true only for the system sources
+    return actor.role in GOAL_SETTERS
+
+
+def _require_setter(actor: Actor) -> None:
+    if not can_set_goals(actor):
+        raise PermissionDenied(
+            f"Your role ({actor.role or 'none'}) does not allow setting goals: "
+            "ask a manager or an admin."
+        )
+
+
+def _revenue(value: Any, field: str, workspace_id: int) -> Decimal:
+    if value is None or value == "" or isinstance(value, bool):
+        raise ValidationFailed.single(field, "Give the revenue goal as an amount, e.g. 250000.")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationFailed.single(field, f"'{value}' is not an amount.") from None
+    if number.is_finite() and number <= 0:
+        raise ValidationFailed.single(field, "The revenue goal must be more than 0.")
+    amount = parse_amount(number, field=field)  # finite, to the cent, at most MAX_AMOUNT
+    if amount <= 0:
+        raise ValidationFailed.single(field, "The revenue goal must be at least 0.01.")
+    return amount
+
+
+def _lookback(value: Any, field: str, workspace_id: int) -> int:
+    if value is None or value == "":
+        return LOOKBACK_DEFAULT
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValidationFailed.single(field, "Expected a whole number of days.")
+    try:
+        days = int(str(value).strip()) if not isinstance(value, float) else int(value)
+    except ValueError:
+        raise ValidationFailed.single(field, f"'{value}' is not a whole number of days.") from None
+    if not LOOKBACK_MIN <= days <= LOOKBACK_MAX:
+        raise ValidationFailed.single(
+            field, f"The look-back must be {LOOKBACK_MIN} to {LOOKBACK_MAX} days, not {days}."
+        )
+    return days
+
+
+def _period_start(value: Any, field: str, workspace_id: int) -> dt.date:
+    day = c.date(value, field, workspace_id)
+    if day is None:
+        raise ValidationFailed.single(field, "This field is required.")
+    return day
+
+
+GOAL_FIELDS: dict[str, c.Cleaner] = {
+    "period": c.Choice(GoalPeriod, required=True),
+    "period_start": _period_start,
+    "revenue": _revenue,
+    "segment": c.Choice(GoalSegment),
+    "lookback_days": _lookback,
+    "note": c.Text(500),
+}
+
+
+def _starts_its_period(cleaned: dict[str, Any]) -> None:
+    start: dt.date = cleaned["period_start"]
+    if cleaned["period"] == GoalPeriod.QUARTER:
+        if start.day != 1 or start.month not in QUARTER_MONTHS:
+            raise ValidationFailed.single(
+                "period_start",
+                "A quarter's goal starts on the first day of its quarter (1 January, 1 April, "
+                f"1 July or 1 October), not {start.isoformat()}.",
+            )
+    elif start.day != 1:
+        first = start.replace(day=1).isoformat()
+        raise ValidationFailed.single(
+            "period_start",
+            f"A month's goal starts on the first day of its month ({first}), "
+            f"not {start.isoformat()}.",
+        )
+
+
+def _storable(values: Mapping[str, Any]) -> None:
+    """PostgreSQL cannot store NUL characters: say so instead of failing on the write."""
+    note = values.get("note")
+    if isinstance(note, str) and "\x00" in note:
+        raise ValidationFailed.single("note", "Text cannot contain NUL (\\u0000) characters.")
+
+
+@transaction.atomic
+def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
+    """Create the goal for `values`' period and segment, or replace that goal's revenue,
+    look-back and note. Fields: period ('month' | 'quarter'), period_start (the first day of
+    the month or quarter), revenue (> 0), segment ('' for all, 'smb', 'mid_market',
+    'enterprise'), lookback_days (30-1095, default 365), note."""
+    _require_setter(actor)
+    _storable(values)
+    cleaned = c.clean(
+        GOAL_FIELDS,
+        values,
+        actor.workspace.pk,
+        required=("period", "period_start", "revenue"),
+        extra_checks=(_starts_its_period,),
+    )
+    key = {
+        "workspace": actor.workspace,
+        "period": cleaned["period"],
+        "period_start": cleaned["period_start"],
+        "segment": cleaned.get("segment", ""),
+    }
+    existing = Goal.objects.for_workspace(actor.workspace).select_for_update().filter(**key).first()
+    if existing is None:
+        return Goal.objects.create(
+            **key,
+            revenue=cleaned["revenue"],
+            lookback_days=cleaned.get("lookback_days", LOOKBACK_DEFAULT),
+            note=cleaned.get("note", ""),
+            created_by=actor.user,
+        )
+    existing.revenue = cleaned["revenue"]
+    changed = ["revenue", "updated_at"]
+    for name in ("lookback_days", "note"):
+        if name in cleaned:
+            setattr(existing, name, cleaned[name])
+            changed.append(name)
+    existing.save(update_fields=changed)
+    return existing
+
+
+@transaction.atomic
+def goal_delete(*, actor: Actor, goal_id: int) -> None:
+    _require_setter(actor)
+    deleted, _ = Goal.objects.for_workspace(actor.workspace).filter(pk=goal_id).delete()
+    if not deleted:
+        raise NotFound(f"No goal with id {goal_id} in this workspace.")
+
+
+# Reads -------------------------------------------------------------------------------------
+
+
+def goal_list(workspace: Workspace | int) -> QuerySet[Goal]:
+    """The workspace's goals, latest period first."""
+    return Goal.objects.for_workspace(workspace).select_related("created_by")
+
+
+def goal_get(workspace: Workspace | int, goal_id: int) -> Goal:
+    goal = goal_list(workspace).filter(pk=goal_id).first()
+    if goal is None:
+        raise NotFound(f"No goal with id {goal_id} in this workspace.")
+    return goal
+
+
+def goals_containing(workspace: Workspace | int, day: dt.date) -> list[Goal]:
+    """The goals whose month or quarter contains `day` (months first, then by segment)."""
+    candidates = goal_list(workspace).filter(
+        period_start__lte=day, period_start__gt=day - dt.timedelta(days=93)
+    )
+    found = [g for g in candidates if g.contains(day)]
+    return sorted(found, key=lambda g: (g.period != GoalPeriod.MONTH, g.segment))
