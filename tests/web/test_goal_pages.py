@@ -139,8 +139,8 @@ def test_a_goals_page_with_the_plan_the_teams_and_the_pacing(
     assert needed == ["150", "60", "45", "30", "20", "10"]
     assert "40.0%" in plan.group(0) and "10.0" in plan.group(0)  # a rate; days in stage
     assert "<strong>Budget:</strong> $15,000 (" in body
-    marketing = re.search(r'id="team-marketing".*?</section>', body)
-    sales = re.search(r'id="team-sales".*?</section>', body)
+    marketing = re.search(r'id="team-marketing".*?</table>', body)
+    sales = re.search(r'id="team-sales".*?</table>', body)
     assert marketing is not None and sales is not None
     assert "Leads" in marketing.group(0) and "Budget" in marketing.group(0)
     assert "SALs" not in marketing.group(0)
