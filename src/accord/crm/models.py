@@ -95,6 +95,8 @@ class Company(WorkspaceOwned):
             # Lookups by domain: SQLite cannot use the partial unique index above for
             # `domain = ?` (it cannot prove the parameter is not ''), so it gets a plain one.
             models.Index(fields=["workspace", "domain"], name="company_ws_domain"),
+            # The columnar copy picks up changed companies by this.
+            models.Index(fields=["updated_at"], name="company_updated"),
         ]
 
     def __str__(self) -> str:
@@ -272,6 +274,8 @@ class Deal(WorkspaceOwned):
             models.Index(fields=["workspace", "status", "closed_at"], name="deal_ws_status_closed"),
             models.Index(fields=["workspace", "owner"], name="deal_ws_owner"),
             models.Index(fields=["workspace", "created_at"], name="deal_ws_created"),
+            # The columnar copy picks up changed deals by this.
+            models.Index(fields=["updated_at"], name="deal_updated"),
         ]
 
     def __str__(self) -> str:

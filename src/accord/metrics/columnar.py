@@ -263,6 +263,19 @@ def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequ
     return copied
 
 
+def _replace_if_changed(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """A small table without a change time: copied again only when its rows differ."""
+    columns = ", ".join(name for name, _ in table.columns)
+    select = f"SELECT {columns} FROM {table.name} ORDER BY id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(select)
+        current = [tuple(row) for row in cursor.fetchall()]
+    if current == [tuple(row) for row in con.execute(select).fetchall()]:
+        return 0
+    con.execute(f"DELETE FROM {table.name}")  # noqa: S608
+    return _copy(con, table, "1 = 1", [])
+
+
 def _first_touches(con: duckdb.DuckDBPyConnection, after_id: int) -> None:
     """Fold the touchpoints copied since `after_id` into each contact's first touch."""
     con.execute(
@@ -297,7 +310,6 @@ def _since(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[Any]
         last = _scalar(con, last_id)
         return "id > %s", [last]
     if table.feed == "whole":
-        con.execute(f"DELETE FROM {table.name}")  # noqa: S608
         return "1 = 1", []
     latest = f"SELECT max(updated_at) FROM {table.name}"  # noqa: S608
     last_change = _scalar(con, latest)
@@ -329,6 +341,9 @@ def sync(path: Path | None = None) -> dict[str, int]:
             touched_after = _scalar(con, "SELECT coalesce(max(id), 0) FROM marketing_touchpoint")
             moved_after = _scalar(con, "SELECT coalesce(max(id), 0) FROM crm_ledgerentry")
             for table in TABLES:
+                if table.feed == "whole":
+                    copied[table.name] = _replace_if_changed(con, table)
+                    continue
                 where, params = _since(con, table)
                 copied[table.name] = _copy(con, table, where, params)
             if copied["marketing_touchpoint"]:

@@ -104,7 +104,7 @@ def _period_sql(breakdown: str) -> str:
     return f"""
         SELECT {dimension} AS dimension, l.to_stage AS stage, count(*) AS moves
         FROM crm_ledgerentry AS l
-        JOIN crm_contact AS c ON c.id = l.contact_id {joins}
+        {queries.contacts_of("l", breakdown)} {joins}
         WHERE l.workspace_id = ? AND l.occurred_at >= ? AND l.occurred_at < ?
         GROUP BY 1, 2
     """  # noqa: S608 - fixed fragments, values are parameters

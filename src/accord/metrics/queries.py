@@ -59,6 +59,14 @@ def dimension(subject: Subject, breakdown: str) -> tuple[str, str]:
     return table[breakdown]
 
 
+def contacts_of(alias: str, breakdown: str) -> str:
+    """The join to the contact, when the breakdown reads it (none and the ledger's definition
+    version do not: the join would only cost time)."""
+    if breakdown in ("none", "definition_version"):
+        return ""
+    return f"JOIN crm_contact AS c ON c.id = {alias}.contact_id"
+
+
 def group(breakdown: str, *more: str) -> str:
     """GROUP BY the breakdown (a constant may not be grouped on in PostgreSQL) and `more`."""
     keys = ([] if breakdown == "none" else ["1"]) + list(more)
@@ -70,7 +78,7 @@ def stage_entries(breakdown: str) -> str:
     dim, joins = dimension("contact", breakdown)
     return f"""
         SELECT {dim} AS dimension, count(DISTINCT l.contact_id) AS contacts
-        FROM crm_ledgerentry AS l JOIN crm_contact AS c ON c.id = l.contact_id {joins}
+        FROM crm_ledgerentry AS l {contacts_of("l", breakdown)} {joins}
         WHERE l.workspace_id = ? AND l.to_stage = ? AND l.occurred_at >= ? AND l.occurred_at < ?
         {group(breakdown)}
     """  # noqa: S608
@@ -180,7 +188,7 @@ def time_in_stage(breakdown: str) -> str:
     return f"""
         SELECT {dim} AS dimension, s.stage AS stage, count(*) AS stays,
                sum({_STAGE_DAYS}) AS days, sum(({_STAGE_DAYS}) * ({_STAGE_DAYS})) AS squares
-        FROM crm_stay AS s JOIN crm_contact AS c ON c.id = s.contact_id {joins}
+        FROM crm_stay AS s {contacts_of("s", breakdown)} {joins}
         WHERE s.workspace_id = ? AND s.left_at >= ? AND s.left_at < ?
           AND s.entered_at IS NOT NULL
         {group(breakdown, "2")}
@@ -207,7 +215,7 @@ def retention(breakdown: str) -> str:
         )
         SELECT {dim} AS dimension, count(*) AS customers,
                sum(CASE WHEN ch.contact_id IS NULL THEN 0 ELSE 1 END) AS churned
-        FROM latest AS s JOIN crm_contact AS c ON c.id = s.contact_id {joins}
+        FROM latest AS s {contacts_of("s", breakdown)} {joins}
         LEFT JOIN churned AS ch ON ch.contact_id = s.contact_id
         WHERE s.k = 1 AND s.to_stage = 'customer'
         {group(breakdown)}
