@@ -175,15 +175,16 @@ def _quality_section(workspace_id: int, period: Period) -> dict[str, Any]:
         if len(top[v.dimension]) < 2:
             top[v.dimension].append(v)
     link = reverse("web:dispositions")
+    href = f"{link}?{urlencode({'by': QUALITY_BY})}"
+    ordered = sorted(acceptance.values, key=lambda v: -(v.n or 0))
     rows = [
         {"label": labels[v.dimension], "value": v, "reasons": top.get(v.dimension, []),
-         "href": f"{link}?{urlencode({'by': QUALITY_BY})}"}
-        for v in sorted(acceptance.values, key=lambda v: -(v.n or 0))
+         "href": href}
+        for v in ordered
     ]  # fmt: skip
     chart = charts.interval_bars(
-        [{"source": r["label"], "rate": r["value"].value, "low": r["value"].low,
-          "high": r["value"].high, "href": r["href"]}
-         for r in rows if r["value"].value is not None],
+        [{"source": labels[v.dimension], "rate": v.value, "low": v.low, "high": v.high,
+          "href": href} for v in ordered if v.value is not None],
         category="source", value="rate", low="low", high="high", href_field="href", title="",
     )  # fmt: skip
     return {"acceptance": acceptance.metric, "reasons": reasons.metric, "rows": rows,
