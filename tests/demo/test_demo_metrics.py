@@ -8,13 +8,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
 from scipy.stats import norm
 
 from accord.core.intervals import wilson
 from accord.demo.parameters import DEFAULT_PARAMETERS as P
 from accord.metrics import columnar
-from accord.metrics.catalogue import METRICS, MetricSpec, Value, measure
+from accord.metrics.catalogue import METRICS, MetricSpec, measure
 
 SEED = 23
 CONTACTS = 12_000
@@ -72,25 +71,6 @@ def win_rate_by_source_recovers_each_channels_rate(demo: Any) -> None:
 
 # Both engines, every metric and breakdown ---------------------------------------------------
 
-# SQLite measures a duration as CAST((julianday(b) - julianday(a)) * 86400 AS INTEGER): the
-# floating-point difference truncated, where DuckDB and PostgreSQL count whole seconds. Demo
-# times have microseconds, so a stay can come out a second short on SQLite, and a mean of days
-# rounded to the hundredth can then differ by 0.01 (see test_catalogue's xfail test). For those
-# two metrics on SQLite the counts must agree exactly and the days to within a hundredth.
-DURATIONS = {"time_in_stage", "sales_cycle"}
-SQLITE = connection.vendor == "sqlite"
-
-
-def close_enough(stored: list[Value], copied: list[Value]) -> None:
-    assert [(v.dimension, v.item, v.n) for v in stored] == [
-        (v.dimension, v.item, v.n) for v in copied
-    ]
-    for s, c in zip(stored, copied, strict=True):
-        for a, b in ((s.value, c.value), (s.low, c.low), (s.high, c.high)):
-            assert (a is None) == (b is None)
-            if a is not None and b is not None:
-                assert float(a) == pytest.approx(float(b), abs=0.0101), (s, c)
-
 
 def both_engines_agree_on_every_metric_and_breakdown(demo: Any) -> None:
     """Half a year up to the demo's `as_of`: every metric, every breakdown."""
@@ -109,10 +89,7 @@ def both_engines_agree_on_every_metric_and_breakdown(demo: Any) -> None:
                 assert copied.engine == "record_store"  # the handoff's live records
             else:
                 assert copied.engine == "columnar"
-            if SQLITE and metric.key in DURATIONS:
-                close_enough(stored.values, copied.values)
-            else:
-                assert stored.values == copied.values, (metric.key, breakdown)
+            assert stored.values == copied.values, (metric.key, breakdown)
             if not stored.values:
                 empty.append((metric.key, breakdown))
     assert empty == []  # on demo data every metric has something to measure, by every breakdown

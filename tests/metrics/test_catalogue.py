@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from django.db import connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -62,7 +61,6 @@ END = dt.datetime(2024, 4, 1, tzinfo=UTC)
 ENGINES: tuple[Engine, ...] = ("record_store", "columnar")
 COLUMNAR_METRICS = [m.key for m in METRICS if m.engines == "both"]
 HANDOFF_METRICS = [m.key for m in METRICS if m.engines == "record_store"]
-SQLITE = connection.vendor == "sqlite"
 
 
 @pytest.fixture(autouse=True)
@@ -581,13 +579,6 @@ def test_time_in_stage(world: World) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    SQLITE,
-    strict=True,
-    reason="on SQLite a duration is CAST((julianday(b) - julianday(a)) * 86400 AS INTEGER), "
-    "which truncates the floating-point difference: 432 s from 2024-03-01 00:00 comes out as "
-    "431 s, so 0.005 days rounds to 0.0 instead of 0.01 (DuckDB and PostgreSQL: 0.01)",
-)
 def test_a_stay_of_seven_minutes_twelve_is_a_hundredth_of_a_day_on_every_engine(
     workspace: Workspace,
 ) -> None:
@@ -1096,14 +1087,7 @@ def test_random_histories_agree_on_both_engines_and_with_plain_python(
         stored = run(ws.pk, metric, breakdown, start=P_START, end=P_END)
         copied = run(ws.pk, metric, breakdown, "columnar", start=P_START, end=P_END)
         assert copied.engine == "columnar"
-        if metric == "time_in_stage" and SQLITE:
-            # SQLite measures durations a second short at times (see the xfail above): the
-            # stays agree exactly, the days to the hundredth.
-            assert [(v.item, v.n) for v in stored.values] == [(v.item, v.n) for v in copied.values]
-            for s, c in zip(stored.values, copied.values, strict=True):
-                assert s.value == pytest.approx(c.value, abs=0.0101)
-        else:
-            assert stored.values == copied.values, (metric, breakdown)
+        assert stored.values == copied.values, (metric, breakdown)
         return stored.values
 
     for key, stage in (("leads", "lead"), ("mqls", "mql"), ("sals", "sal"),

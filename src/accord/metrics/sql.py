@@ -4,6 +4,7 @@ source and become the DB-API style of the target (`%s` for Django's cursors)."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Literal
 
@@ -12,10 +13,23 @@ import sqlglot
 Dialect = Literal["duckdb", "sqlite", "postgres"]
 
 
+# SQLGlot writes date_diff('second', a, b) for SQLite as the Julian-day difference times 86400,
+# truncated: a floating-point difference of 431.99999 s becomes 431. Whole seconds of each
+# time, subtracted, count second boundaries exactly as DuckDB and PostgreSQL do.
+_JULIAN_SECONDS = re.compile(
+    r"CAST\(\(JULIANDAY\(([\w.]+)\) - JULIANDAY\(([\w.]+)\)\) \* 86400\.0 AS INTEGER\)"
+)
+_WHOLE_SECONDS = r"(CAST(STRFTIME('%s', \1) AS INTEGER) - CAST(STRFTIME('%s', \2) AS INTEGER))"
+
+
 @cache
 def transpile(source: str, dialect: Dialect) -> str:
     """The query in `dialect`; for the record store its placeholders are `%s`."""
     if dialect == "duckdb":
         return source
     (sql,) = sqlglot.transpile(source, read="duckdb", write=dialect)
-    return sql.replace("?", "%s")
+    sql = sql.replace("?", "%s")
+    if dialect == "sqlite":
+        # After the placeholders: STRFTIME's own '%s' is a format, escaped for the DB-API.
+        sql = _JULIAN_SECONDS.sub(_WHOLE_SECONDS.replace("%s", "%%s"), sql)
+    return sql
