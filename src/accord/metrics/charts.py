@@ -427,7 +427,7 @@ def _chart(title: str, rows: Iterable[Row], **parts: Any) -> Spec:
         "title": title,
         "width": "container",
         "autosize": {"type": "fit-x", "contains": "padding"},
-        "data": {"values": [dict(row) for row in rows]},
+        "data": {"values": [{k: _clean(v) for k, v in row.items()} for row in rows]},
         **parts,
         "config": CONFIG,
     }
@@ -448,7 +448,15 @@ def _href(href_field: str | None) -> dict[str, Any]:
 
 def _ordered(rows: Iterable[Row], field: str) -> list[Any]:
     """The field's distinct values in the order of the rows (a sort order for Vega-Lite)."""
-    return list(dict.fromkeys(row.get(field) for row in rows))
+    return list(dict.fromkeys(_clean(row.get(field)) for row in rows))
+
+
+def _clean(value: Any) -> Any:
+    """Text without the Unicode line and paragraph separators: Vega-Lite writes a sort order
+    into an expression, where either one inside a string literal is a syntax error."""
+    if isinstance(value, str):
+        return value.replace("\u2028", " ").replace("\u2029", " ")
+    return value
 
 
 def _ref(field: str) -> str:

@@ -110,7 +110,9 @@ _STAYS_OF_NEW = """
            lag(occurred_at) OVER w AS entered_at, lag(to_stage) OVER w AS stage,
            lag(definition_version) OVER w AS definition_version
     FROM crm_ledgerentry
-    WHERE contact_id IN (SELECT contact_id FROM crm_ledgerentry WHERE id > ?)
+    WHERE contact_id IN (
+        SELECT contact_id FROM crm_ledgerentry WHERE id > ? OR list_contains(?, id)
+    )
     WINDOW w AS (PARTITION BY workspace_id, contact_id ORDER BY occurred_at, id)
 """
 
@@ -199,9 +201,9 @@ def read(sql: str, params: Sequence[Any], path: Path | None = None) -> list[tupl
 
 def _layout() -> str:
     """A fingerprint of the tables' layout: a copy made with another layout is dropped."""
-    return hashlib.sha256(repr((TABLES, FIRST_TOUCH, STAY, _STAYS_OF_NEW)).encode()).hexdigest()[
-        :16
-    ]
+    return hashlib.sha256(
+        repr((TABLES, FIRST_TOUCH, STAY, _STAYS_OF_NEW, GAPS)).encode()
+    ).hexdigest()[:16]
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -216,7 +218,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         body = ", ".join(f"{name} {kind}" for name, kind in table.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({body})")
-    for derived in (FIRST_TOUCH, STAY):
+    for derived in (FIRST_TOUCH, STAY, GAPS):
         con.execute(f"CREATE TABLE IF NOT EXISTS {derived}")
 
 
@@ -276,26 +278,78 @@ def _replace_if_changed(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     return _copy(con, table, "1 = 1", [])
 
 
-def _first_touches(con: duckdb.DuckDBPyConnection, after_id: int) -> None:
-    """Fold the touchpoints copied since `after_id` into each contact's first touch."""
+def _first_touches(con: duckdb.DuckDBPyConnection, after_id: int, filled: list[int]) -> None:
+    """Fold the touchpoints copied since `after_id` (and the `filled` gaps) into each
+    contact's first touch."""
     con.execute(
         "INSERT INTO marketing_firsttouch "
-        "SELECT contact_id, min(occurred_at) FROM marketing_touchpoint WHERE id > ? "
+        "SELECT contact_id, min(occurred_at) FROM marketing_touchpoint "
+        "WHERE id > ? OR list_contains(?, id) "
         "GROUP BY contact_id ON CONFLICT (contact_id) DO UPDATE "
         "SET first_touch_at = least(first_touch_at, excluded.first_touch_at)",
-        [after_id],
+        [after_id, filled],
     )
 
 
-def _stays(con: duckdb.DuckDBPyConnection, after_id: int) -> None:
-    """Recompute the stays of every contact whose ledger grew since `after_id` (a transition
-    dated before the contact's latest changes the stays after it too)."""
+def _stays(con: duckdb.DuckDBPyConnection, after_id: int, filled: list[int]) -> None:
+    """Recompute the stays of every contact whose ledger grew since `after_id` (or by the
+    `filled` gaps): a transition dated before the contact's latest changes the stays after it
+    too."""
     con.execute(
         "DELETE FROM crm_stay WHERE contact_id IN "
-        "(SELECT contact_id FROM crm_ledgerentry WHERE id > ?)",
-        [after_id],
+        "(SELECT contact_id FROM crm_ledgerentry WHERE id > ? OR list_contains(?, id))",
+        [after_id, filled],
     )
-    con.execute(f"INSERT INTO crm_stay {_STAYS_OF_NEW}", [after_id])
+    con.execute(f"INSERT INTO crm_stay {_STAYS_OF_NEW}", [after_id, filled])
+
+
+# Append-only facts are copied by id, but ids are handed out when a row is written, not when
+# its transaction commits: on PostgreSQL a row can commit after a row with a larger id was
+# copied. Ids missing near the top of each copy are remembered and looked for again at every
+# sync, until found or GAP_PATIENCE has passed (a rolled-back insert leaves a gap for good).
+GAP_WINDOW = 10_000  # the top ids of a copy that another transaction may still be committing
+GAP_PATIENCE = dt.timedelta(minutes=10)
+GAPS = "accord_gap (table_name VARCHAR, id BIGINT, seen_at TIMESTAMP, PRIMARY KEY (table_name, id))"
+
+
+def _fill_gaps(con: duckdb.DuckDBPyConnection, table: Table) -> list[int]:
+    """Copy the remembered missing ids that have committed since (the newest first: those
+    are the ones most likely still committing); forget the old ones."""
+    gaps = [
+        row[0]
+        for row in con.execute(
+            "SELECT id FROM accord_gap WHERE table_name = ? ORDER BY id DESC LIMIT 1000",
+            [table.name],
+        ).fetchall()
+    ]
+    if not gaps:
+        return []
+    _copy(con, table, f"id IN ({', '.join(['%s'] * len(gaps))})", gaps)
+    filled = [
+        row[0]
+        for row in con.execute(
+            f"SELECT id FROM {table.name} WHERE list_contains(?, id)",  # noqa: S608
+            [gaps],
+        ).fetchall()
+    ]
+    cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - GAP_PATIENCE
+    con.execute(
+        "DELETE FROM accord_gap WHERE table_name = ? AND (list_contains(?, id) OR seen_at < ?)",
+        [table.name, filled, cutoff],
+    )
+    return filled
+
+
+def _note_gaps(con: duckdb.DuckDBPyConnection, table: Table, before: int) -> None:
+    """Remember the ids missing among the top of what was just copied above `before`."""
+    top = _scalar(con, f"SELECT coalesce(max(id), 0) FROM {table.name}")  # noqa: S608
+    low = max(before, top - GAP_WINDOW)
+    if top <= low:
+        return
+    absent = f"NOT EXISTS (SELECT 1 FROM {table.name} AS t WHERE t.id = r.range)"  # noqa: S608
+    missing = f"INSERT OR IGNORE INTO accord_gap SELECT ?, r.range, ? FROM range(?, ?) AS r WHERE {absent}"  # noqa: S608, E501
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute(missing, [table.name, now, low + 1, top + 1])
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -338,18 +392,23 @@ def sync(path: Path | None = None) -> dict[str, int]:
     with open_store(path) as con:
         con.execute("BEGIN")
         try:
-            touched_after = _scalar(con, "SELECT coalesce(max(id), 0) FROM marketing_touchpoint")
-            moved_after = _scalar(con, "SELECT coalesce(max(id), 0) FROM crm_ledgerentry")
+            before: dict[str, int] = {}
+            filled: dict[str, list[int]] = {}
             for table in TABLES:
                 if table.feed == "whole":
                     copied[table.name] = _replace_if_changed(con, table)
                     continue
                 where, params = _since(con, table)
+                if table.feed == "append":
+                    before[table.name] = params[0]
+                    filled[table.name] = _fill_gaps(con, table)
                 copied[table.name] = _copy(con, table, where, params)
-            if copied["marketing_touchpoint"]:
-                _first_touches(con, touched_after)
-            if copied["crm_ledgerentry"]:
-                _stays(con, moved_after)
+                if table.feed == "append" and copied[table.name]:
+                    _note_gaps(con, table, before[table.name])
+            if copied["marketing_touchpoint"] or filled["marketing_touchpoint"]:
+                _first_touches(con, before["marketing_touchpoint"], filled["marketing_touchpoint"])
+            if copied["crm_ledgerentry"] or filled["crm_ledgerentry"]:
+                _stays(con, before["crm_ledgerentry"], filled["crm_ledgerentry"])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -374,5 +433,6 @@ def rebuild(path: Path | None = None) -> dict[str, int]:
             con.execute(f"DROP TABLE IF EXISTS {table.name}")
         con.execute("DROP TABLE IF EXISTS marketing_firsttouch")
         con.execute("DROP TABLE IF EXISTS crm_stay")
+        con.execute("DROP TABLE IF EXISTS accord_gap")
         _ensure_tables(con)
     return sync(path)
