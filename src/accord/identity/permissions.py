@@ -22,6 +22,7 @@ class Action(StrEnum):
     WORK_HANDOFFS = "work_handoffs"  # claim, accept, reject and recycle handed-off leads
     DISPUTE_HANDOFFS = "dispute_handoffs"  # marketing questions a rejection (once)
     RESOLVE_DISPUTES = "resolve_disputes"
+    SET_GOALS = "set_goals"  # the shared revenue goals both teams plan from
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -40,6 +41,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.WORK_HANDOFFS,
             Action.DISPUTE_HANDOFFS,
             Action.RESOLVE_DISPUTES,
+            Action.SET_GOALS,
         }
     ),
     Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),

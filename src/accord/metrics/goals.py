@@ -20,21 +20,18 @@ from accord.core import cleaning as c
 from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import parse_amount
 from accord.identity.actor import Actor
-from accord.identity.models import Role, Workspace
+from accord.identity.models import Workspace
 from accord.identity.permissions import Action
 from accord.metrics.models import QUARTER_MONTHS, Goal, GoalPeriod, GoalSegment
 
 # Roles that may set and delete goals. The permissions table (identity.permissions) has no
 # goal action yet, so the rule lives here, next to the only services it guards.
-GOAL_SETTERS = frozenset({Role.ADMIN, Role.MANAGER})
 LOOKBACK_MIN, LOOKBACK_MAX, LOOKBACK_DEFAULT = 30, 1095, 365
 
 
 def can_set_goals(actor: Actor) -> bool:
     """Managers and admins; trusted system jobs (the demo, rules) too."""
-    if actor.user is None:
-        return actor.can(Action.MANAGE_WORKSPACE)  # true only for the system sources
-    return actor.role in GOAL_SETTERS
+    return actor.can(Action.SET_GOALS)
 
 
 def _require_setter(actor: Actor) -> None:
