@@ -41,6 +41,12 @@ def test_filter_and_drill_down_to_the_contacts(
     page.goto(f"{live_server.url}/dashboard/")
     table = page.locator("#funnel-table")
     assert "All contacts" in table.inner_text()
+    # The funnel chart is drawn (the libraries are fetched because the page carries a chart),
+    # one bar per stage of the path.
+    page.wait_for_selector("#funnel-chart svg .mark-rect path")
+    assert page.locator("#funnel-chart svg .mark-rect path").count() == 7
+    # Three contacts became MQLs today; the tile opens them.
+    assert page.inner_text("[data-metric=mqls] .stat-value").strip() == "3"
     page.select_option("select[name=by]", "source")
     page.click("#dashboard-filters button:has-text('Apply')")
     page.wait_for_selector("#funnel-table tr:has-text('Webinar')")

@@ -14,6 +14,31 @@
 
   var SELECTOR = 'script[type="application/json"][data-chart]';
   var drawn = new Map(); // container id -> {container, source, view}
+  // The vendored libraries (~840 KB) are fetched only by pages that carry a chart: their
+  // addresses come with this script (data-libraries), loaded in order, from this site.
+  var self = document.currentScript;
+  var libraries = null;
+
+  function loadLibraries() {
+    if (libraries) {
+      return libraries;
+    }
+    var urls = ((self && self.getAttribute("data-libraries")) || "").split(" ").filter(Boolean);
+    libraries = urls.reduce(function (previous, url) {
+      return previous.then(function () {
+        return new Promise(function (resolve, reject) {
+          var tag = document.createElement("script");
+          tag.src = url;
+          tag.onload = resolve;
+          tag.onerror = function () {
+            reject(new Error("could not load " + url));
+          };
+          document.head.appendChild(tag);
+        });
+      });
+    }, Promise.resolve());
+    return libraries;
+  }
 
   function release(id) {
     var entry = drawn.get(id);
@@ -85,15 +110,22 @@
   }
 
   function drawAll(root) {
-    if (typeof window.vegaEmbed !== "function" || !window.vega) {
-      return;
-    }
-    releaseDetached();
     var scope = root && root.querySelectorAll ? root : document;
     var sources = scope.querySelectorAll(SELECTOR);
-    for (var i = 0; i < sources.length; i += 1) {
-      draw(sources[i]);
+    if (!sources.length) {
+      releaseDetached();
+      return;
     }
+    loadLibraries()
+      .then(function () {
+        releaseDetached();
+        for (var i = 0; i < sources.length; i += 1) {
+          draw(sources[i]);
+        }
+      })
+      .catch(function (error) {
+        console.error("Accord charts:", error);
+      });
   }
 
   function start() {
