@@ -93,3 +93,19 @@ def both_engines_agree_on_every_metric_and_breakdown(demo: Any) -> None:
             if not stored.values:
                 empty.append((metric.key, breakdown))
     assert empty == []  # on demo data every metric has something to measure, by every breakdown
+
+
+def test_the_demo_ships_a_revenue_goal_paced_on_the_dashboard(demo) -> None:  # type: ignore[no-untyped-def]
+    from accord.demo.goal_setup import monthly_revenue_goal
+    from accord.metrics.models import Goal
+    from accord.metrics.planning import dashboard_goals
+
+    ws = demo.dataset.workspace
+    as_of = dt.datetime.fromisoformat(demo.dataset.summary["as_of"])
+    (goal,) = Goal.objects.for_workspace(ws)
+    assert goal.period == "month" and goal.period_start == as_of.date().replace(day=1)
+    assert goal.revenue == monthly_revenue_goal(ws, as_of) > 0
+    (pacing,) = dashboard_goals(ws.pk, as_of.date())
+    assert pacing.goal_id == goal.pk and pacing.not_enough_data is None
+    revenue = next(row for row in pacing.rows if row.stage == "revenue")
+    assert revenue.target == goal.revenue

@@ -41,6 +41,7 @@ from accord.demo.generator import (
     generate_chunk,
     weekly_costs,
 )
+from accord.demo.goal_setup import set_demo_goal
 from accord.demo.handoff_setup import set_up_demo_handoff
 from accord.demo.lead_definition import propose_demo_definition
 from accord.demo.models import DemoDataset
@@ -79,6 +80,12 @@ class DemoResult:
 
 def parameters_path() -> Path:
     return Path(settings.DATA_DIR) / "demo-parameters.json"
+
+
+def _shared_agreements(workspace: Workspace, as_of: dt.datetime) -> None:
+    """What both teams agreed on: the SLA with its handoffs, and this month's revenue goal."""
+    set_up_demo_handoff(workspace, as_of)
+    set_demo_goal(workspace, as_of)
 
 
 def demo_generate(
@@ -153,7 +160,7 @@ def demo_generate(
         propose_demo_definition(ctx.workspace)
         if progress:
             progress(done, "handing past MQLs to sales")
-        set_up_demo_handoff(ctx.workspace, timeline.as_of)
+        _shared_agreements(ctx.workspace, timeline.as_of)
         dataset = _finish(ctx, seed, contacts, leads, started)
     finally:
         writer.tune(cache_mib=0)
