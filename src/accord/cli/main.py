@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("handoff", "Work handed-off leads: list, accept, reject, recycle; run the SLA sweep"),
     ("report", "Print a metric (the funnel) as a table, CSV or the API's JSON document"),
     ("goal", "Set a revenue goal; show the plan it needs from each team, and its pacing"),
+    ("digest", "Preview or send the weekly digest (email and Slack) to both teams"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
     ("version", "Print the Accord version"),

@@ -204,6 +204,8 @@ ACCORD_WEBHOOK_MAX_ATTEMPTS = int(
     os.environ.get("ACCORD_WEBHOOK_MAX_ATTEMPTS", str(len(ACCORD_WEBHOOK_RETRY_DELAYS) + 1))
 )
 ACCORD_WEBHOOK_TIMEOUT = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT", "10"))
+# The address people open Accord at: links in emails (the weekly digest) and Slack messages.
+ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://localhost:8000").strip().rstrip("/")
 
 # Email (SLA escalations). With ACCORD_SMTP_HOST set, mail goes out over that SMTP server; in
 # development without it, each message is written as a file under <data dir>/outbox (nothing is

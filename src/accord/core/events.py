@@ -51,6 +51,7 @@ EVENT_NAMES: dict[str, str] = {
     "deal.won": "A deal was won",
     "deal.lost": "A deal was lost",
     "import.finished": "An import finished (or failed)",
+    "digest.weekly": "The weekly digest: last week's headline numbers for both teams",
 }
 
 

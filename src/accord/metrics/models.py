@@ -91,3 +91,35 @@ class Goal(WorkspaceOwned):
 
     def contains(self, day: dt.date) -> bool:
         return self.period_start <= day <= self.period_end
+
+
+class DigestChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack"
+
+
+class DigestDelivery(WorkspaceOwned):
+    """One weekly digest sent on one channel: an email to one recipient, or the Slack message
+    (the `digest.weekly` event). Written once the send succeeded, so the worker never sends a
+    week twice and retries only what failed (`metrics.digest_send`)."""
+
+    week_ending = models.DateField(help_text="The last day (a Sunday) of the week reported.")
+    channel = models.CharField(max_length=8, choices=DigestChannel.choices)
+    recipient = models.CharField(
+        max_length=254, blank=True, default="", help_text="The email address; '' for Slack."
+    )
+    sent_at = models.DateTimeField()
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "week_ending", "channel", "recipient"],
+                name="digest_delivery_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week_ending} {self.channel} {self.recipient}".strip()

@@ -89,6 +89,7 @@ _LINES: dict[str, _Line] = {
         f"Import {d.get('status', 'finished')}",
         f"{d.get('file_name', '')} ({d.get('record_type', 'records')}): {_counts(d)}",
     ),
+    "digest.weekly": lambda d, c: (str(d.get("title", "Accord weekly")), str(d.get("summary", ""))),
     "ping": lambda d, c: (
         "👋 Test message",
         f"Accord webhooks for {c.workspace_name} reach this channel",

@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Run background jobs from the database queue: imports started from the web or the API, "
         "lead re-scores (and the daily decay pass), the SLA sweep every 30 seconds with its "
-        "escalations, webhook deliveries and their retries. "
+        "escalations, webhook deliveries and their retries, and the weekly digest (Monday "
+        "08:00 in each workspace's time zone). "
         "Interrupted imports and re-scores are picked up again and resume from their last "
         "checkpoint. Use --once to run what is queued now and exit."
     )
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         from accord.handoff.tasks import start_sla_sweeps
         from accord.integrations.tasks import requeue_stale_imports
         from accord.integrations.webhooks.tasks import start_maintenance
+        from accord.metrics.digest_tasks import start_weekly_digests
 
         start_maintenance()  # prunes expired idempotency records now and hourly
         resumed = requeue_stale_imports()
@@ -35,6 +37,7 @@ class Command(BaseCommand):
         if rescores:
             self.stdout.write(f"Resuming {rescores} interrupted re-score(s).")
         start_sla_sweeps()  # breaches and escalations every 30 s; recycled leads daily
+        start_weekly_digests()  # the weekly digest, Monday 08:00 in each workspace's zone
         self.stdout.write(
             "Accord worker: processing imports, re-scores, SLA sweeps, escalations and webhooks."
         )
