@@ -37,6 +37,7 @@ def walk(
     created_at: dt.datetime = HISTORY_START,
     company_id: int | None = None,
     stays: dict[str, int] | None = None,
+    source: str = "",
 ) -> int:
     """A contact created as a lead at `created_at` that moves up the path to `furthest`,
     spending `stays[stage]` days in each stage."""
@@ -48,6 +49,8 @@ def walk(
     }
     if company_id is not None:
         values["company_id"] = company_id
+    if source:
+        values["original_source"] = source
     contact = contacts.contact_create(actor=actor, values=values)
     moment = created_at
     for before, after in itertools.pairwise(PATH[: PATH.index(furthest) + 1]):
@@ -69,6 +72,7 @@ def won_deals(
     *,
     closed_at: dt.datetime = HISTORY_START + dt.timedelta(days=60),
     company_id: int | None = None,
+    source: str = "",
 ) -> None:
     stages = {s.key: s for s in pipeline_stages(actor.workspace)}
     for amount in amounts:
@@ -81,13 +85,15 @@ def won_deals(
         }
         if company_id is not None:
             values["company_id"] = company_id
+        if source:
+            values["source"] = source
         deals.deal_create(actor=actor, values=values)
 
 
-def spend(actor: Actor, amount: str, day: dt.date) -> None:
+def spend(actor: Actor, amount: str, day: dt.date, channel: str = "paid_search") -> None:
     campaign = marketing.campaign_create(
         actor=actor,
-        values={"name": f"Campaign {next(_serial)}", "channel": "paid_search", "type": "ads"},
+        values={"name": f"Campaign {next(_serial)}", "channel": channel, "type": "ads"},
     )
     marketing.campaign_cost_add(
         actor=actor, campaign_id=campaign.pk, values={"date": day, "amount": amount}

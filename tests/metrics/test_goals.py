@@ -279,6 +279,54 @@ def test_a_segments_history_reads_only_that_segments_row(boss: Actor) -> None:
     assert plan.won.point == 5
 
 
+def test_a_channel_mix_pools_those_channels_history(boss: Actor) -> None:
+    h.cohort(boss, h.HAND_MADE, source="webinar")  # 30 leads, 12 MQLs, ... 2 customers
+    h.cohort(boss, {"lead": 10}, source="event")  # 10 leads that went no further
+    h.cohort(boss, {"customer": 5}, source="paid_search")  # not in the mix
+    h.won_deals(boss, [1000] * 10, source="webinar")
+    h.won_deals(boss, [4000], source="event")
+    h.won_deals(boss, [50_000], source="paid_search")
+    day = h.HISTORY_START.date()
+    h.spend(boss, "3000", day, channel="webinar")
+    h.spend(boss, "9000", day, channel="paid_search")
+
+    mix = history_for(boss.workspace.pk, end=WINDOW_END, lookback_days=365,
+                      channels=["event", "webinar"])  # fmt: skip
+    assert isinstance(mix, rf.History)
+    assert [(s.successes, s.trials) for s in mix.stage_rates] == [
+        (12, 40), (9, 12), (6, 9), (4, 6), (2, 4),
+    ]  # fmt: skip
+    # Deal size: the mix's revenue over its won deals, (10 x 1,000 + 4,000) / 11.
+    assert (mix.average_deal_size, mix.deal_sample_size) == (Decimal("1272.73"), 11)
+    # Cost per lead: the mix's spend over its new leads, 3,000 / 40 (event spent nothing).
+    assert mix.cost_per_lead == Decimal("75.00")
+
+    everyone = history_for(boss.workspace.pk, end=WINDOW_END, lookback_days=365)
+    assert isinstance(everyone, rf.History)
+    assert everyone.stage_rates[0].trials == 45
+    assert everyone.cost_per_lead == Decimal("266.67")  # 12,000 / 45, to the cent
+
+    goal = goal_set(actor=boss, values={
+        "period": "month", "period_start": h.DECEMBER, "revenue": "14000",
+        "channels": "webinar, event",
+    })  # fmt: skip
+    assert goal.channels == ["event", "webinar"]
+    plan = goal_plan(goal)
+    assert isinstance(plan, rf.Plan)
+    assert plan.won.point == 11  # ceil(14,000 / 1,272.73)
+
+
+def test_a_channel_mix_is_checked(boss: Actor) -> None:
+    base = {"period": "month", "period_start": h.DECEMBER, "revenue": "1000"}
+    with pytest.raises(ValidationFailed) as both:
+        goal_set(actor=boss, values={**base, "segment": "smb", "channels": ["webinar"]})
+    assert list(both.value.fields) == ["channels"]
+    with pytest.raises(ValidationFailed) as unknown:
+        goal_set(actor=boss, values={**base, "channels": ["webinar", "carrier_pigeon"]})
+    assert "carrier_pigeon" in unknown.value.fields["channels"][0]
+    assert not Goal.objects.for_workspace(boss.workspace).exists()
+
+
 # Plans by hand --------------------------------------------------------------------------------
 
 
@@ -535,6 +583,22 @@ def test_api_list_set_and_delete(api: Api, api_as: Any, other_api: Api) -> None:
     assert api.delete(f"/goals/{goal_id}").status == 204
     assert api.delete(f"/goals/{goal_id}").status == 404
     assert api.get("/goals").body == {"results": []}
+
+
+def test_a_channel_mix_through_the_api_and_the_cli(api: Api, manager: Membership) -> None:
+    body = {"period": "month", "period_start": "2026-12-01", "revenue": 1000,
+            "channels": ["webinar", "event"]}  # fmt: skip
+    created = api.post("/goals", body)
+    assert created.status == 201 and created.body["channels"] == ["event", "webinar"]
+    refused = api.post("/goals", {**body, "period_start": "2027-01-01", "segment": "smb"})
+    assert refused.status == 400 and list(refused.error["fields"]) == ["channels"]
+    out = cli("set", "--workspace", manager.workspace.slug, "--as", manager.user.email,
+              "--period", "month", "--start", "2027-02-01", "--revenue", "500",
+              "--channels", "partner,referral")  # fmt: skip
+    goal = Goal.objects.for_workspace(manager.workspace).get(period_start=dt.date(2027, 2, 1))
+    assert goal.channels == ["partner", "referral"], out
+    shown = cli("plan", str(goal.pk), "--workspace", manager.workspace.slug)
+    assert "channel mix: partner, referral" in shown
 
 
 def test_the_api_list_is_a_fixed_number_of_queries(api: Api, boss: Actor) -> None:

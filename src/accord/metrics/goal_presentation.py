@@ -35,6 +35,7 @@ def goal_out(goal: Goal) -> dict[str, Any]:
         "segment": goal.segment,
         "segment_label": goal.segment_label,
         "lookback_days": goal.lookback_days,
+        "channels": list(goal.channels),
         "note": goal.note,
         "created_by": goal.created_by.email if goal.created_by else None,
         "created_at": _instant(goal.created_at),

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from accord.core import cleaning as c
+from accord.core.channels import Channel
 from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import parse_amount
 from accord.identity.actor import Actor
@@ -73,6 +74,23 @@ def _lookback(value: Any, field: str, workspace_id: int) -> int:
     return days
 
 
+def _channels(value: Any, field: str, workspace_id: int) -> list[str]:
+    """A channel mix: a list (or comma-separated text) of original sources; empty for all."""
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValidationFailed.single(field, "Give the channels as a list, e.g. webinar,event.")
+    chosen = [str(item).strip() for item in items if str(item).strip()]
+    unknown = [item for item in chosen if item not in Channel.values]
+    if unknown:
+        raise ValidationFailed.single(
+            field,
+            f"Not a channel: {', '.join(unknown)} (choose from {', '.join(Channel.values)}).",
+        )
+    return sorted(set(chosen))
+
+
 def _period_start(value: Any, field: str, workspace_id: int) -> dt.date:
     day = c.date(value, field, workspace_id)
     if day is None:
@@ -86,6 +104,7 @@ GOAL_FIELDS: dict[str, c.Cleaner] = {
     "revenue": _revenue,
     "segment": c.Choice(GoalSegment),
     "lookback_days": _lookback,
+    "channels": _channels,
     "note": c.Text(500),
 }
 
@@ -108,6 +127,14 @@ def _starts_its_period(cleaned: dict[str, Any]) -> None:
         )
 
 
+def _one_scope(cleaned: dict[str, Any]) -> None:
+    """The history is broken down one way: by segment or by channel, not both at once."""
+    if cleaned.get("segment") and cleaned.get("channels"):
+        raise ValidationFailed.single(
+            "channels", "A goal plans from one segment or from a channel mix, not both."
+        )
+
+
 def _storable(values: Mapping[str, Any]) -> None:
     """PostgreSQL cannot store NUL characters: say so instead of failing on the write."""
     note = values.get("note")
@@ -120,7 +147,8 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
     """Create the goal for `values`' period and segment, or replace that goal's revenue,
     look-back and note. Fields: period ('month' | 'quarter'), period_start (the first day of
     the month or quarter), revenue (> 0), segment ('' for all, 'smb', 'mid_market',
-    'enterprise'), lookback_days (30-1095, default 365), note."""
+    'enterprise'), lookback_days (30-1095, default 365), channels (the channel mix the
+    history is drawn from: original sources, empty for all; not with a segment), note."""
     _require_setter(actor)
     _storable(values)
     cleaned = c.clean(
@@ -128,7 +156,7 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
         values,
         actor.workspace.pk,
         required=("period", "period_start", "revenue"),
-        extra_checks=(_starts_its_period,),
+        extra_checks=(_starts_its_period, _one_scope),
     )
     key = {
         "workspace": actor.workspace,
@@ -142,12 +170,13 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
             **key,
             revenue=cleaned["revenue"],
             lookback_days=cleaned.get("lookback_days", LOOKBACK_DEFAULT),
+            channels=cleaned.get("channels", []),
             note=cleaned.get("note", ""),
             created_by=actor.user,
         )
     existing.revenue = cleaned["revenue"]
     changed = ["revenue", "updated_at"]
-    for name in ("lookback_days", "note"):
+    for name in ("lookback_days", "channels", "note"):
         if name in cleaned:
             setattr(existing, name, cleaned[name])
             changed.append(name)

@@ -37,6 +37,11 @@ class GoalIn(InSchema):
     lookback_days: int = Field(
         365, description="Days of history the plan's rates and deal size come from (30-1095)."
     )
+    channels: list[str] = Field(
+        default_factory=list,
+        description="The channel mix the plan's history comes from (original sources, e.g. "
+        "['webinar', 'event']); empty for every channel. Not with a segment.",
+    )
     note: str = Field("", description="Why this number (shown next to the goal).")
 
 
@@ -50,6 +55,7 @@ class GoalOut(Schema):
     segment: str = Field(description="'' for all segments, else smb, mid_market or enterprise.")
     segment_label: str
     lookback_days: int
+    channels: list[str] = Field(description="The plan's channel mix; [] for every channel.")
     note: str
     created_by: str | None = Field(description="The email of who set the goal first.")
     created_at: dt.datetime

@@ -52,6 +52,12 @@ class Goal(WorkspaceOwned):
     lookback_days = models.PositiveIntegerField(
         default=365, help_text="Days of history the plan's rates and deal size come from."
     )
+    channels = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The channel mix the plan's history is drawn from (original sources); "
+        "empty for every channel.",
+    )
     note = models.CharField(max_length=500, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

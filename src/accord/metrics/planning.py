@@ -34,10 +34,11 @@ from urllib.parse import urlencode
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accord.core.channels import Channel
 from accord.metrics import reverse_funnel as rf
 from accord.metrics.catalogue import MetricSpec, Value, measure
 from accord.metrics.engine import EngineChoice
-from accord.metrics.funnel import FunnelSpec, funnel
+from accord.metrics.funnel import Breakdown, FunnelSpec, funnel
 from accord.metrics.goals import goals_containing
 from accord.metrics.models import Goal
 from accord.metrics.queries import SEGMENTS
@@ -75,77 +76,108 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-def _segment_phrase(segment: str) -> str:
-    return f" in the {SEGMENTS[segment]} segment" if segment else ""
-
-
-def _pick(values: Sequence[Value], segment: str) -> Value | None:
-    """The value for the segment ('' without a breakdown, which is the whole workspace)."""
-    return next((v for v in values if v.dimension == segment), None)
+def _scope_phrase(segment: str, channels: Sequence[str]) -> str:
+    if segment:
+        return f" in the {SEGMENTS[segment]} segment"
+    if channels:
+        names = ", ".join(Channel(c).label if c in Channel.values else c for c in channels)
+        return f" from {names}"
+    return ""
 
 
 def _measure(
-    workspace_id: int, metric: str, start: dt.datetime, end: dt.datetime, segment: str
+    workspace_id: int, metric: str, start: dt.datetime, end: dt.datetime, breakdown: str
 ) -> list[Value]:
-    breakdown = "segment" if segment else "none"
     spec = MetricSpec(metric=metric, start=start, end=end, breakdown=breakdown)
     return measure(workspace_id, spec, ENGINE).values
+
+
+def _mean_over(values: Sequence[Value], keys: set[str]) -> tuple[float, int] | None:
+    """The mean over the chosen breakdown values, weighting each value's mean by its count."""
+    chosen = [v for v in values if v.dimension in keys and v.value is not None and v.n]
+    n = sum(v.n or 0 for v in chosen)
+    if not n:
+        return None
+    total = sum(float(v.value or 0) * (v.n or 0) for v in chosen)
+    return total / n, n
 
 
 # History -----------------------------------------------------------------------------------
 
 
 def history_for(
-    workspace_id: int, *, end: dt.datetime, lookback_days: int, segment: str = ""
+    workspace_id: int,
+    *,
+    end: dt.datetime,
+    lookback_days: int,
+    segment: str = "",
+    channels: Sequence[str] = (),
 ) -> rf.History | rf.NotEnoughData:
     """The look-back window [end - lookback_days, end)'s rates, deal size, cost per lead and
-    days in stage, for the whole workspace (segment '') or one segment."""
+    days in stage, for the whole workspace, one segment, or a channel mix (the contacts and
+    deals whose original source is one of `channels`, pooled: counts summed, means weighted by
+    their counts)."""
     if segment and segment not in SEGMENTS:
         return rf.NotEnoughData(f"'{segment}' is not a segment ({', '.join(SEGMENTS)}).")
+    if segment and channels:
+        return rf.NotEnoughData("A plan draws on one segment or on a channel mix, not both.")
     start = end - dt.timedelta(days=lookback_days)
     window = f"{start:%d %b %Y} to {end - dt.timedelta(days=1):%d %b %Y}"
-    where = _segment_phrase(segment)
+    where = _scope_phrase(segment, channels)
+    breakdown: Breakdown = "segment" if segment else ("source" if channels else "none")
+    keys = {segment} if segment else (set(channels) if channels else {""})
 
     cohort = funnel(
-        workspace_id,
-        FunnelSpec(view="cohort", start=start, end=end,
-                   breakdown="segment" if segment else "none"),
+        workspace_id, FunnelSpec(view="cohort", start=start, end=end, breakdown=breakdown),
         ENGINE,
     )  # fmt: skip
-    row = next((r for r in cohort.rows if r.dimension == segment), None)
-    if row is None or not row.counts.get("lead"):
+    rows = [r for r in cohort.rows if r.dimension in keys]
+    counts = {stage: sum(r.counts.get(stage, 0) for r in rows) for stage in PATH}
+    if not counts.get("lead"):
         return rf.NotEnoughData(
             f"No leads were created{where} in the look-back window ({window}), so there are "
             "no stage rates to plan with."
         )
     rates = [
-        rf.StageRate(before, after, row.counts.get(after, 0), row.counts.get(before, 0))
+        rf.StageRate(before, after, counts.get(after, 0), counts.get(before, 0))
         for before, after in itertools.pairwise(PATH)
     ]
 
-    deal = _pick(_measure(workspace_id, "average_deal_size", start, end, segment), segment)
-    if deal is None or deal.value is None or not deal.n:
+    # The mean deal size over the scope: its revenue over its won deals (exact, in Decimal).
+    won = [v for v in _measure(workspace_id, "revenue", start, end, breakdown)
+           if v.dimension in keys and isinstance(v.value, Decimal) and v.n]  # fmt: skip
+    won_deals = sum(v.n or 0 for v in won)
+    revenue = sum((Decimal(str(v.value)) for v in won), Decimal(0))
+    if not won_deals:
         return rf.NotEnoughData(
             f"No deals were won{where} in the look-back window ({window}), so there is no "
             "average deal size to turn revenue into deals."
         )
 
     cost_per_lead: Decimal | None = None
-    # Without any spend recorded, cost_per_lead reads 0.00 (nothing over the leads): that is
-    # no cost per lead to budget with, not a free lead.
-    if not segment and _measure(workspace_id, "marketing_spend", start, end, ""):
-        cost = _pick(_measure(workspace_id, "cost_per_lead", start, end, ""), "")
-        if cost is not None and isinstance(cost.value, Decimal):
-            cost_per_lead = cost.value
+    if not segment:  # spend is recorded per campaign and channel, never per segment
+        spent = sum(
+            (v.value for v in _measure(workspace_id, "marketing_spend", start, end, breakdown)
+             if v.dimension in keys and isinstance(v.value, Decimal)),
+            Decimal(0),
+        )  # fmt: skip
+        leads = sum(
+            v.n or 0
+            for v in _measure(workspace_id, "leads", start, end, breakdown)
+            if v.dimension in keys
+        )
+        if spent and leads:
+            cost_per_lead = (spent / leads).quantize(Decimal("0.01"))
 
-    days = {
-        v.item: float(v.value)
-        for v in _measure(workspace_id, "time_in_stage", start, end, segment)
-        if v.dimension == segment and v.item in PATH[:-1] and v.value is not None
-    }
+    stays = _measure(workspace_id, "time_in_stage", start, end, breakdown)
+    days = {}
+    for stage in PATH[:-1]:
+        mean = _mean_over([v for v in stays if v.item == stage], keys)
+        if mean is not None:
+            days[stage] = round(mean[0], 2)
     return rf.History(
-        average_deal_size=Decimal(str(deal.value)),  # money: a Decimal to the cent
-        deal_sample_size=deal.n,
+        average_deal_size=(revenue / won_deals).quantize(Decimal("0.01")),  # to the cent
+        deal_sample_size=won_deals,
         stage_rates=rates,
         cost_per_lead=cost_per_lead,
         cycle_days=days,
@@ -163,7 +195,11 @@ def lookback_end(goal: Goal, today: dt.date) -> dt.datetime:
 def goal_history(goal: Goal, today: dt.date | None = None) -> rf.History | rf.NotEnoughData:
     end = lookback_end(goal, today or timezone.localdate())
     return history_for(
-        goal.workspace_id, end=end, lookback_days=goal.lookback_days, segment=goal.segment
+        goal.workspace_id,
+        end=end,
+        lookback_days=goal.lookback_days,
+        segment=goal.segment,
+        channels=goal.channels,
     )
 
 
@@ -251,8 +287,11 @@ def goal_link(goal: Goal) -> str:
 
 
 def _actual(goal: Goal, stage: str, start: dt.datetime, end: dt.datetime) -> int | Decimal:
-    value = _pick(_measure(goal.workspace_id, ACTUAL_METRIC[stage], start, end, goal.segment),
-                  goal.segment)  # fmt: skip
+    # Actuals are the goal's own scope: the whole workspace, or its segment (a channel mix
+    # says where the plan's history comes from, not which revenue counts).
+    breakdown = "segment" if goal.segment else "none"
+    values = _measure(goal.workspace_id, ACTUAL_METRIC[stage], start, end, breakdown)
+    value = next((v for v in values if v.dimension == goal.segment), None)
     if value is None or value.value is None:
         return Decimal("0.00") if stage == "revenue" else 0
     if stage == "revenue":

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accord.core.channels import Channel
 from accord.core.errors import ValidationFailed
 from accord.identity.models import Membership
 from accord.identity.permissions import Action
@@ -43,10 +44,12 @@ def goal_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         "revenue": "",
         "segment": "",
         "lookback_days": str(LOOKBACK_DEFAULT),
+        "channels": [],
         "note": "",
     }
     if request.method == "POST":
         form = {name: request.POST.get(name, "") for name in FORM_FIELDS}
+        form["channels"] = request.POST.getlist("channels")
         try:
             goal = goals.goal_set(actor=actor, values=form)
         except ValidationFailed as exc:
@@ -66,6 +69,7 @@ def goal_index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "errors": errors,
             "periods": GoalPeriod.choices,
             "segments": GoalSegment.choices,
+            "channels": Channel.choices,
             "lookback_min": LOOKBACK_MIN,
             "lookback_max": LOOKBACK_MAX,
             "currency": workspace.default_currency,

@@ -1,7 +1,8 @@
 """`accord goal`: revenue goals from the command line.
 
     accord goal set --workspace acme --as boss@acme.com --period month --start 2026-12-01 \\
-        --revenue 250000 [--segment smb] [--lookback 365] [--note "..."]
+        --revenue 250000 [--segment smb | --channels webinar,event] [--lookback 365]
+        [--note "..."]
     accord goal list --workspace acme
     accord goal plan 7 --workspace acme [--format table|json]
     accord goal delete 7 --workspace acme --as boss@acme.com
@@ -81,7 +82,9 @@ def plan_text(document: dict[str, Any], currency: str) -> str:
         f"Goal {goal['id']}: {goal['title']} — {_money(goal['revenue'], currency)} "
         f"({goal['period_start']} to {goal['period_end']})",
         f"History: {document['lookback']['start'][:10]} up to {document['lookback']['end'][:10]}"
-        f" ({goal['lookback_days']} days)",
+        f" ({goal['lookback_days']} days"
+        + (f"; channel mix: {', '.join(goal['channels'])}" if goal["channels"] else "")
+        + ")",
     ]
     if goal["note"]:
         lines.append(f"Note: {goal['note']}")
@@ -162,6 +165,9 @@ class Command(BaseCommand):
                        help="a company-size segment (default: every segment)")  # fmt: skip
         p.add_argument("--lookback", type=int, metavar="DAYS",
                        help="days of history to plan from, 30-1095 (default 365)")  # fmt: skip
+        p.add_argument("--channels", metavar="A,B",
+                       help="plan from this channel mix's history, e.g. webinar,event "
+                       "(default: every channel; not with --segment)")  # fmt: skip
         p.add_argument("--note", help="why this number")
         sub("list", "List the goals, latest period first.", acting=False)
         p = sub("plan", "Show a goal's plan, each team's numbers and the pacing.", acting=False)
@@ -198,6 +204,8 @@ class Command(BaseCommand):
             values["lookback_days"] = options["lookback"]
         if options["note"] is not None:
             values["note"] = options["note"]
+        if options["channels"] is not None:
+            values["channels"] = options["channels"]
         goal = goals.goal_set(actor=actor, values=values)
         self.stdout.write(self.style.SUCCESS(
             f"Goal {goal.pk} set: {goal.title}, {goal.revenue:,.2f} "
