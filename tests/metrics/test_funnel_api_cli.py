@@ -389,3 +389,12 @@ def test_the_catalogue_lists_the_funnel_with_its_definitions(api: Api) -> None:
     out = report("list")
     assert f"  cohort: {DEFINITIONS['cohort']}" in out
     assert f"  period: {DEFINITIONS['period']}" in out
+
+
+@pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("breakdown", BREAKDOWNS[1:])
+def test_every_breakdown_prints_as_a_table(breakdown: str) -> None:
+    out = report("funnel", "--workspace", "acme", "--start", START, "--end", END,
+                 "--by", breakdown)  # fmt: skip
+    header = out.splitlines()[3]
+    assert header.split()[0] == breakdown.split("_", maxsplit=1)[0]

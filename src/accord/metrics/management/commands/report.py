@@ -36,12 +36,7 @@ from accord.metrics.presentation import (
 
 DEFAULT_DAYS = 90
 OPTION_OF = {"breakdown": "--by"}  # spec fields named differently on the command line
-DIMENSION_HEADER = {
-    "none": "",
-    "source": "source",
-    "owner": "owner",
-    "definition_version": "definition version",
-}
+DIMENSION_HEADER = {"none": "", "definition_version": "definition version"}  # else the key
 NOTHING = {
     "cohort": "No contacts were created in this period.",
     "period": "No lifecycle transitions were recorded in this period.",
@@ -86,24 +81,31 @@ def _percent(rate: dict[str, Any]) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def funnel_table(document: dict[str, Any]) -> str:
-    """The definition, the period, then one line per row: its stage counts and, in the cohort
-    view, the conversion between consecutive stages."""
+def _heading(title: str, document: dict[str, Any]) -> list[str]:
+    """The title with the definition, then the period, breakdown and engine."""
     start = dt.datetime.fromisoformat(document["start"])
     end = dt.datetime.fromisoformat(document["end"])
     breakdown = document["breakdown"]
-    by = f" · by {DIMENSION_HEADER[breakdown]}" if breakdown != "none" else ""
-    lines = [
-        f"Funnel, {document['view']} view: {document['definition']}",
+    named = DIMENSION_HEADER.get(breakdown, breakdown)
+    by = f" · by {named}" if breakdown != "none" else ""
+    return [
+        f"{title}: {document['definition']}",
         f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC{by} · engine: {document['engine']}",
         "",
     ]
+
+
+def funnel_table(document: dict[str, Any]) -> str:
+    """The definition, the period, then one line per row: its stage counts and, in the cohort
+    view, the conversion between consecutive stages."""
+    breakdown = document["breakdown"]
+    lines = _heading(f"Funnel, {document['view']} view", document)
     rows = document["rows"]
     if not rows:
         return "\n".join([*lines, NOTHING[document["view"]]])
     stages: list[str] = document["stages"]
     conversions: list[str] = list(rows[0]["conversions"])
-    headers = [DIMENSION_HEADER[breakdown], *stages, *conversions]
+    headers = [DIMENSION_HEADER.get(breakdown, breakdown), *stages, *conversions]
     cells = [
         [
             row["label"],
@@ -163,15 +165,8 @@ def shown(value: Any, kind: str) -> str:
 
 def metric_table(document: dict[str, Any]) -> str:
     """The definition, the period, then one line per value with its interval and count."""
-    start = dt.datetime.fromisoformat(document["start"])
-    end = dt.datetime.fromisoformat(document["end"])
     breakdown = document["breakdown"]
-    by = f" · by {breakdown.replace('_', ' ')}" if breakdown != "none" else ""
-    lines = [
-        f"{document['title']}: {document['definition']}",
-        f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC{by} · engine: {document['engine']}",
-        "",
-    ]
+    lines = _heading(document["title"], document)
     values = document["values"]
     if not values:
         return "\n".join([*lines, document["not_enough_data"]])
