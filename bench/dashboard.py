@@ -25,11 +25,15 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from large_demo import large_demo
 
 RUNS = 20
 
@@ -160,20 +164,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=0, help="top up to this many")
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "bench1m"))
     args = parser.parse_args()
-    os.environ["ACCORD_DATA_DIR"] = args.data_dir
-    os.environ.setdefault("ACCORD_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
-    Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from accord.demo.loader import demo_generate
+    workspace = large_demo(args.contacts, args.data_dir)
     from accord.metrics import columnar
 
-    call_command("migrate", verbosity=0)
-    workspace = demo_generate(contacts=args.contacts, seed=42, as_of=None).dataset.workspace
     _top_up_all(args.touchpoints, args.deals)
     started = time.perf_counter()
     copied = columnar.sync()

@@ -27,6 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from large_demo import large_demo
+
 RUNS = 20
 
 REFERENCE = {
@@ -65,21 +68,10 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "bench1m"))
     args = parser.parse_args()
-    os.environ["ACCORD_DATA_DIR"] = args.data_dir
-    os.environ.setdefault("ACCORD_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
-    Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from accord.demo.loader import demo_generate
+    workspace = large_demo(args.contacts, args.data_dir)
     from accord.metrics import columnar
     from accord.metrics.funnel import FunnelSpec, funnel
 
-    call_command("migrate", verbosity=0)
-    workspace = demo_generate(contacts=args.contacts, seed=42, as_of=None).dataset.workspace
     started = time.perf_counter()
     copied = columnar.sync()
     print(f"columnar copy: {copied} rows copied in {time.perf_counter() - started:.1f} s")
