@@ -1,0 +1,204 @@
+"""Journeys: the touches before each deal, read from the records, ready for the models.
+
+For every deal of the period — created in it (pipeline: the milestone is the opportunity's
+creation) or won in it (revenue: the milestone is the close) — the marketing touchpoints of its
+primary contact (contact level) or of every contact of its company (account level) in the
+look-back window before the milestone, oldest first. Marked on each journey: the touch that
+created the lead (the last touch at or before the contact's first transition into a lead or a
+later stage) and the touch that created the opportunity (the last touch at or before the deal's
+creation). Touches after the milestone are left out and counted; a deal without any touch is
+kept, as "no marketing touch", never dropped.
+
+Paths for the data-driven models (`paths`) also keep the journeys that did not convert: every
+contact created in the period with a touch, its channels up to its first deal's creation
+(converted) or all of them (not converted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from accord.attribution.rules import Journey, Touch
+from accord.crm.models import Contact, Deal, LedgerEntry
+from accord.marketing.models import Touchpoint
+
+Milestone = Literal["opportunity", "close"]
+Level = Literal["contact", "account"]
+MAX_TOUCHES = 1_000  # a longer journey keeps its latest touches, and is counted
+LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "customer")
+
+
+@dataclass(frozen=True)
+class DealJourney:
+    deal_id: int
+    deal_name: str
+    amount: Decimal
+    currency: str
+    owner_id: int | None
+    journey: Journey | None  # None: no marketing touch in the window
+    campaign_ids: tuple[int | None, ...] = ()  # per touch
+
+
+@dataclass
+class JourneySet:
+    milestone: Milestone
+    level: Level
+    lookback_days: int
+    journeys: list[DealJourney] = field(default_factory=list)
+    after_milestone: int = 0  # touches after the opportunity's creation or the close, left out
+    truncated: int = 0  # journeys longer than MAX_TOUCHES, cut to their latest touches
+
+    @property
+    def without_touch(self) -> list[DealJourney]:
+        return [j for j in self.journeys if j.journey is None]
+
+
+def _epoch(moment: dt.datetime) -> float:
+    return moment.timestamp()
+
+
+def deal_journeys(
+    workspace_id: int,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    milestone: Milestone = "close",
+    level: Level = "contact",
+    lookback_days: int = 365,
+) -> JourneySet:
+    """The journeys of the deals created (milestone "opportunity") or won ("close") in
+    [start, end)."""
+    if lookback_days <= 0:
+        raise ValueError(f"the look-back must be at least 1 day, not {lookback_days}")
+    deals = Deal.objects.for_workspace(workspace_id)
+    if milestone == "close":
+        deals = deals.filter(status="won", closed_at__gte=start, closed_at__lt=end)
+    else:
+        deals = deals.filter(created_at__gte=start, created_at__lt=end)
+    rows = list(
+        deals.order_by("id").values_list(
+            "id", "name", "amount", "currency", "owner_id", "primary_contact_id", "company_id",
+            "created_at", "closed_at",
+        )
+    )  # fmt: skip
+    found = JourneySet(milestone, level, lookback_days)
+    if not rows:
+        return found
+    # Whose touches count for each deal.
+    people: dict[int, list[int]] = {}
+    if level == "account":
+        companies = {r[6] for r in rows if r[6]}
+        by_company: dict[int, list[int]] = defaultdict(list)
+        for pk, company in (
+            Contact.objects.for_workspace(workspace_id)
+            .filter(company_id__in=companies)
+            .values_list("id", "company_id")
+        ):
+            by_company[company].append(pk)
+        for r in rows:
+            people[r[0]] = by_company.get(r[6], []) if r[6] else ([r[5]] if r[5] else [])
+    else:
+        people = {r[0]: [r[5]] if r[5] else [] for r in rows}
+    contacts = {pk for pks in people.values() for pk in pks}
+    touches = _touches(workspace_id, contacts)
+    became_lead = _became_lead(workspace_id, contacts)
+    for pk, name, amount, currency, owner, primary, _company, created, closed in rows:
+        moment = closed if milestone == "close" and closed else created
+        window_start = moment - dt.timedelta(days=lookback_days)
+        mine = sorted(
+            (t for c in people[pk] for t in touches.get(c, ())), key=lambda t: (t[0], t[3])
+        )
+        found.after_milestone += sum(1 for t in mine if t[0] > moment)
+        kept = [t for t in mine if window_start <= t[0] <= moment]
+        if len(kept) > MAX_TOUCHES:
+            found.truncated += 1
+            kept = kept[-MAX_TOUCHES:]
+        journey = None
+        if kept:
+            lead_at = became_lead.get(primary) if primary else None
+            journey = Journey(
+                tuple(Touch(t[1], _epoch(t[0]), str(t[2] or "")) for t in kept),
+                _epoch(moment),
+                lead_index=_last_at_or_before(kept, lead_at),
+                opportunity_index=_last_at_or_before(kept, created),
+            )
+        found.journeys.append(
+            DealJourney(
+                pk, name, Decimal(amount), currency, owner, journey, tuple(t[2] for t in kept)
+            )
+        )
+    return found
+
+
+def _touches(
+    workspace_id: int, contacts: Iterable[int]
+) -> dict[int, list[tuple[dt.datetime, str, int | None, int]]]:
+    by_contact: dict[int, list[tuple[dt.datetime, str, int | None, int]]] = defaultdict(list)
+    for contact, at, channel, campaign, pk in (
+        Touchpoint.objects.for_workspace(workspace_id)
+        .filter(contact_id__in=list(contacts))
+        .values_list("contact_id", "occurred_at", "channel", "campaign_id", "id")
+        .iterator(chunk_size=20_000)
+    ):
+        by_contact[contact].append((at, channel, campaign, pk))
+    return by_contact
+
+
+def _became_lead(workspace_id: int, contacts: Iterable[int]) -> dict[int, dt.datetime]:
+    first: dict[int, dt.datetime] = {}
+    for contact, at in (
+        LedgerEntry.objects.for_workspace(workspace_id)
+        .filter(contact_id__in=list(contacts), to_stage__in=LEAD_STAGES)
+        .values_list("contact_id", "occurred_at")
+    ):
+        if contact not in first or at < first[contact]:
+            first[contact] = at
+    return first
+
+
+def _last_at_or_before(
+    kept: list[tuple[dt.datetime, str, int | None, int]], moment: dt.datetime | None
+) -> int | None:
+    if moment is None:
+        return None
+    index = None
+    for i, touch in enumerate(kept):
+        if touch[0] <= moment:
+            index = i
+    return index
+
+
+def paths(
+    workspace_id: int, *, start: dt.datetime, end: dt.datetime
+) -> list[tuple[tuple[str, ...], int, int]]:
+    """Aggregated channel paths for the data-driven models: for the contacts created in
+    [start, end) with a touch, their channels up to their first deal's creation (a conversion)
+    or all of them (no conversion); identical paths counted together."""
+    created = dict(
+        Contact.objects.for_workspace(workspace_id)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .values_list("id", "created_at")
+    )
+    first_deal: dict[int, dt.datetime] = {}
+    for contact, at in (
+        Deal.objects.for_workspace(workspace_id)
+        .filter(primary_contact_id__in=list(created))
+        .values_list("primary_contact_id", "created_at")
+    ):
+        if contact not in first_deal or at < first_deal[contact]:
+            first_deal[contact] = at
+    counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for contact, touches in _touches(workspace_id, created).items():
+        touches.sort(key=lambda t: (t[0], t[3]))
+        converted_at = first_deal.get(contact)
+        channels = tuple(t[1] for t in touches if converted_at is None or t[0] <= converted_at)[
+            -MAX_TOUCHES:
+        ]
+        if channels:
+            counts[channels][0 if converted_at is not None else 1] += 1
+    return [(path, c[0], c[1]) for path, c in counts.items()]
