@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accord.definitions",
     "accord.handoff",
     "accord.metrics",
+    "accord.attribution",
     "accord.integrations",
     "accord.demo",
     "accord.web",
