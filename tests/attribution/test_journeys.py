@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from accord.attribution.journeys import deal_journeys, paths
-from accord.attribution.report import rule_report
+from accord.attribution.report import attribution_report
 from accord.crm.selectors import pipeline_stages
 from accord.crm.services import contacts, deals
 from accord.identity.actor import Actor
@@ -94,7 +94,7 @@ def test_journeys_before_the_close_and_before_the_opportunity(
 def test_the_report_credits_channels_and_shows_what_it_left_out(
     workspace: Workspace, history: dict[str, int]
 ) -> None:
-    report = rule_report(workspace, model="linear", start=START, end=END)
+    report = attribution_report(workspace, model="linear", start=START, end=END)
     assert (report.deals, report.total) == (2, Decimal("1500.00"))
     # Ordered by credit, largest first (the cent left over went to the earliest touch).
     assert [line.key for line in report.by_channel] == ["webinar", "direct", "email"]
@@ -106,12 +106,12 @@ def test_the_report_credits_channels_and_shows_what_it_left_out(
     assert report.after_milestone == 2  # paid_search after the close, for the USD and EUR deals
     assert report.other_currency == {"EUR": 1}
 
-    first = rule_report(workspace, model="first_touch", start=START, end=END)
+    first = attribution_report(workspace, model="first_touch", start=START, end=END)
     assert {line.key: line.credit for line in first.by_channel} == {
         "webinar": Decimal("1000.00"), "email": Decimal("0.00"), "direct": Decimal("0.00"),
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown model"):
-        rule_report(workspace, model="made_up", start=START, end=END)
+        attribution_report(workspace, model="made_up", start=START, end=END)
 
 
 def test_paths_keep_the_journeys_that_did_not_convert(
@@ -124,3 +124,27 @@ def test_paths_keep_the_journeys_that_did_not_convert(
     found = sorted(paths(workspace.pk, start=START, end=END))
     # Ana converted when her first deal was created (day 10): webinar, email.
     assert found == [(("webinar", "email"), 1, 0), (("webinar", "event"), 0, 1)]
+
+
+@pytest.mark.parametrize("model", ["markov", "shapley"])
+def test_the_data_driven_models_credit_every_touched_deal_in_full(
+    workspace: Workspace, actor: Actor, history: dict[str, int], model: str
+) -> None:
+    # A contact whose webinar-then-event journey never converted: the models need it.
+    cy = contacts.contact_create(actor=actor, values={"email": "cy@x.example",
+                                                      "created_at": day(3)}).pk  # fmt: skip
+    touch(workspace, cy, "webinar", day(4))
+    touch(workspace, cy, "event", day(6))
+    report = attribution_report(workspace, model=model, start=START, end=END)
+    assert report.unfitted == ""
+    credits = {line.key: line.credit for line in report.by_channel}
+    assert sum(credits.values()) + report.no_touch_amount == report.total == Decimal("1500.00")
+    assert set(credits) == {"webinar", "email", "direct"}
+    assert all(c >= 0 for c in credits.values())
+
+
+def test_a_data_driven_model_without_conversions_says_so(workspace: Workspace) -> None:
+    for model in ("markov", "shapley"):
+        report = attribution_report(workspace, model=model, start=START, end=END)
+        assert report.deals == 0 and report.by_channel == []
+        assert report.unfitted == "no contact with a marketing touch was created in the period"

@@ -216,6 +216,7 @@ def test_first_order_agrees_with_channelattribution() -> None:
     # Imported, not skipped when missing: this comparison must run in CI (a dev dependency).
     import ChannelAttribution as channel_attribution
     import pandas as pd
+
     paths = generate(200_000, seed=11)
     ours = attribute(paths)
     frame = pd.DataFrame(

@@ -8,9 +8,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from accord.attribution.journeys import Level, Milestone, deal_journeys
-from accord.attribution.rules import MODELS, attribute
+from accord.attribution.journeys import Level, Milestone, deal_journeys, paths
+from accord.attribution.markov import markov_attribution
+from accord.attribution.rules import MODELS, Journey, attribute, credit
+from accord.attribution.shapley import shapley
 from accord.identity.models import Workspace
 from accord.metrics.catalogue import MetricSpec, measure
 
@@ -26,7 +29,13 @@ ASSUMES = {
     "time_decay": "Recent touches mattered more: a touch's weight halves every 7 days.",
     "j_shaped": "The last touch matters most (60 %), the first some (20 %).",
     "inverse_j": "The first touch matters most (60 %), the last some (20 %).",
+    "markov": "A channel is worth the conversions lost without it: the drop in the chance to "
+    "convert when journeys through it are cut (first-order Markov chain, solved exactly).",
+    "shapley": "A channel is worth its average addition to the conversion rate over every "
+    "order the channels could have come in (Shapley value; journeys that did not convert "
+    "count too).",
 }
+DATA_DRIVEN = ("markov", "shapley")
 
 
 @dataclass
@@ -62,9 +71,30 @@ class AttributionReport:
     after_milestone: int = 0
     truncated: int = 0
     other_currency: dict[str, int] = field(default_factory=dict)  # currency -> deals left out
+    unfitted: str = ""  # why a data-driven model could not be fitted
 
 
-def rule_report(
+def data_driven_shares(
+    workspace: Workspace, *, model: str, start: dt.datetime, end: dt.datetime, order: int = 1
+) -> dict[str, float] | str:
+    """Each channel's share (summing to 1) under a data-driven model, from the journeys of the
+    contacts created in the period — those that converted and those that did not; or the
+    reason there is none."""
+    found = paths(workspace.pk, start=start, end=end)
+    if not found:
+        return "no contact with a marketing touch was created in the period"
+    if model == "markov":
+        result: Any = markov_attribution(found, order=order, value=1.0)
+    elif model == "shapley":
+        result = shapley(found, value=1.0, worth="rate")
+    else:
+        raise ValueError(f"unknown data-driven model '{model}'; choose markov or shapley")
+    if not hasattr(result, "credits"):
+        return str(result.reason)
+    return {channel: float(share) for channel, share in result.credits.items()}
+
+
+def attribution_report(
     workspace: Workspace,
     *,
     model: str,
@@ -74,13 +104,20 @@ def rule_report(
     level: Level = "contact",
     lookback_days: int = 365,
 ) -> AttributionReport:
-    if model not in MODELS:
-        raise ValueError(f"unknown model '{model}'; choose one of: {', '.join(MODELS)}")
+    if model not in MODELS and model not in DATA_DRIVEN:
+        choices = ", ".join([*MODELS, *DATA_DRIVEN])
+        raise ValueError(f"unknown model '{model}'; choose one of: {choices}")
+    shares: dict[str, float] | str | None = None
+    if model in DATA_DRIVEN:
+        shares = data_driven_shares(workspace, model=model, start=start - dt.timedelta(
+            days=lookback_days), end=end)  # fmt: skip
     found = deal_journeys(workspace.pk, start=start, end=end, milestone=milestone, level=level,
                           lookback_days=lookback_days)  # fmt: skip
     report = AttributionReport(model, ASSUMES[model], milestone, level,
                                workspace.default_currency)  # fmt: skip
     report.after_milestone, report.truncated = found.after_milestone, found.truncated
+    if isinstance(shares, str):
+        report.unfitted = shares
     channels: dict[str, Line] = {}
     campaigns: dict[str, Line] = {}
     for deal in found.journeys:
@@ -93,7 +130,9 @@ def rule_report(
             report.no_touch_deals += 1
             report.no_touch_amount += deal.amount
             continue
-        parts = attribute(model, deal.journey, deal.amount)
+        parts = _parts(model, deal.journey, deal.amount, shares)
+        if parts is None:  # no data-driven model could be fitted: nothing credited
+            continue
         touched: dict[str, set[str]] = defaultdict(set)
         for touch, part, campaign in zip(deal.journey.touches, parts, deal.campaign_ids,
                                          strict=True):  # fmt: skip
@@ -114,3 +153,28 @@ def rule_report(
     report.by_channel = sorted(channels.values(), key=lambda line: (-line.credit, line.key))
     report.by_campaign = sorted(campaigns.values(), key=lambda line: (-line.credit, line.key))
     return report
+
+
+def _parts(
+    model: str, journey: Journey, amount: Decimal, shares: dict[str, float] | str | None
+) -> list[Decimal] | None:
+    if isinstance(shares, dict):
+        return _by_shares(journey, amount, shares)
+    if isinstance(shares, str):
+        return None
+    return attribute(model, journey, amount)
+
+
+def _by_shares(journey: Journey, amount: Decimal, shares: dict[str, float]) -> list[Decimal]:
+    """A deal's amount over its touches by the channels' data-driven shares: each channel in
+    the journey weighs its share (negative shares — a channel that lowers the conversion
+    rate — weigh nothing), split evenly over that channel's touches; a journey whose channels
+    all weigh nothing is shared equally."""
+    counts: dict[str, int] = {}
+    for touch in journey.touches:
+        counts[touch.channel] = counts.get(touch.channel, 0) + 1
+    raw = [max(0.0, shares.get(t.channel, 0.0)) / counts[t.channel] for t in journey.touches]
+    total = sum(raw)
+    if total <= 0:
+        raw, total = [1.0] * len(journey.touches), float(len(journey.touches))
+    return credit(amount, [w / total for w in raw])

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accord.attribution.report import ASSUMES, AttributionReport, rule_report
+from accord.attribution.report import ASSUMES, DATA_DRIVEN, AttributionReport, attribution_report
 from accord.attribution.rules import MODELS
 from accord.identity.cli_support import text_table, whole_number, workspace_by_slug
 
@@ -59,6 +59,7 @@ def report_document(report: AttributionReport) -> dict[str, Any]:
         "touches_after_milestone": report.after_milestone,
         "journeys_truncated": report.truncated,
         "other_currency_deals": report.other_currency,
+        "not_fitted": report.unfitted or None,
     }
 
 
@@ -73,7 +74,7 @@ class Command(BaseCommand):
         subs = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         p = subs.add_parser("report", help="credit per channel and campaign")
         p.add_argument("--workspace", required=True, metavar="SLUG")
-        p.add_argument("--model", default="w_shaped", choices=[*MODELS, "all"])
+        p.add_argument("--model", default="w_shaped", choices=[*MODELS, *DATA_DRIVEN, "all"])
         p.add_argument("--milestone", default="close", choices=("close", "opportunity"),
                        help="close: won revenue; opportunity: pipeline created")  # fmt: skip
         p.add_argument("--level", default="contact", choices=("contact", "account"))
@@ -87,10 +88,11 @@ class Command(BaseCommand):
         workspace = workspace_by_slug(options["workspace"])
         end = timezone.now()
         start = end - dt.timedelta(days=options["days"])
-        models = list(MODELS) if options["model"] == "all" else [options["model"]]
+        every = [*MODELS, *DATA_DRIVEN]
+        models = every if options["model"] == "all" else [options["model"]]
         try:
             reports = [
-                rule_report(
+                attribution_report(
                     workspace,
                     model=m,
                     start=start,
@@ -131,6 +133,8 @@ class Command(BaseCommand):
             lines.append(text_table(["channel", "credit", "deals", "cost", "ROI", "ROAS"], rows,
                                     numbers_right=True))  # fmt: skip
             lines += ["", f"{first.model}: {first.assumes}"]
+            if first.unfitted:
+                lines.append(f"Not fitted: {first.unfitted}")
             return "\n".join(lines)
         channels = sorted({line.key for r in reports for line in r.by_channel})
         credit = {(r.model, line.key): line.credit for r in reports for line in r.by_channel}
@@ -138,4 +142,5 @@ class Command(BaseCommand):
         lines.append(text_table(["channel", *(r.model for r in reports)], rows,
                                 numbers_right=True))  # fmt: skip
         lines += [""] + [f"{m}: {ASSUMES[m]}" for m in (r.model for r in reports)]
+        lines += [f"{r.model}: not fitted — {r.unfitted}" for r in reports if r.unfitted]
         return "\n".join(lines)
