@@ -1,20 +1,20 @@
 """Markov-chain attribution: the removal effect, computed exactly (issue 7).
 
-The model is the one of the ``ChannelAttribution`` package's ``markov_model`` (Altomare and
-Loris): every journey is a walk ``(start) -> s1 -> ... -> sn`` ending in ``(conversion)`` (weighted
-by its conversions) or ``(null)`` (weighted by its non-conversions). For order ``k`` a state is a
+The model is the usual Markov-chain attribution model: every journey is a walk
+``(start) -> s1 -> ... -> sn`` ending in ``(conversion)`` (weighted by its conversions) or
+``(null)`` (weighted by its non-conversions). For order ``k`` a state is a
 window of ``k`` consecutive channels (``n - k + 1`` windows for a journey of ``n >= k`` touches;
 one shorter window holding the whole journey when ``n < k``), and a state repeated back to back is
 kept once (so ``A > A > B`` is ``A > B`` at order 1). The transition probabilities are the counts
 normalised per state.
 
-The package estimates the removal effects by simulating walks; here they are exact. With ``Q`` the
+Simulating walks would only estimate the removal effects; here they are exact. With ``Q`` the
 transition matrix among the transient states (start and channel states) and ``r`` the one-step
 probability of conversion, the conversion probability from each state solves ``(I - Q) x = r``.
 Removing a channel ``c`` sends every transition into a state that contains ``c`` to ``(null)``,
 which is the same system restricted to the states without ``c``. The removal effect of ``c`` is
 ``1 - P(conversion without c) / P(conversion)`` (the share of converting walks that pass through
-``c``: what the package counts), and the credits are the removal effects scaled to sum to
+``c``: what a simulation counts), and the credits are the removal effects scaled to sum to
 ``value``.
 
 Pure: numpy and scipy only, no Django, no database.
