@@ -148,3 +148,26 @@ def test_a_data_driven_model_without_conversions_says_so(workspace: Workspace) -
         report = attribution_report(workspace, model=model, start=START, end=END)
         assert report.deals == 0 and report.by_channel == []
         assert report.unfitted == "no contact with a marketing touch was created in the period"
+
+
+def test_the_api_gives_the_clis_document(
+    workspace: Workspace, admin: Any, history: dict[str, int], time_machine: Any
+) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from tests.api.conftest import Api, make_token
+
+    time_machine.move_to(day(30))
+    api = Api(make_token(admin)[1])
+    reply = api.get("/attribution", model="u_shaped", days=60)
+    assert reply.status == 200, reply.body
+    out = io.StringIO()
+    call_command("attribution", "report", "--workspace", workspace.slug, "--model", "u_shaped",
+                 "--format", "json", "--days", "60", stdout=out)  # fmt: skip
+    assert reply.body == json.loads(out.getvalue())
+    assert reply.body["no_marketing_touch"] == {"deals": 1, "amount": "500.00"}
+    assert api.get("/attribution", model="made_up").status == 400
+    assert Api(None).get("/attribution").status == 401

@@ -20,6 +20,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from accord.api.auth import SessionAuth, TokenAuth
 from accord.api.errors import ErrorOut, install_error_handlers, json_method_not_allowed
+from accord.attribution.api import router as attribution_router
 from accord.crm.api import router as crm_router
 from accord.definitions.api import router as definitions_router
 from accord.definitions.api_predictive import router as predictive_router
@@ -146,6 +147,7 @@ api.add_router("", imports_router)
 api.add_router("", integrations_router)
 api.add_router("", metrics_router)
 api.add_router("", goals_router)
+api.add_router("", attribution_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only
 # catches what no endpoint matched).

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from accord.attribution.presentation import report_document
 from accord.attribution.report import ASSUMES, DATA_DRIVEN, AttributionReport, attribution_report
 from accord.attribution.rules import MODELS
 from accord.identity.cli_support import text_table, whole_number, workspace_by_slug
@@ -31,36 +32,6 @@ def _ratio(value: float | None, percent: bool) -> str:
     if value is None:
         return "-"
     return f"{value:+.0%}" if percent else f"{value:.2f}x"
-
-
-def report_document(report: AttributionReport) -> dict[str, Any]:
-    def lines(items: list[Any]) -> list[dict[str, Any]]:
-        return [
-            {"key": line.key, "credit": str(line.credit), "deals": line.deals,
-             "cost": None if line.cost is None else str(line.cost), "roi": line.roi,
-             "roas": line.roas}
-            for line in items
-        ]  # fmt: skip
-
-    return {
-        "model": report.model,
-        "assumes": report.assumes,
-        "milestone": report.milestone,
-        "level": report.level,
-        "currency": report.currency,
-        "total": str(report.total),
-        "deals": report.deals,
-        "by_channel": lines(report.by_channel),
-        "by_campaign": lines(report.by_campaign),
-        "no_marketing_touch": {
-            "deals": report.no_touch_deals,
-            "amount": str(report.no_touch_amount),
-        },
-        "touches_after_milestone": report.after_milestone,
-        "journeys_truncated": report.truncated,
-        "other_currency_deals": report.other_currency,
-        "not_fitted": report.unfitted or None,
-    }
 
 
 class Command(BaseCommand):
