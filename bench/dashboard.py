@@ -24,29 +24,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from large_demo import large_demo
-
-RUNS = 20
-
-
-def _timed(run: Callable[[], Any], runs: int = RUNS) -> tuple[float, float]:
-    run()  # warm
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (runs - 1))]
+from large_demo import large_demo, timed
 
 
 def _top_up(table: str, columns: str, shifted: str, target: int) -> int:
@@ -126,7 +111,7 @@ def _measure(workspace_id: int) -> tuple[float, float]:
         sent.clear()
         result = catalogue.measure(workspace_id, spec, engine="columnar")
         queries = list(sent)
-        layer = _timed(lambda spec=spec: catalogue.measure(workspace_id, spec, engine="columnar"))
+        layer = timed(lambda spec=spec: catalogue.measure(workspace_id, spec, engine="columnar"))
         name = f"{key}" + (f" by {breakdown}" if breakdown != "none" else "")
         if result.engine != "columnar":
             print(f"{name:<34}{1000 * layer[0]:>8.0f} / {1000 * layer[1]:<7.0f}"
@@ -138,7 +123,7 @@ def _measure(workspace_id: int) -> tuple[float, float]:
                 for sql, params in queries:
                     con.execute(sql, [_columnar_value(v) for v in params]).fetchall()
 
-        reference = _timed(direct)
+        reference = timed(direct)
         ratio = layer[1] / reference[1]
         worst, worst_ratio = max(worst, layer[1]), max(worst_ratio, ratio)
         print(
@@ -148,7 +133,7 @@ def _measure(workspace_id: int) -> tuple[float, float]:
     catalogue.run = real_run  # type: ignore[assignment]
     for view in ("cohort", "period"):
         fspec = FunnelSpec(view=view, start=start, end=end)  # type: ignore[arg-type]
-        layer = _timed(lambda fspec=fspec: funnel(workspace_id, fspec, engine="columnar"))
+        layer = timed(lambda fspec=fspec: funnel(workspace_id, fspec, engine="columnar"))
         worst = max(worst, layer[1])
         print(
             f"{'funnel ' + view:<34}{1000 * layer[0]:>8.0f} / {1000 * layer[1]:<7.0f}"

@@ -19,18 +19,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from large_demo import large_demo
-
-RUNS = 20
+from large_demo import large_demo, timed
 
 REFERENCE = {
     "cohort": """
@@ -50,17 +45,6 @@ REFERENCE = {
         GROUP BY ALL
     """,
 }
-
-
-def _timed(run: Callable[[], Any], runs: int = RUNS) -> tuple[float, float]:
-    run()  # warm
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (runs - 1))]
 
 
 def main() -> None:
@@ -89,12 +73,12 @@ def main() -> None:
         for breakdown in ("none", "source"):
             spec = FunnelSpec(view=view, start=start, end=end, breakdown=breakdown)  # type: ignore[arg-type]
             # The record store is the small-workspace engine: three runs say enough at scale.
-            stored = _timed(lambda spec=spec: funnel(workspace.pk, spec), runs=3)
-            copied_t = _timed(lambda spec=spec: funnel(workspace.pk, spec, engine="columnar"))
+            stored = timed(lambda spec=spec: funnel(workspace.pk, spec), runs=3)
+            copied_t = timed(lambda spec=spec: funnel(workspace.pk, spec, engine="columnar"))
             inner = "c.original_source" if breakdown == "source" else "''"
             sql = REFERENCE[view].format(dim="dim", dim_inner=inner)
             with columnar.open_store() as con:
-                direct = _timed(lambda sql=sql, con=con: con.execute(
+                direct = timed(lambda sql=sql, con=con: con.execute(
                     sql, [workspace.pk, *naive]).fetchall())  # fmt: skip
             ratio = copied_t[1] / direct[1]
             worst = max(worst, copied_t[1])

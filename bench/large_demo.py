@@ -1,11 +1,16 @@
-"""The large demo workspace the metrics benchmarks share: Django set up on a data directory,
-migrated, and the seeded demo generated there once (reused by later runs)."""
+"""What the metrics benchmarks share: the large demo workspace (Django set up on a data
+directory, migrated, the seeded demo generated there once and reused), and warm timing."""
 
 from __future__ import annotations
 
 import os
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+RUNS = 20
 
 
 def large_demo(contacts: int, data_dir: str) -> Any:
@@ -23,3 +28,15 @@ def large_demo(contacts: int, data_dir: str) -> Any:
 
     call_command("migrate", verbosity=0)
     return demo_generate(contacts=contacts, seed=42, as_of=None).dataset.workspace
+
+
+def timed(run: Callable[[], Any], runs: int = RUNS) -> tuple[float, float]:
+    """The median and 95th percentile of `runs` warm runs, in seconds."""
+    run()  # warm
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (runs - 1))]

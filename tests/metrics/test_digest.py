@@ -35,7 +35,7 @@ from accord.handoff.tests.factories import SalesFloor, activate_sla, make_mql, s
 from accord.identity.models import Role, TeamKind, Workspace
 from accord.identity.tests.factories import MembershipFactory, TeamFactory, UserFactory
 from accord.metrics import digest_send
-from accord.metrics.catalogue import MetricSpec, Value, measure
+from accord.metrics.catalogue import MetricSpec, measure
 from accord.metrics.dashboard import HEADLINES
 from accord.metrics.digest import Week, build_digest, last_complete_week
 from accord.metrics.digest_render import digest_charts, render_html, render_text, slack_event
@@ -50,6 +50,7 @@ from accord.metrics.digest_tasks import (
 )
 from accord.metrics.models import DigestChannel, DigestDelivery, Goal
 from accord.metrics.planning import dashboard_goals
+from accord.metrics.values import Value
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the router hands MQLs over on commit
 UTC = dt.UTC

@@ -15,7 +15,6 @@ leads get decided) and are one per handoff, small next to the facts.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -23,15 +22,21 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
-from scipy import stats
 
-from accord.core.intervals import Z95, wilson
 from accord.metrics import queries
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
+from accord.metrics.values import (
+    Value,
+    growth_value,
+    in_days,
+    mean_value,
+    money,
+    money_mean,
+    rate_value,
+)
 
 Kind = Literal["count", "money", "rate", "days", "growth"]
 Team = Literal["marketing", "sales", "both"]
-CENT = Decimal("0.01")
 
 
 class MetricSpec(BaseModel):
@@ -59,21 +64,6 @@ class MetricSpec(BaseModel):
                 f"choose one of: {', '.join(allowed)}"
             )
         return self
-
-
-@dataclass(frozen=True)
-class Value:
-    """One number: for a breakdown value (`dimension`, '' for all) and, for metrics that list
-    several things (stages, reasons), an `item`."""
-
-    dimension: str
-    value: int | Decimal | float | None
-    item: str = ""
-    low: Decimal | float | None = None  # the 95 % interval, for rates, averages and growth
-    high: Decimal | float | None = None
-    successes: int | None = None  # rates: successes of n
-    n: int | None = None  # the count the value rests on (contacts, deals, stays)
-    reason: str = ""  # why `value` is None
 
 
 @dataclass(frozen=True)
@@ -125,62 +115,6 @@ class Metric:
     engines: Literal["both", "record_store"] = "both"
 
 
-# Building blocks -----------------------------------------------------------------------------
-
-
-def money(value: Any) -> Decimal:
-    """A sum of amounts to the cent (SQLite sums in floating point, the others in decimal)."""
-    return Decimal(str(value)).quantize(CENT)
-
-
-def rate_value(dimension: str, successes: int, n: int, item: str = "", empty: str = "") -> Value:
-    low, high = wilson(successes, n)
-    if not n:
-        return Value(dimension, None, item, low, high, successes, n, empty or "no cases")
-    return Value(dimension, successes / n, item, low, high, successes, n)
-
-
-def mean_value(dimension: str, n: int, total: float, squares: float, *, item: str = "") -> Value:
-    """The mean of n values from their sum and sum of squares, with a 95 % t interval."""
-    if not n:
-        return Value(dimension, None, item, n=0, reason="no cases")
-    mean = total / n
-    if n == 1:
-        return Value(dimension, mean, item, n=1)
-    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
-    half = float(stats.t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
-    return Value(dimension, mean, item, mean - half, mean + half, n=n)
-
-
-def _in_days(mean: Value) -> Value:
-    """Days to the hundredth (a quarter of an hour): the engines measure durations to the
-    second in different ways (SQLite through Julian days), which shows below that."""
-
-    def hundredths(v: Any) -> float | None:
-        return None if v is None else round(float(v), 2)
-
-    return replace(mean, value=hundredths(mean.value), low=hundredths(mean.low),
-                   high=hundredths(mean.high))  # fmt: skip
-
-
-def growth_value(dimension: str, current: int, previous: int) -> Value:
-    """(current - previous) / previous. Given their total, the current count is binomial with
-    p = r / (1 + r), r the ratio of the two rates, so the Wilson interval for p gives one for
-    the growth r - 1 (the conditional test for two Poisson counts)."""
-    if not previous:
-        return Value(dimension, None, n=current, reason="nothing in the previous period")
-    low, high = wilson(current, current + previous, Z95)
-    as_growth = lambda p: math.inf if p >= 1 else p / (1 - p) - 1  # noqa: E731
-    return Value(
-        dimension,
-        current / previous - 1,
-        low=as_growth(low),
-        high=as_growth(high) if high < 1 else None,
-        successes=current,
-        n=previous,
-    )
-
-
 def _by_dimension(rows: Sequence[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
     return {str(row[0] or ""): tuple(row[1:]) for row in rows}
 
@@ -210,25 +144,10 @@ def _won(kind: Literal["count", "revenue", "average"]) -> Callable[[Query], list
                 values.append(Value(key, money(amount), n=int(deals)))
             else:
                 mean = mean_value(key, int(deals), float(amount), float(squares))
-                values.append(_money_mean(mean))
+                values.append(money_mean(mean))
         return values
 
     return compute
-
-
-def _money_mean(mean: Value) -> Value:
-    def cents(v: Any) -> Decimal | None:
-        return None if v is None else money(v)
-
-    return Value(
-        mean.dimension,
-        cents(mean.value),
-        mean.item,
-        cents(mean.low),
-        cents(mean.high),
-        n=mean.n,
-        reason=mean.reason,
-    )
 
 
 def _win_rate(q: Query) -> list[Value]:
@@ -239,7 +158,7 @@ def _win_rate(q: Query) -> list[Value]:
 def _sales_cycle(q: Query) -> list[Value]:
     rows = q.rows(queries.sales_cycle(q.spec.breakdown), *q.window)
     return [
-        _in_days(mean_value(str(d or ""), int(n), float(days), float(squares)))
+        in_days(mean_value(str(d or ""), int(n), float(days), float(squares)))
         for d, n, days, squares in rows
         if n
     ]
@@ -273,7 +192,7 @@ def _time_in_stage(q: Query) -> list[Value]:
     rows = q.rows(queries.time_in_stage(q.spec.breakdown), *q.window)
     rows.sort(key=lambda r: (str(r[0] or ""), order.get(str(r[1]), 99), str(r[1])))
     return [
-        _in_days(mean_value(str(d or ""), int(n), float(days), float(squares), item=str(stage)))
+        in_days(mean_value(str(d or ""), int(n), float(days), float(squares), item=str(stage)))
         for d, stage, n, days, squares in rows
     ]
 

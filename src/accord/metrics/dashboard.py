@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from accord.metrics.catalogue import CATALOGUE, Metric, MetricResult, MetricSpec, Value, measure
+from accord.metrics.catalogue import CATALOGUE, Metric, MetricResult, MetricSpec, measure
 from accord.metrics.engine import EngineChoice
+from accord.metrics.values import Value
 
 # The headline numbers, marketing's first, then the shared ones, then sales'.
 HEADLINES = (

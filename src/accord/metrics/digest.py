@@ -22,12 +22,13 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from accord.identity.models import Workspace
-from accord.metrics.catalogue import CATALOGUE, Metric, Value
+from accord.metrics.catalogue import CATALOGUE, Metric
 from accord.metrics.dashboard import QUALITY_BY, Headline, headlines, run
 from accord.metrics.engine import EngineChoice
 from accord.metrics.funnel import FunnelSpec, funnel
 from accord.metrics.planning import GoalPacing, dashboard_goals
 from accord.metrics.presentation import funnel_document, metric_document
+from accord.metrics.values import Value
 
 WEEK = dt.timedelta(days=7)
 TOP_REASONS = 3

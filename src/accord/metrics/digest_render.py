@@ -15,10 +15,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from accord.metrics import chart_specs, charts
-from accord.metrics.catalogue import Metric, Value
+from accord.metrics.catalogue import Metric
 from accord.metrics.dashboard import format_value
 from accord.metrics.digest import Digest, HeadlineChange, Measured, number
 from accord.metrics.planning import GoalPacing, PacingRow
+from accord.metrics.values import Value
 
 STAGE_LABELS = {"subscriber": "Subscribers", "lead": "Leads", "mql": "MQLs", "sal": "SALs",
                 "sql": "SQLs", "opportunity": "Opportunities", "customer": "Customers"}  # fmt: skip

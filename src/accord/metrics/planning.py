@@ -36,12 +36,13 @@ from django.utils import timezone
 
 from accord.core.channels import Channel
 from accord.metrics import reverse_funnel as rf
-from accord.metrics.catalogue import MetricSpec, Value, measure
+from accord.metrics.catalogue import MetricSpec, measure
 from accord.metrics.engine import EngineChoice
 from accord.metrics.funnel import Breakdown, FunnelSpec, funnel
 from accord.metrics.goals import goals_containing
 from accord.metrics.models import Goal
 from accord.metrics.queries import SEGMENTS
+from accord.metrics.values import Value
 
 PATH = ("lead", "mql", "sal", "sql", "opportunity", "customer")
 STAGE_LABELS = {

@@ -19,9 +19,10 @@ from accord.core.channels import Channel
 from accord.core.errors import ValidationFailed
 from accord.core.intervals import Rate
 from accord.crm.labels import short_label
-from accord.metrics.catalogue import METRICS, MetricResult, MetricSpec, Value
+from accord.metrics.catalogue import METRICS, MetricResult, MetricSpec
 from accord.metrics.funnel import DEFINITIONS, Breakdown, FunnelResult, FunnelSpec
 from accord.metrics.queries import SEGMENTS
+from accord.metrics.values import Value
 
 ALL_CONTACTS = "All contacts"
 _EMPTY_LABELS = {

@@ -23,10 +23,11 @@ from accord.core.intervals import Rate
 from accord.crm.models import PipelineStage
 from accord.identity.models import Membership, Workspace
 from accord.metrics import charts
-from accord.metrics.catalogue import CATALOGUE, Value
+from accord.metrics.catalogue import CATALOGUE
 from accord.metrics.dashboard import COST_METRICS, QUALITY_BY, Headline, headlines, run
 from accord.metrics.funnel import MAIN_PATH, FunnelSpec, funnel
 from accord.metrics.presentation import dimension_labels
+from accord.metrics.values import Value
 from accord.web.views.access import member_view
 from accord.web.views.stages import StageCatalogue
 
