@@ -8,3 +8,9 @@ class AttributionConfig(AppConfig):
     label = "attribution"
     verbose_name = "Attribution"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accord.attribution.services import on_event
+        from accord.core.events import subscribe
+
+        subscribe(on_event)

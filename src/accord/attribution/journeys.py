@@ -18,19 +18,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from accord.attribution.rules import Journey, Touch
-from accord.crm.models import Contact, Deal, LedgerEntry
+from accord.crm.models import Activity, Contact, Deal, LedgerEntry
 from accord.marketing.models import Touchpoint
 
 Milestone = Literal["opportunity", "close"]
 Level = Literal["contact", "account"]
 MAX_TOUCHES = 1_000  # a longer journey keeps its latest touches, and is counted
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "customer")
+
+
+# Sales activities, when a workspace counts them as touches, appear as these channels.
+ACTIVITY_CHANNELS = {"call": "sales_call", "email": "sales_email", "meeting": "sales_meeting"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class DealJourney:
     owner_id: int | None
     journey: Journey | None  # None: no marketing touch in the window
     campaign_ids: tuple[int | None, ...] = ()  # per touch
+    contents: tuple[str, ...] = ()  # per touch: the touchpoint's utm_content ('' for none)
+    source: str = ""  # the deal's source channel
+    won_at: dt.datetime | None = None
 
 
 @dataclass
@@ -70,22 +77,16 @@ def deal_journeys(
     milestone: Milestone = "close",
     level: Level = "contact",
     lookback_days: int = 365,
+    include_activities: bool = False,
+    deal_ids: Collection[int] | None = None,
 ) -> JourneySet:
     """The journeys of the deals created (milestone "opportunity") or won ("close") in
-    [start, end)."""
+    [start, end) — or of the given deals whatever their dates. With `include_activities`, the
+    sales calls, emails and meetings logged on the contacts are touches too (channels
+    `sales_call`, `sales_email`, `sales_meeting`)."""
     if lookback_days <= 0:
         raise ValueError(f"the look-back must be at least 1 day, not {lookback_days}")
-    deals = Deal.objects.for_workspace(workspace_id)
-    if milestone == "close":
-        deals = deals.filter(status="won", closed_at__gte=start, closed_at__lt=end)
-    else:
-        deals = deals.filter(created_at__gte=start, created_at__lt=end)
-    rows = list(
-        deals.order_by("id").values_list(
-            "id", "name", "amount", "currency", "owner_id", "primary_contact_id", "company_id",
-            "created_at", "closed_at",
-        )
-    )  # fmt: skip
+    rows = _deal_rows(workspace_id, start, end, milestone, deal_ids)
     found = JourneySet(milestone, level, lookback_days)
     if not rows:
         return found
@@ -106,8 +107,11 @@ def deal_journeys(
         people = {r[0]: [r[5]] if r[5] else [] for r in rows}
     contacts = {pk for pks in people.values() for pk in pks}
     touches = _touches(workspace_id, contacts)
+    if include_activities:
+        for contact, found_activities in _activities(workspace_id, contacts).items():
+            touches[contact].extend(found_activities)
     became_lead = _became_lead(workspace_id, contacts)
-    for pk, name, amount, currency, owner, primary, _company, created, closed in rows:
+    for pk, name, amount, currency, owner, primary, _company, created, closed, source in rows:
         moment = closed if milestone == "close" and closed else created
         window_start = moment - dt.timedelta(days=lookback_days)
         mine = sorted(
@@ -129,23 +133,65 @@ def deal_journeys(
             )
         found.journeys.append(
             DealJourney(
-                pk, name, Decimal(amount), currency, owner, journey, tuple(t[2] for t in kept)
+                pk, name, Decimal(amount), currency, owner, journey,
+                campaign_ids=tuple(t[2] for t in kept), contents=tuple(t[4] for t in kept),
+                source=source or "", won_at=closed if milestone == "close" else None,
             )
-        )
+        )  # fmt: skip
     return found
 
 
-def _touches(
-    workspace_id: int, contacts: Iterable[int]
-) -> dict[int, list[tuple[dt.datetime, str, int | None, int]]]:
-    by_contact: dict[int, list[tuple[dt.datetime, str, int | None, int]]] = defaultdict(list)
-    for contact, at, channel, campaign, pk in (
+def _deal_rows(
+    workspace_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    milestone: Milestone,
+    deal_ids: Collection[int] | None,
+) -> list[tuple[Any, ...]]:
+    deals = Deal.objects.for_workspace(workspace_id)
+    if deal_ids is not None:
+        deals = deals.filter(pk__in=list(deal_ids))
+        if milestone == "close":
+            deals = deals.filter(status="won")
+    elif milestone == "close":
+        deals = deals.filter(status="won", closed_at__gte=start, closed_at__lt=end)
+    else:
+        deals = deals.filter(created_at__gte=start, created_at__lt=end)
+    return list(
+        deals.order_by("id").values_list(
+            "id", "name", "amount", "currency", "owner_id", "primary_contact_id", "company_id",
+            "created_at", "closed_at", "source",
+        )
+    )  # fmt: skip
+
+
+# (occurred_at, channel, campaign id, tie-break, content)
+_Row = tuple[dt.datetime, str, int | None, int, str]
+
+
+def _touches(workspace_id: int, contacts: Iterable[int]) -> dict[int, list[_Row]]:
+    by_contact: dict[int, list[_Row]] = defaultdict(list)
+    for contact, at, channel, campaign, pk, content in (
         Touchpoint.objects.for_workspace(workspace_id)
         .filter(contact_id__in=list(contacts))
-        .values_list("contact_id", "occurred_at", "channel", "campaign_id", "id")
+        .values_list("contact_id", "occurred_at", "channel", "campaign_id", "id", "utm_content")
         .iterator(chunk_size=20_000)
     ):
-        by_contact[contact].append((at, channel, campaign, pk))
+        by_contact[contact].append((at, channel, campaign, pk, content))
+    return by_contact
+
+
+def _activities(workspace_id: int, contacts: Iterable[int]) -> dict[int, list[_Row]]:
+    """Logged calls, emails and meetings as touches (notes are not a touch); ordered after the
+    marketing touches of the same instant."""
+    by_contact: dict[int, list[_Row]] = defaultdict(list)
+    for contact, at, kind, pk in (
+        Activity.objects.for_workspace(workspace_id)
+        .filter(contact_id__in=list(contacts), kind__in=list(ACTIVITY_CHANNELS))
+        .values_list("contact_id", "occurred_at", "kind", "id")
+        .iterator(chunk_size=20_000)
+    ):
+        by_contact[contact].append((at, ACTIVITY_CHANNELS[kind], None, 2**62 + pk, ""))
     return by_contact
 
 
@@ -161,9 +207,7 @@ def _became_lead(workspace_id: int, contacts: Iterable[int]) -> dict[int, dt.dat
     return first
 
 
-def _last_at_or_before(
-    kept: list[tuple[dt.datetime, str, int | None, int]], moment: dt.datetime | None
-) -> int | None:
+def _last_at_or_before(kept: list[_Row], moment: dt.datetime | None) -> int | None:
     if moment is None:
         return None
     index = None

@@ -1,21 +1,44 @@
-"""Attributed pipeline and revenue per channel and campaign under the rule-based models, with
-spend, ROI and ROAS per channel — the deals without any marketing touch, the touches after the
-milestone and the deals in another currency shown, never silently dropped."""
+"""Attributed pipeline and revenue per channel, campaign and content under one model — with
+marketing-sourced and marketing-influenced amounts, spend, ROI and ROAS per channel and
+campaign — and the deals without any marketing touch, the touches after the milestone and the
+deals in another currency shown, never silently dropped."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from accord.attribution.journeys import Level, Milestone, deal_journeys, paths
+from accord.attribution.journeys import (
+    ACTIVITY_CHANNELS,
+    DealJourney,
+    Level,
+    Milestone,
+    deal_journeys,
+    paths,
+)
 from accord.attribution.markov import markov_attribution
 from accord.attribution.rules import MODELS, Journey, attribute, credit
 from accord.attribution.shapley import shapley
 from accord.identity.models import Workspace
 from accord.metrics.catalogue import MetricSpec, measure
+from accord.metrics.queries import SALES_SOURCES
+
+DATA_DRIVEN = ("markov", "shapley")
+SALES_CHANNELS = frozenset(ACTIVITY_CHANNELS.values())
+
+
+def assumes(model: str, half_life_days: float = 7.0) -> str:
+    """What the model assumes, in one plain sentence."""
+    if model == "time_decay":
+        return (
+            f"Recent touches mattered more: a touch's weight halves every {half_life_days:g} days."
+        )
+    return ASSUMES[model]
+
 
 ASSUMES = {
     "first_touch": "The touch that brought the buyer in did all the work.",
@@ -35,15 +58,20 @@ ASSUMES = {
     "order the channels could have come in (Shapley value; journeys that did not convert "
     "count too).",
 }
-DATA_DRIVEN = ("markov", "shapley")
 
 
 @dataclass
 class Line:
-    key: str  # channel, or campaign id ('' for touches without a campaign)
+    key: str  # channel, campaign id ('' for touches without a campaign), or content
+    label: str = ""
     credit: Decimal = Decimal("0.00")
-    deals: int = 0  # deals this channel or campaign touched
-    cost: Decimal | None = None
+    deals: int = 0  # deals this channel, campaign or content touched
+    influenced: Decimal = Decimal("0.00")  # the amounts of those deals
+    sourced: Decimal = Decimal("0.00")  # channels: the amounts of deals with this source
+    sourced_deals: int = 0
+    cost: Decimal | None = None  # channels and campaigns: spend dated in the period
+    channel: str = ""  # campaigns: the campaign's channel
+    owner: str = ""  # campaigns: the marketer who runs it
 
     @property
     def roi(self) -> float | None:
@@ -62,16 +90,30 @@ class AttributionReport:
     milestone: Milestone
     level: Level
     currency: str
+    lookback_days: int = 365
+    half_life_days: float = 7.0
+    include_activities: bool = False
     total: Decimal = Decimal("0.00")  # the amounts of the deals counted
     deals: int = 0
+    sourced_deals: int = 0  # the deal's source is a marketing channel (metrics' definition)
+    sourced_amount: Decimal = Decimal("0.00")
+    influenced_deals: int = 0  # a marketing touch in the journey
+    influenced_amount: Decimal = Decimal("0.00")
+    marketing_credit: Decimal = Decimal("0.00")  # credited to marketing (not sales) touches
     by_channel: list[Line] = field(default_factory=list)
     by_campaign: list[Line] = field(default_factory=list)
+    by_content: list[Line] = field(default_factory=list)
     no_touch_deals: int = 0
     no_touch_amount: Decimal = Decimal("0.00")
     after_milestone: int = 0
     truncated: int = 0
     other_currency: dict[str, int] = field(default_factory=dict)  # currency -> deals left out
     unfitted: str = ""  # why a data-driven model could not be fitted
+
+    @property
+    def roi_ranking(self) -> list[Line]:
+        """Channels with spend, highest ROI first."""
+        return sorted((x for x in self.by_channel if x.cost), key=lambda x: -(x.roi or 0.0))
 
 
 def data_driven_shares(
@@ -94,6 +136,12 @@ def data_driven_shares(
     return {channel: float(share) for channel, share in result.credits.items()}
 
 
+def check_model(model: str) -> None:
+    if model not in MODELS and model not in DATA_DRIVEN:
+        choices = ", ".join([*MODELS, *DATA_DRIVEN])
+        raise ValueError(f"unknown model '{model}'; choose one of: {choices}")
+
+
 def attribution_report(
     workspace: Workspace,
     *,
@@ -103,66 +151,143 @@ def attribution_report(
     milestone: Milestone = "close",
     level: Level = "contact",
     lookback_days: int = 365,
+    half_life_days: float = 7.0,
+    include_activities: bool = False,
 ) -> AttributionReport:
-    if model not in MODELS and model not in DATA_DRIVEN:
-        choices = ", ".join([*MODELS, *DATA_DRIVEN])
-        raise ValueError(f"unknown model '{model}'; choose one of: {choices}")
+    check_model(model)
+    if half_life_days <= 0:
+        raise ValueError(f"the half-life must be more than 0 days, not {half_life_days}")
     shares: dict[str, float] | str | None = None
     if model in DATA_DRIVEN:
         shares = data_driven_shares(workspace, model=model, start=start - dt.timedelta(
             days=lookback_days), end=end)  # fmt: skip
     found = deal_journeys(workspace.pk, start=start, end=end, milestone=milestone, level=level,
-                          lookback_days=lookback_days)  # fmt: skip
-    report = AttributionReport(model, ASSUMES[model], milestone, level,
-                               workspace.default_currency)  # fmt: skip
+                          lookback_days=lookback_days,
+                          include_activities=include_activities)  # fmt: skip
+    report = AttributionReport(
+        model, assumes(model, half_life_days), milestone, level, workspace.default_currency,
+        lookback_days, half_life_days, include_activities,
+    )  # fmt: skip
     report.after_milestone, report.truncated = found.after_milestone, found.truncated
     if isinstance(shares, str):
         report.unfitted = shares
-    channels: dict[str, Line] = {}
-    campaigns: dict[str, Line] = {}
+    tally = _Tally()
     for deal in found.journeys:
         if deal.currency != workspace.default_currency:
             report.other_currency[deal.currency] = report.other_currency.get(deal.currency, 0) + 1
             continue
-        report.deals += 1
-        report.total += deal.amount
+        _count_deal(report, tally, deal)
         if deal.journey is None:
-            report.no_touch_deals += 1
-            report.no_touch_amount += deal.amount
             continue
-        parts = _parts(model, deal.journey, deal.amount, shares)
-        if parts is None:  # no data-driven model could be fitted: nothing credited
-            continue
-        touched: dict[str, set[str]] = defaultdict(set)
-        for touch, part, campaign in zip(deal.journey.touches, parts, deal.campaign_ids,
-                                         strict=True):  # fmt: skip
-            key = str(campaign or "")
-            channels.setdefault(touch.channel, Line(touch.channel)).credit += part
-            campaigns.setdefault(key, Line(key)).credit += part
-            touched["channel"].add(touch.channel)
-            touched["campaign"].add(key)
-        for key in touched["channel"]:
-            channels[key].deals += 1
-        for key in touched["campaign"]:
-            campaigns[key].deals += 1
-    spend = measure(workspace.pk, MetricSpec(metric="marketing_spend", start=start, end=end,
-                                             breakdown="source"))  # fmt: skip
-    costs = {v.dimension: v.value for v in spend.values if isinstance(v.value, Decimal)}
-    for key, line in channels.items():
-        line.cost = costs.get(key)
-    report.by_channel = sorted(channels.values(), key=lambda line: (-line.credit, line.key))
-    report.by_campaign = sorted(campaigns.values(), key=lambda line: (-line.credit, line.key))
+        parts = deal_credit(model, deal.journey, deal.amount, shares, half_life_days)
+        if parts is not None:  # None: no data-driven model could be fitted, nothing credited
+            tally.add(deal, parts)
+            report.marketing_credit += sum(
+                (p for p, t in zip(parts, deal.journey.touches, strict=True)
+                 if t.channel not in SALES_CHANNELS),
+                Decimal("0.00"),
+            )  # fmt: skip
+    _costs(workspace, start, end, tally)
+    _campaign_labels(workspace, tally.campaigns.values())
+    report.by_channel = _ranked(tally.channels)
+    report.by_campaign = _ranked(tally.campaigns)
+    report.by_content = _ranked(tally.contents)
     return report
 
 
-def _parts(
-    model: str, journey: Journey, amount: Decimal, shares: dict[str, float] | str | None
+def _count_deal(report: AttributionReport, tally: _Tally, deal: DealJourney) -> None:
+    report.deals += 1
+    report.total += deal.amount
+    if deal.source not in SALES_SOURCES:
+        report.sourced_deals += 1
+        report.sourced_amount += deal.amount
+        line = tally.channels.setdefault(deal.source, Line(deal.source))
+        line.sourced += deal.amount
+        line.sourced_deals += 1
+    touches = deal.journey.touches if deal.journey else ()
+    if any(t.channel not in SALES_CHANNELS for t in touches):
+        report.influenced_deals += 1
+        report.influenced_amount += deal.amount
+    if deal.journey is None:
+        report.no_touch_deals += 1
+        report.no_touch_amount += deal.amount
+
+
+@dataclass
+class _Tally:
+    channels: dict[str, Line] = field(default_factory=dict)
+    campaigns: dict[str, Line] = field(default_factory=dict)
+    contents: dict[str, Line] = field(default_factory=dict)
+
+    def add(self, deal: DealJourney, parts: list[Decimal]) -> None:
+        assert deal.journey is not None
+        touched: dict[str, set[str]] = defaultdict(set)
+        for touch, part, campaign, content in zip(
+            deal.journey.touches, parts, deal.campaign_ids, deal.contents, strict=True
+        ):
+            for kind, lines, key in (
+                ("channel", self.channels, touch.channel),
+                ("campaign", self.campaigns, str(campaign or "")),
+                ("content", self.contents, content),
+            ):
+                lines.setdefault(key, Line(key)).credit += part
+                touched[kind].add(key)
+        for kind, lines in (
+            ("channel", self.channels),
+            ("campaign", self.campaigns),
+            ("content", self.contents),
+        ):
+            for key in touched[kind]:
+                lines[key].deals += 1
+                lines[key].influenced += deal.amount
+
+
+def _ranked(lines: dict[str, Line]) -> list[Line]:
+    return sorted(lines.values(), key=lambda line: (-line.credit, -line.sourced, line.key))
+
+
+def _costs(workspace: Workspace, start: dt.datetime, end: dt.datetime, tally: _Tally) -> None:
+    """Spend dated in the period, from the metrics layer (its one definition of spend)."""
+    for breakdown, lines in (("source", tally.channels), ("campaign_id", tally.campaigns)):
+        spec = MetricSpec(metric="marketing_spend", start=start, end=end, breakdown=breakdown)
+        for value in measure(workspace.pk, spec).values:
+            if isinstance(value.value, Decimal) and value.dimension:
+                lines.setdefault(value.dimension, Line(value.dimension)).cost = value.value
+
+
+def _campaign_labels(workspace: Workspace, lines: Iterable[Line]) -> None:
+    from accord.identity.models import User
+    from accord.marketing.models import Campaign
+
+    by_key = {line.key: line for line in lines if line.key}
+    ids = [int(key) for key in by_key if key.isdigit()]
+    found = list(
+        Campaign.objects.for_workspace(workspace)
+        .filter(pk__in=ids)
+        .values_list("pk", "name", "channel", "owner_id")
+    )
+    owners = dict(
+        User.objects.filter(pk__in={o for *_, o in found if o}).values_list("pk", "full_name")
+    )
+    for pk, name, channel, owner in found:
+        line = by_key[str(pk)]
+        line.label, line.channel, line.owner = name, channel, owners.get(owner, "") if owner else ""
+
+
+def deal_credit(
+    model: str,
+    journey: Journey,
+    amount: Decimal,
+    shares: dict[str, float] | str | None,
+    half_life_days: float = 7.0,
 ) -> list[Decimal] | None:
+    """A deal's amount per touch: by a rule-based model, or by the channels' data-driven
+    shares (None when no data-driven model could be fitted)."""
     if isinstance(shares, dict):
         return _by_shares(journey, amount, shares)
     if isinstance(shares, str):
         return None
-    return attribute(model, journey, amount)
+    return attribute(model, journey, amount, half_life_days=half_life_days)
 
 
 def _by_shares(journey: Journey, amount: Decimal, shares: dict[str, float]) -> list[Decimal]:

@@ -181,11 +181,13 @@ MODELS: dict[str, Callable[[Journey], Weights]] = {
 }
 
 
-def weights(model: str, journey: Journey) -> Weights:
+def weights(model: str, journey: Journey, *, half_life_days: float = 7.0) -> Weights:
     if model not in MODELS:
         raise ValueError(f"unknown model '{model}'; choose one of: {', '.join(MODELS)}")
     if not journey.touches:
         raise ValueError("a journey without touches has nothing to credit")
+    if model == "time_decay":
+        return time_decay(journey, half_life_days)
     return MODELS[model](journey)
 
 
@@ -208,6 +210,8 @@ def credit(amount: Decimal, shares: Sequence[float]) -> list[Decimal]:
     return [Decimal(c) * CENT for c in floors]
 
 
-def attribute(model: str, journey: Journey, amount: Decimal) -> list[Decimal]:
+def attribute(
+    model: str, journey: Journey, amount: Decimal, *, half_life_days: float = 7.0
+) -> list[Decimal]:
     """The amount's credit per touch of the journey under `model`."""
-    return credit(amount, weights(model, journey))
+    return credit(amount, weights(model, journey, half_life_days=half_life_days))

@@ -50,6 +50,7 @@ EVENT_NAMES: dict[str, str] = {
     "deal.created": "A deal was created",
     "deal.won": "A deal was won",
     "deal.lost": "A deal was lost",
+    "deal.recognised": "Marketing's part in a won deal: the campaigns and marketers credited",
     "import.finished": "An import finished (or failed)",
     "digest.weekly": "The weekly digest: last week's headline numbers for both teams",
 }

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accord.attribution.services import recognise_missing
 from accord.core.errors import Conflict, ValidationFailed
 from accord.crm.models import (
     Activity,
@@ -57,6 +58,7 @@ from accord.marketing.models import Campaign, CampaignCost, Touchpoint
 DEMO_PASSWORD = "accord-demo"  # noqa: S105 - printed for the demo's users, by design
 MAX_CONTACTS = 5_000_000
 
+RECOGNISED_DAYS = 60  # the recognition feed starts with the wins of the last two months
 ProgressCallback = Callable[[int, str], None]  # (contacts written so far, phase)
 
 
@@ -83,9 +85,11 @@ def parameters_path() -> Path:
 
 
 def _shared_agreements(workspace: Workspace, as_of: dt.datetime) -> None:
-    """What both teams agreed on: the SLA with its handoffs, and this month's revenue goal."""
+    """What both teams agreed on: the SLA with its handoffs, and this month's revenue goal;
+    and the recognition of the deals won lately (written as the generator saves no events)."""
     set_up_demo_handoff(workspace, as_of)
     set_demo_goal(workspace, as_of)
+    recognise_missing(workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS))
 
 
 def demo_generate(
@@ -195,9 +199,12 @@ def _setup(
         summary={"status": "generating"},
     )
     teams = {t.name: team_create(workspace=workspace, name=t.name, kind=t.kind) for t in p.teams}
+    marketer_ids: list[int] = []
     for person in p.staff:
         user = _demo_user(person.email, person.full_name, staff=person.role == "admin")
         membership_set(workspace=workspace, user=user, role=person.role, team=teams[person.team])
+        if person.role == "marketer":
+            marketer_ids.append(user.pk)
     rep_ids: list[int] = []
     for rep in p.reps:
         user = _demo_user(rep.email, rep.full_name)
@@ -215,6 +222,8 @@ def _setup(
             budget=spec.budget,
             currency=p.currency,
             utm_campaign=spec.utm_campaign,
+            # Each channel's campaigns are run by one marketer: recognition names them.
+            owner_id=marketer_ids[spec.channel % len(marketer_ids)] if marketer_ids else None,
             created_at=timeline.origin
             + dt.timedelta(days=max(0, (spec.start_date - timeline.origin.date()).days - 14)),
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.core.management.base import CommandError
 
+from accord.core.errors import AccordError
 from accord.identity.actor import Actor, Source
 from accord.identity.models import User, Workspace
 from accord.identity.selectors import membership_in
@@ -30,6 +31,14 @@ def cli_actor(workspace_slug: str, user_email: str) -> Actor:
     if membership is None:
         raise CommandError(f"{user_email} is not a member of workspace '{workspace.slug}'.")
     return Actor.for_membership(membership, Source.CLI)
+
+
+def command_error(exc: AccordError) -> CommandError:
+    """A domain error as the CLI shows it: the message, then every field's `path: message`."""
+    lines = [exc.message]
+    for path, messages in exc.fields.items():
+        lines += [f"  {path}: {message}" for message in messages if message != exc.message]
+    return CommandError("\n".join(lines))
 
 
 def whole_number(value: str, *, unit: str = "") -> int:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     DISPUTE_HANDOFFS = "dispute_handoffs"  # marketing questions a rejection (once)
     RESOLVE_DISPUTES = "resolve_disputes"
     SET_GOALS = "set_goals"  # the shared revenue goals both teams plan from
+    CHOOSE_ATTRIBUTION = "choose_attribution"  # the model recognition and the dashboard use
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -42,6 +43,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.DISPUTE_HANDOFFS,
             Action.RESOLVE_DISPUTES,
             Action.SET_GOALS,
+            Action.CHOOSE_ATTRIBUTION,
         }
     ),
     Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),

@@ -41,6 +41,7 @@ class CampaignOut(Schema):
     budget: str = Field(description="Decimal amount as a string with two decimals.")
     currency: str
     utm_campaign: str
+    owner_id: int | None = Field(description="The marketer credited for the campaign's touches.")
     custom_fields: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -59,6 +60,9 @@ class CampaignPatch(InSchema):
     budget: Decimal | None = Field(None, description="Not negative; number or string.")
     currency: str | None = Field(None, description="ISO 4217; default: the workspace's.")
     utm_campaign: str | None = None
+    owner_id: int | None = Field(
+        None, description="A member of the workspace (a marketer): credited in recognition."
+    )
     custom_fields: dict[str, Any] | None = None
 
 

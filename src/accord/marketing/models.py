@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from accord.core.channels import Channel
@@ -29,6 +30,14 @@ class Campaign(WorkspaceOwned):
     budget = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(max_length=3)
     utm_campaign = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The marketer who runs the campaign: credited when its touches win deals.",
+    )
     custom_fields = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager()

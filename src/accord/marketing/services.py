@@ -15,6 +15,7 @@ from accord.core.errors import NotFound, ValidationFailed
 from accord.core.events import publish
 from accord.crm.models import Contact
 from accord.identity.actor import Actor
+from accord.identity.cleaning import member
 from accord.identity.permissions import Action
 from accord.marketing.models import Campaign, CampaignCost, CampaignType, Touchpoint, TouchpointType
 
@@ -27,6 +28,7 @@ CAMPAIGN_FIELDS: dict[str, c.Cleaner] = {
     "budget": c.amount,
     "currency": c.currency,
     "utm_campaign": c.Text(200),
+    "owner_id": member,
     "custom_fields": c.json_object,
 }
 

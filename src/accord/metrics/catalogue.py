@@ -398,7 +398,7 @@ METRICS: tuple[Metric, ...] = (
            "of customer during it.",
            tuple(b for b in _C if b != "definition_version"), _retention(churn=True)),
     Metric("marketing_spend", "Marketing spend", "money", "marketing",
-           "Campaign costs dated in the period.", _S, _spend),
+           "Campaign costs dated in the period.", (*_S, "campaign_id"), _spend),
     _cost_metric("cost_per_lead", "lead", "Cost per lead"),
     _cost_metric("cost_per_mql", "mql", "Cost per MQL"),
     _cost_metric("cost_per_sql", "sql", "Cost per SQL"),

@@ -28,6 +28,7 @@ ALL_CONTACTS = "All contacts"
 _EMPTY_LABELS = {
     "source": "Unknown source",
     "campaign": "No campaign",
+    "campaign_id": "No campaign",
     "owner": "No owner",
     "team": "No team",
     "segment": "Unknown size",
@@ -136,6 +137,17 @@ def dimension_labels(
             .values_list("utm_campaign", "name")
         )
         labels |= {d: names.get(d, d) for d in present}
+    elif breakdown == "campaign_id" and workspace_id is not None:
+        from accord.marketing.models import Campaign
+
+        ids = [int(d) for d in present if d.isdigit()]
+        by_id = {
+            str(pk): name
+            for pk, name in Campaign.objects.for_workspace(workspace_id)
+            .filter(pk__in=ids)
+            .values_list("pk", "name")
+        }
+        labels |= {d: by_id.get(d, f"Campaign {d}") for d in present}
     else:
         labels |= {d: d for d in present}
     return labels

@@ -226,6 +226,7 @@ _SPEND_DIMENSIONS = {
     "none": "''",
     "source": "coalesce(g.channel, '')",
     "campaign": "coalesce(g.utm_campaign, '')",
+    "campaign_id": "cast(g.id AS VARCHAR)",  # attribution's ROI per campaign
 }
 
 

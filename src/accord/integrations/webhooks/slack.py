@@ -68,6 +68,7 @@ type _Line = Callable[[Mapping[str, Any], SlackContext], tuple[str, str]]
 _LINES: dict[str, _Line] = {
     "deal.won": lambda d, c: ("🎉 Deal won", _deal(d) + _owner(c)),
     "deal.lost": lambda d, c: ("Deal lost", _deal(d) + _owner(c) + _reason(d)),
+    "deal.recognised": lambda d, c: ("🏆 Won together", _deal(d) + _owner(c) + _credited(d)),
     "deal.created": lambda d, c: ("New deal", _deal(d) + _owner(c)),
     "contact.became_mql": lambda d, c: ("New MQL", _person(d) + _source(c)),
     "contact.became_sql": lambda d, c: ("New SQL", _person(d) + _source(c)),
@@ -103,6 +104,23 @@ def _owner(context: SlackContext) -> str:
 
 def _source(context: SlackContext) -> str:
     return f" from {context.source_label}" if context.source_label else ""
+
+
+def _credited(data: Mapping[str, Any]) -> str:
+    """' · campaigns: Trade shows $12,000, Webinar $8,000 · marketers: Maya Chen $20,000'."""
+    currency = str(data.get("currency", ""))
+    parts = []
+    for key in ("campaigns", "marketers"):
+        named = [
+            f"{x.get('name', '?')} {money(x.get('credit', 0), currency)}"
+            for x in data.get(key) or []
+            if isinstance(x, Mapping)
+        ]
+        if named:
+            parts.append(f"{key}: {', '.join(named[:5])}")
+    if not parts:
+        return f" · {data['note']}" if data.get("note") else ""
+    return " · " + " · ".join(parts)
 
 
 def _reason(data: Mapping[str, Any]) -> str:

@@ -32,7 +32,13 @@ from accord.handoff.models import (
 from accord.handoff.routing_settings import ensure_default_reasons
 from accord.handoff.sweep import sweep_all, unrouted_mqls
 from accord.identity.actor import Actor
-from accord.identity.cli_support import cli_actor, text_table, whole_number, workspace_by_slug
+from accord.identity.cli_support import (
+    cli_actor,
+    command_error,
+    text_table,
+    whole_number,
+    workspace_by_slug,
+)
 from accord.identity.models import User, Workspace
 from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
@@ -42,14 +48,6 @@ SLA_FILTERS = (SlaState.DUE, SlaState.MET, SlaState.BREACHED, SlaState.PAUSED)
 
 
 # Shared by the `handoff` and `sla` commands ------------------------------------------------
-
-
-def command_error(exc: AccordError) -> CommandError:
-    """A domain error as the CLI shows it: the message, then every field's `path: message`."""
-    lines = [exc.message]
-    for path, messages in exc.fields.items():
-        lines += [f"  {path}: {message}" for message in messages if message != exc.message]
-    return CommandError("\n".join(lines))
 
 
 def workspace_zone(workspace: Workspace) -> ZoneInfo:

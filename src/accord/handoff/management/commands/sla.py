@@ -17,16 +17,12 @@ from django.utils import timezone
 from accord.core.errors import AccordError
 from accord.definitions.models import DefinitionStatus
 from accord.handoff import agreements
-from accord.handoff.management.commands.handoff import (
-    add_scope,
-    command_error,
-    workspace_zone,
-)
+from accord.handoff.management.commands.handoff import add_scope, workspace_zone
 from accord.handoff.models import SlaAgreement, SlaApproval
 from accord.handoff.reports import sla_report
 from accord.handoff.sla_document import WEEKDAYS, CalendarSpec, SlaDocument
 from accord.identity.actor import Actor
-from accord.identity.cli_support import cli_actor, text_table, workspace_by_slug
+from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 from accord.identity.models import Workspace
 
 ID_HELP = "the agreement's id, or its version as v3 (see `accord sla list`)"

@@ -17,23 +17,15 @@ import argparse
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from accord.core.errors import AccordError
-from accord.identity.cli_support import cli_actor, text_table, workspace_by_slug
+from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 from accord.metrics import goals
 from accord.metrics.goal_presentation import goal_document, goal_out
 from accord.metrics.planning import goal_report
 from accord.metrics.queries import SEGMENTS
-
-
-def _error(exc: AccordError) -> CommandError:
-    """The message, then every field's `field: message` (as the other commands word it)."""
-    lines = [exc.message]
-    for field, messages in exc.fields.items():
-        lines += [f"  {field}: {m}" for m in messages if m != exc.message]
-    return CommandError("\n".join(lines))
 
 
 def _goal_id(value: str) -> int:
@@ -190,7 +182,7 @@ class Command(BaseCommand):
             else:
                 self._plan(options)
         except AccordError as exc:
-            raise _error(exc) from exc
+            raise command_error(exc) from exc
 
     def _set(self, options: dict[str, Any]) -> None:
         actor = cli_actor(options["workspace"], options["acting_user"])
