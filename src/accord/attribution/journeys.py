@@ -223,26 +223,37 @@ def paths(
     """Aggregated channel paths for the data-driven models: for the contacts created in
     [start, end) with a touch, their channels up to their first deal's creation (a conversion)
     or all of them (no conversion); identical paths counted together."""
-    created = dict(
-        Contact.objects.for_workspace(workspace_id)
-        .filter(created_at__gte=start, created_at__lt=end)
-        .values_list("id", "created_at")
-    )
+    created = {"contact__created_at__gte": start, "contact__created_at__lt": end}
     first_deal: dict[int, dt.datetime] = {}
     for contact, at in (
         Deal.objects.for_workspace(workspace_id)
-        .filter(primary_contact_id__in=list(created))
+        .filter(primary_contact__created_at__gte=start, primary_contact__created_at__lt=end)
         .values_list("primary_contact_id", "created_at")
     ):
         if contact not in first_deal or at < first_deal[contact]:
             first_deal[contact] = at
     counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for contact, touches in _touches(workspace_id, created).items():
-        touches.sort(key=lambda t: (t[0], t[3]))
+    # One pass in (contact, time) order: a contact's touches arrive together, oldest first.
+    rows = (
+        Touchpoint.objects.for_workspace(workspace_id)
+        .filter(**created)
+        .order_by("contact_id", "occurred_at", "id")
+        .values_list("contact_id", "occurred_at", "channel")
+        .iterator(chunk_size=20_000)
+    )
+    current: int | None = None
+    channels: list[str] = []
+
+    def close() -> None:
+        if current is not None and channels:
+            counts[tuple(channels[-MAX_TOUCHES:])][0 if current in first_deal else 1] += 1
+
+    for contact, at, channel in rows:
+        if contact != current:
+            close()
+            current, channels = contact, []
         converted_at = first_deal.get(contact)
-        channels = tuple(t[1] for t in touches if converted_at is None or t[0] <= converted_at)[
-            -MAX_TOUCHES:
-        ]
-        if channels:
-            counts[channels][0 if converted_at is not None else 1] += 1
+        if converted_at is None or at <= converted_at:
+            channels.append(channel)
+    close()
     return [(path, c[0], c[1]) for path, c in counts.items()]

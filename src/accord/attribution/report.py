@@ -15,6 +15,7 @@ from typing import Any
 from accord.attribution.journeys import (
     ACTIVITY_CHANNELS,
     DealJourney,
+    JourneySet,
     Level,
     Milestone,
     deal_journeys,
@@ -117,12 +118,19 @@ class AttributionReport:
 
 
 def data_driven_shares(
-    workspace: Workspace, *, model: str, start: dt.datetime, end: dt.datetime, order: int = 1
+    workspace: Workspace,
+    *,
+    model: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    order: int = 1,
+    found: list[tuple[tuple[str, ...], int, int]] | None = None,
 ) -> dict[str, float] | str:
     """Each channel's share (summing to 1) under a data-driven model, from the journeys of the
-    contacts created in the period — those that converted and those that did not; or the
-    reason there is none."""
-    found = paths(workspace.pk, start=start, end=end)
+    contacts created in the period — those that converted and those that did not (`found`,
+    when the caller has read them already); or the reason there is none."""
+    if found is None:
+        found = paths(workspace.pk, start=start, end=end)
     if not found:
         return "no contact with a marketing touch was created in the period"
     if model == "markov":
@@ -154,32 +162,77 @@ def attribution_report(
     half_life_days: float = 7.0,
     include_activities: bool = False,
 ) -> AttributionReport:
-    check_model(model)
+    """The report under one model."""
+    return attribution_reports(
+        workspace, models=[model], start=start, end=end, milestone=milestone, level=level,
+        lookback_days=lookback_days, half_life_days=half_life_days,
+        include_activities=include_activities,
+    )[0]  # fmt: skip
+
+
+def attribution_reports(
+    workspace: Workspace,
+    *,
+    models: list[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    milestone: Milestone = "close",
+    level: Level = "contact",
+    lookback_days: int = 365,
+    half_life_days: float = 7.0,
+    include_activities: bool = False,
+) -> list[AttributionReport]:
+    """The report under each model, side by side: the journeys, the data-driven models' paths
+    and the spend are read once for all of them."""
+    for model in models:
+        check_model(model)
     if half_life_days <= 0:
         raise ValueError(f"the half-life must be more than 0 days, not {half_life_days}")
-    shares: dict[str, float] | str | None = None
-    if model in DATA_DRIVEN:
-        shares = data_driven_shares(workspace, model=model, start=start - dt.timedelta(
-            days=lookback_days), end=end)  # fmt: skip
     found = deal_journeys(workspace.pk, start=start, end=end, milestone=milestone, level=level,
                           lookback_days=lookback_days,
                           include_activities=include_activities)  # fmt: skip
-    report = AttributionReport(
-        model, assumes(model, half_life_days), milestone, level, workspace.default_currency,
-        lookback_days, half_life_days, include_activities,
-    )  # fmt: skip
+    fitted_on = start - dt.timedelta(days=lookback_days)
+    known_paths = (
+        paths(workspace.pk, start=fitted_on, end=end)
+        if any(m in DATA_DRIVEN for m in models)
+        else None
+    )
+    spend = _spend(workspace, start, end)
+    reports = []
+    for model in models:
+        shares = None
+        if model in DATA_DRIVEN:
+            shares = data_driven_shares(workspace, model=model, start=fitted_on, end=end,
+                                        found=known_paths)  # fmt: skip
+        report = AttributionReport(
+            model, assumes(model, half_life_days), milestone, level, workspace.default_currency,
+            lookback_days, half_life_days, include_activities,
+        )  # fmt: skip
+        _fill(report, found, shares, workspace, spend)
+        reports.append(report)
+    return reports
+
+
+def _fill(
+    report: AttributionReport,
+    found: JourneySet,
+    shares: dict[str, float] | str | None,
+    workspace: Workspace,
+    spend: dict[str, dict[str, Decimal]],
+) -> None:
     report.after_milestone, report.truncated = found.after_milestone, found.truncated
     if isinstance(shares, str):
         report.unfitted = shares
     tally = _Tally()
     for deal in found.journeys:
-        if deal.currency != workspace.default_currency:
+        if deal.currency != report.currency:
             report.other_currency[deal.currency] = report.other_currency.get(deal.currency, 0) + 1
             continue
         _count_deal(report, tally, deal)
         if deal.journey is None:
             continue
-        parts = deal_credit(model, deal.journey, deal.amount, shares, half_life_days)
+        parts = deal_credit(report.model, deal.journey, deal.amount, shares,
+                            report.half_life_days)  # fmt: skip
         if parts is not None:  # None: no data-driven model could be fitted, nothing credited
             tally.add(deal, parts)
             report.marketing_credit += sum(
@@ -187,12 +240,13 @@ def attribution_report(
                  if t.channel not in SALES_CHANNELS),
                 Decimal("0.00"),
             )  # fmt: skip
-    _costs(workspace, start, end, tally)
+    for breakdown, lines in (("source", tally.channels), ("campaign_id", tally.campaigns)):
+        for key, cost in spend[breakdown].items():
+            lines.setdefault(key, Line(key)).cost = cost
     _campaign_labels(workspace, tally.campaigns.values())
     report.by_channel = _ranked(tally.channels)
     report.by_campaign = _ranked(tally.campaigns)
     report.by_content = _ranked(tally.contents)
-    return report
 
 
 def _count_deal(report: AttributionReport, tally: _Tally, deal: DealJourney) -> None:
@@ -246,13 +300,20 @@ def _ranked(lines: dict[str, Line]) -> list[Line]:
     return sorted(lines.values(), key=lambda line: (-line.credit, -line.sourced, line.key))
 
 
-def _costs(workspace: Workspace, start: dt.datetime, end: dt.datetime, tally: _Tally) -> None:
-    """Spend dated in the period, from the metrics layer (its one definition of spend)."""
-    for breakdown, lines in (("source", tally.channels), ("campaign_id", tally.campaigns)):
+def _spend(
+    workspace: Workspace, start: dt.datetime, end: dt.datetime
+) -> dict[str, dict[str, Decimal]]:
+    """Spend dated in the period per channel and per campaign id, from the metrics layer (its
+    one definition of spend)."""
+    found: dict[str, dict[str, Decimal]] = {}
+    for breakdown in ("source", "campaign_id"):
         spec = MetricSpec(metric="marketing_spend", start=start, end=end, breakdown=breakdown)
-        for value in measure(workspace.pk, spec).values:
-            if isinstance(value.value, Decimal) and value.dimension:
-                lines.setdefault(value.dimension, Line(value.dimension)).cost = value.value
+        found[breakdown] = {
+            value.dimension: value.value
+            for value in measure(workspace.pk, spec).values
+            if isinstance(value.value, Decimal) and value.dimension
+        }
+    return found
 
 
 def _campaign_labels(workspace: Workspace, lines: Iterable[Line]) -> None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accord.web.views import (
+    attribution,
     auth,
     campaigns,
     companies,
@@ -36,6 +37,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign"),
     path("ledger/", ledger.ledger_index, name="ledger"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("attribution/", attribution.attribution_index, name="attribution"),
+    path("attribution/settings/", attribution.attribution_settings, name="attribution_settings"),
+    path("attribution/recognition/", attribution.recognition_page, name="recognition"),
     path("goals/", goals.goal_index, name="goals"),
     path("goals/<int:pk>/", goals.goal_detail, name="goal"),
     path("goals/<int:pk>/delete/", goals.goal_delete, name="goal_delete"),

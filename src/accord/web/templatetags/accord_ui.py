@@ -101,6 +101,8 @@ def sort_header(context: Context, column: str, label: str) -> SafeString:
 
 # Pages that belong to a sidebar section other than their own URL name.
 _SECTIONS = {
+    "attribution_settings": "attribution",
+    "recognition": "attribution",
     "contact": "contacts",
     "contact_lifecycle": "contacts",
     "contact_activity": "contacts",

@@ -27,7 +27,7 @@ from accord.attribution.presentation import (
     report_document,
     settings_document,
 )
-from accord.attribution.report import DATA_DRIVEN, AttributionReport, Line, attribution_report
+from accord.attribution.report import DATA_DRIVEN, AttributionReport, Line, attribution_reports
 from accord.attribution.rules import MODELS
 from accord.attribution.selectors import recognition_feed
 from accord.core.errors import AccordError
@@ -131,15 +131,11 @@ class Command(BaseCommand):
         models = every if model == "all" else [model]
         lookback = options["lookback"] or chosen.lookback_days
         try:
-            reports = [
-                attribution_report(
-                    workspace, model=m, start=start, end=end, milestone=options["milestone"],
-                    level=options["level"], lookback_days=lookback,
-                    half_life_days=chosen.half_life_days,
-                    include_activities=chosen.include_activities,
-                )
-                for m in models
-            ]  # fmt: skip
+            reports = attribution_reports(
+                workspace, models=models, start=start, end=end, milestone=options["milestone"],
+                level=options["level"], lookback_days=lookback,
+                half_life_days=chosen.half_life_days, include_activities=chosen.include_activities,
+            )  # fmt: skip
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if options["format"] == "json":
