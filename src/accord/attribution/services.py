@@ -150,7 +150,7 @@ def recognise(
             if touch.channel in SALES_CHANNELS:
                 continue
             marketing += part
-            if campaign is not None:
+            if campaign is not None and part > 0:  # a touch credited nothing did not contribute
                 by_campaign[campaign] = by_campaign.get(campaign, Decimal(0)) + part
     campaigns: dict[int, tuple[str, str, int | None]] = {
         pk: (name, channel, owner)
@@ -220,9 +220,12 @@ def recognition_event(recognition: Recognition, deal_name: str, owner_name: str)
     }
 
 
-def recognise_missing(workspace: Workspace, *, since: dt.datetime) -> int:
-    """Recognise the deals won since `since` that have no recognition yet (deals won before
-    the feed existed, or while no process listened): how many were written. Safe to re-run."""
+def recognise_missing(
+    workspace: Workspace, *, since: dt.datetime, latest: int | None = None
+) -> int:
+    """Recognise the deals won since `since` (at most the `latest` ones) that have no
+    recognition yet — deals won before the feed existed, or while no process listened: how
+    many were written. Safe to re-run."""
     from accord.crm.models import Deal
 
     done = Recognition.objects.for_workspace(workspace).values("deal_id")
@@ -230,8 +233,8 @@ def recognise_missing(workspace: Workspace, *, since: dt.datetime) -> int:
         Deal.objects.for_workspace(workspace)
         .filter(status="won", closed_at__gte=since)
         .exclude(pk__in=done)
-        .order_by("closed_at", "pk")
-        .values_list("pk", flat=True)
+        .order_by("-closed_at", "-pk")
+        .values_list("pk", flat=True)[:latest]
     )
     if not missing:
         return 0

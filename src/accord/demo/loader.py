@@ -58,7 +58,8 @@ from accord.marketing.models import Campaign, CampaignCost, Touchpoint
 DEMO_PASSWORD = "accord-demo"  # noqa: S105 - printed for the demo's users, by design
 MAX_CONTACTS = 5_000_000
 
-RECOGNISED_DAYS = 60  # the recognition feed starts with the wins of the last two months
+# The recognition feed starts with the wins of the last two months (the latest 500 at most).
+RECOGNISED_DAYS, RECOGNISED_MAX = 60, 500
 ProgressCallback = Callable[[int, str], None]  # (contacts written so far, phase)
 
 
@@ -89,7 +90,9 @@ def _shared_agreements(workspace: Workspace, as_of: dt.datetime) -> None:
     and the recognition of the deals won lately (written as the generator saves no events)."""
     set_up_demo_handoff(workspace, as_of)
     set_demo_goal(workspace, as_of)
-    recognise_missing(workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS))
+    recognise_missing(
+        workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS), latest=RECOGNISED_MAX
+    )
 
 
 def demo_generate(
