@@ -244,6 +244,7 @@ def test_a_subscription_for_deal_won_only_receives_deal_won(
             "handoff.escalated",  # … and the sales managers were alerted
             "deal.created",
             "deal.won",
+            "deal.recognised",  # marketing's part in the won deal (attribution)
         ]
     )
     # The same event has the same id in every subscription's delivery.
