@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from accord.attribution.batch import JourneyBatch, attribute_batch
+from accord.attribution.batch import JourneyBatch
+from accord.attribution.batch_credit import attribute_batch
 from accord.attribution.rules import DAY, MODELS, Journey, Touch, attribute
 
 CHANNELS = (

@@ -11,14 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.attribution import batch as batch_module
-from accord.attribution.batch import (
-    JourneyBatch,
-    attribute_batch,
-    batch_credit,
-    batch_weights,
-    channel_totals,
-)
+from accord.attribution import batch_credit as credit_module
+from accord.attribution import batch_layout
+from accord.attribution.batch import JourneyBatch, batch_weights
+from accord.attribution.batch_credit import attribute_batch, batch_credit, channel_totals
 from accord.attribution.rules import MODELS, Journey, Touch, credit, weights
 
 DAY = 86_400.0
@@ -115,7 +111,7 @@ def test_the_exact_path_alone_agrees_with_rules(
         shares[: len(journey.touches), column] = weights(model, journey)
     lengths = np.array([len(j.touches) for j in many], np.int64)
     cents = np.full(len(many), amount, np.int64)
-    out = batch_module._exact_credit(shares, cents, lengths)
+    out = credit_module._exact_credit(shares, cents, lengths)
     for column, journey in enumerate(many):
         n = len(journey.touches)
         assert out[:n, column].tolist() == rules_cents(amount, shares[:n, column].tolist())
@@ -185,7 +181,7 @@ def test_a_single_touch_gets_everything_under_every_model(channel: str, amount: 
 @given(st.lists(st.floats(0, 1e6), min_size=1, max_size=30))
 def test_column_sums_are_pythons_sums(values: list[float]) -> None:
     column = np.array(values)[:, None]
-    assert batch_module._python_sum(column)[0] == sum(values)
+    assert batch_layout.python_sum(column)[0] == sum(values)
 
 
 def test_channel_totals_add_up_each_channels_credit() -> None:
