@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from accord.attribution.models import AttributionSettings, Recognition
@@ -364,3 +365,32 @@ def test_settings_and_the_feed_over_the_api_and_the_cli(  # noqa: PLR0917 - fixt
     with pytest.raises(CommandError, match="--as"):
         call_command("attribution", "settings", "--workspace", "acme", "--model", "linear")
     assert settings_for(workspace).model == "u_shaped"
+
+
+def test_a_deal_explains_its_journey_milestones_and_credit(
+    workspace: Workspace,
+    actor: Actor,
+    story: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from accord.attribution.explain import explain_deal
+    from accord.crm.services.ledger import change_stage
+
+    with time_machine.travel(day(8), tick=False):
+        change_stage(actor=actor, contact_id=story["ana"], to_stage="mql")
+    open_deal = explain_deal(workspace, story["deal"].pk)
+    assert open_deal.milestone == "opportunity" and open_deal.model == "w_shaped"
+    assert [(t.channel, t.campaign, t.milestones) for t in open_deal.touches] == [
+        ("webinar", "Masterclass", ("first touch",)),
+        ("email", "Nurture", ("lead created", "MQL")),
+        ("direct", "", ("opportunity created",)),
+    ]
+    assert sum(t.credit or 0 for t in open_deal.touches) == Decimal("1000.00")
+    win(actor, story, django_capture_on_commit_callbacks)
+    won = explain_deal(workspace, story["deal"].pk)
+    assert won.milestone == "close" and won.touches[-1].milestones == (
+        "opportunity created",
+        "close",
+    )
+    bare = deals.deal_create(actor=actor, values={"name": "Walk-in", "amount": "10"})
+    assert explain_deal(workspace, bare.pk).note.startswith("No marketing touch")

@@ -95,6 +95,8 @@ def test_every_member_reads_the_pages(
     assert ('id="read-only"' in body) == (role != "manager")
     feed = text(client.get("/attribution/recognition/"))
     assert won["maya"].user.display_name in feed and f"/deals/{won['deal'].pk}/" in feed
+    deal = text(client.get(f"/deals/{won['deal'].pk}/"))
+    assert "Marketing's part" in deal and "first touch" in deal and "$2,500" in deal
     dashboard = text(client.get("/dashboard/"))
     assert 'id="attribution-panel"' in dashboard and won["maya"].user.display_name in dashboard
 

@@ -5,9 +5,9 @@ creation) or won in it (revenue: the milestone is the close) — the marketing t
 primary contact (contact level) or of every contact of its company (account level) in the
 look-back window before the milestone, oldest first. Marked on each journey: the touch that
 created the lead (the last touch at or before the contact's first transition into a lead or a
-later stage) and the touch that created the opportunity (the last touch at or before the deal's
-creation). Touches after the milestone are left out and counted; a deal without any touch is
-kept, as "no marketing touch", never dropped.
+later stage), the one before the MQL (likewise) and the touch that created the opportunity
+(the last touch at or before the deal's creation). Touches after the milestone are left out
+and counted; a deal without any touch is kept, as "no marketing touch", never dropped.
 
 Paths for the data-driven models (`paths`) also keep the journeys that did not convert: every
 contact created in the period with a touch, its channels up to its first deal's creation
@@ -31,6 +31,7 @@ Milestone = Literal["opportunity", "close"]
 Level = Literal["contact", "account"]
 MAX_TOUCHES = 1_000  # a longer journey keeps its latest touches, and is counted
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "customer")
+MQL_STAGES = LEAD_STAGES[1:]
 
 
 # Sales activities, when a workspace counts them as touches, appear as these channels.
@@ -110,7 +111,8 @@ def deal_journeys(
     if include_activities:
         for contact, found_activities in _activities(workspace_id, contacts).items():
             touches[contact].extend(found_activities)
-    became_lead = _became_lead(workspace_id, contacts)
+    became_lead = _first_entry(workspace_id, contacts, LEAD_STAGES)
+    became_mql = _first_entry(workspace_id, contacts, MQL_STAGES)
     for pk, name, amount, currency, owner, primary, _company, created, closed, source in rows:
         moment = closed if milestone == "close" and closed else created
         window_start = moment - dt.timedelta(days=lookback_days)
@@ -125,11 +127,13 @@ def deal_journeys(
         journey = None
         if kept:
             lead_at = became_lead.get(primary) if primary else None
+            mql_at = became_mql.get(primary) if primary else None
             journey = Journey(
                 tuple(Touch(t[1], _epoch(t[0]), str(t[2] or "")) for t in kept),
                 _epoch(moment),
                 lead_index=_last_at_or_before(kept, lead_at),
                 opportunity_index=_last_at_or_before(kept, created),
+                mql_index=_last_at_or_before(kept, mql_at),
             )
         found.journeys.append(
             DealJourney(
@@ -195,11 +199,14 @@ def _activities(workspace_id: int, contacts: Iterable[int]) -> dict[int, list[_R
     return by_contact
 
 
-def _became_lead(workspace_id: int, contacts: Iterable[int]) -> dict[int, dt.datetime]:
+def _first_entry(
+    workspace_id: int, contacts: Iterable[int], stages: tuple[str, ...]
+) -> dict[int, dt.datetime]:
+    """When each contact first moved into one of `stages` (the ledger)."""
     first: dict[int, dt.datetime] = {}
     for contact, at in (
         LedgerEntry.objects.for_workspace(workspace_id)
-        .filter(contact_id__in=list(contacts), to_stage__in=LEAD_STAGES)
+        .filter(contact_id__in=list(contacts), to_stage__in=stages)
         .values_list("contact_id", "occurred_at")
     ):
         if contact not in first or at < first[contact]:

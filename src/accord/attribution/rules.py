@@ -60,10 +60,11 @@ class Journey:
     milestone_at: float  # when the opportunity was created, or the deal closed
     lead_index: int | None = None
     opportunity_index: int | None = None
+    mql_index: int | None = None  # marked for people to read; no model weighs it
 
     def __post_init__(self) -> None:
         n = len(self.touches)
-        for name in ("lead_index", "opportunity_index"):
+        for name in ("lead_index", "opportunity_index", "mql_index"):
             index = getattr(self, name)
             if index is not None and not 0 <= index < n:
                 raise ValueError(f"{name} {index} is not a touch of a {n}-touch journey")

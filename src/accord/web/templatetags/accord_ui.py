@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from accord.attribution.presentation import channel_label
 from accord.crm.models import LedgerEntry
 
 register = template.Library()
@@ -178,6 +179,12 @@ def icon(name: str) -> SafeString:
         'stroke="currentColor" stroke-width="1.8" stroke-linecap="round" '
         f'stroke-linejoin="round" aria-hidden="true">{paths}</svg>'
     )
+
+
+@register.filter(name="channel_label")
+def channel_label_filter(key: str) -> str:
+    """'paid_search' -> 'Paid search'; sales activities as touches -> 'Sales call'."""
+    return channel_label(key)
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accord.attribution.explain import explain_deal
 from accord.crm.selectors import (
     ActivityFilters,
     DealFilters,
@@ -96,5 +97,6 @@ def deal_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             "deal": deal,
             "activities": deal_activities[:100],
             "stage_history": list(deal_stage_history(workspace, deal.pk)),
+            "journey": explain_deal(workspace, deal.pk),
         },
     )
