@@ -5,6 +5,7 @@ amounts, the time-decay half-life, and every model side by side from one read.""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -136,3 +137,31 @@ def test_every_model_side_by_side_is_each_model_alone(
         assert credited + report.no_touch_amount == report.total, report.model
     with pytest.raises(ValueError, match="unknown model"):
         attribution_reports(workspace, models=["linear", "nope"], start=START, end=END)
+
+
+def test_a_data_driven_fit_says_what_it_rests_on_and_a_sampled_shapley_its_error(
+    workspace: Workspace, world: dict[str, Any], actor: Actor
+) -> None:
+    from accord.attribution.report import data_driven_shares
+
+    cy = contacts.contact_create(actor=actor, values={"email": "cy@x.example",
+                                                      "created_at": day(1)}).pk  # fmt: skip
+    Touchpoint.objects.create(workspace=workspace, contact_id=cy, channel="event",
+                              type="form_submit", occurred_at=day(2))  # fmt: skip
+    markov = attribution_report(workspace, model="markov", start=START, end=END, markov_order=2)
+    assert markov.fit_note.startswith("Fitted on 3 journeys (2 converted)")
+    assert "order 2, solved exactly" in markov.fit_note and markov.markov_order == 2
+    exact = attribution_report(workspace, model="shapley", start=START, end=END)
+    assert "exact over every coalition of the 3 channels" in exact.fit_note
+    assert attribution_report(workspace, model="linear", start=START, end=END).fit_note == ""
+    with pytest.raises(ValueError, match="order is 1, 2 or 3"):
+        attribution_report(workspace, model="markov", start=START, end=END, markov_order=4)
+    # Seventeen channels: more than the exact method takes, so the value is sampled.
+    names = [f"c{i:02}" for i in range(17)]
+    paths = [((a, b), 1 + i % 3, 2) for i, (a, b) in enumerate(itertools.pairwise(names))]
+    described: list[str] = []
+    shares = data_driven_shares(workspace, model="shapley", start=START, end=END,
+                                found=paths, described=described)  # fmt: skip
+    assert isinstance(shares, dict) and sum(shares.values()) == pytest.approx(1.0)
+    assert "sampled over" in described[0] and "orders of the 17 channels" in described[0]
+    assert "each share within ±" in described[0]

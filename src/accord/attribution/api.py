@@ -50,6 +50,7 @@ class AttributionParams(Schema):
     include_activities: bool | None = Field(
         None, description="Count sales activities as touches; default: the workspace's."
     )
+    markov_order: int = Field(1, ge=1, le=3, description="The Markov chain's order (markov).")
 
 
 class LineOut(Schema):
@@ -96,6 +97,9 @@ class AttributionOut(Schema):
     journeys_truncated: int
     other_currency_deals: dict[str, int]
     not_fitted: str | None
+    fit: str | None = Field(description="Data-driven models: what the fit rests on, and a "
+                            "sampled Shapley value's error.")  # fmt: skip
+    markov_order: int
 
 
 @router.get("/attribution", response=AttributionOut)
@@ -121,6 +125,7 @@ def get_attribution(request: HttpRequest, params: Query[AttributionParams]) -> d
                 if params.include_activities is None
                 else params.include_activities
             ),
+            markov_order=params.markov_order,
         )
     except ValueError as exc:
         raise ValidationFailed.single("model", str(exc)) from exc

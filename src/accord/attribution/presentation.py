@@ -89,6 +89,8 @@ def report_document(report: AttributionReport) -> dict[str, Any]:
         "journeys_truncated": report.truncated,
         "other_currency_deals": report.other_currency,
         "not_fitted": report.unfitted or None,
+        "fit": report.fit_note or None,
+        "markov_order": report.markov_order,
     }
 
 

@@ -114,6 +114,8 @@ class AttributionReport:
     truncated: int = 0
     other_currency: dict[str, int] = field(default_factory=dict)  # currency -> deals left out
     unfitted: str = ""  # why a data-driven model could not be fitted
+    fit_note: str = ""  # a data-driven model: what the fit rests on, and its error if sampled
+    markov_order: int = 1
 
     @property
     def roi_ranking(self) -> list[Line]:
@@ -129,10 +131,12 @@ def data_driven_shares(
     end: dt.datetime,
     order: int = 1,
     found: list[tuple[tuple[str, ...], int, int]] | None = None,
+    described: list[str] | None = None,
 ) -> dict[str, float] | str:
     """Each channel's share (summing to 1) under a data-driven model, from the journeys of the
     contacts created in the period — those that converted and those that did not (`found`,
-    when the caller has read them already); or the reason there is none."""
+    when the caller has read them already); or the reason there is none. `described` gets a
+    sentence on what the fit rests on (and a sampled Shapley value's error)."""
     if found is None:
         found = paths(workspace.pk, start=start, end=end)
     if not found:
@@ -145,7 +149,30 @@ def data_driven_shares(
         raise ValueError(f"unknown data-driven model '{model}'; choose markov or shapley")
     if not hasattr(result, "credits"):
         return str(result.reason)
+    if described is not None:
+        described.append(_fit_note(model, found, result, order))
     return {channel: float(share) for channel, share in result.credits.items()}
+
+
+def _fit_note(
+    model: str, found: list[tuple[tuple[str, ...], int, int]], result: Any, order: int
+) -> str:
+    journeys = sum(c + n for _, c, n in found)
+    converted = sum(c for _, c, _ in found)
+    basis = (
+        f"Fitted on {journeys:,} journeys ({converted:,} converted) of the contacts created in "
+        "the look-back window before the period"
+    )
+    if model == "markov":
+        return f"{basis}; a Markov chain of order {order}, solved exactly."
+    channels = len(result.credits)
+    if result.method == "exact":
+        return f"{basis}; exact over every coalition of the {channels} channels."
+    error = 1.96 * max(result.standard_errors.values(), default=0.0)
+    return (
+        f"{basis}; sampled over {result.permutations:,} orders of the {channels} channels, "
+        f"each share within ±{error:.2%} (95 %)."
+    )
 
 
 def check_model(model: str) -> None:
@@ -165,12 +192,13 @@ def attribution_report(
     lookback_days: int = 365,
     half_life_days: float = 7.0,
     include_activities: bool = False,
+    markov_order: int = 1,
 ) -> AttributionReport:
     """The report under one model."""
     return attribution_reports(
         workspace, models=[model], start=start, end=end, milestone=milestone, level=level,
         lookback_days=lookback_days, half_life_days=half_life_days,
-        include_activities=include_activities,
+        include_activities=include_activities, markov_order=markov_order,
     )[0]  # fmt: skip
 
 
@@ -185,6 +213,7 @@ def attribution_reports(
     lookback_days: int = 365,
     half_life_days: float = 7.0,
     include_activities: bool = False,
+    markov_order: int = 1,
 ) -> list[AttributionReport]:
     """The report under each model, side by side: the journeys, the data-driven models' paths
     and the spend are read once for all of them."""
@@ -192,6 +221,8 @@ def attribution_reports(
         check_model(model)
     if half_life_days <= 0:
         raise ValueError(f"the half-life must be more than 0 days, not {half_life_days}")
+    if markov_order not in (1, 2, 3):
+        raise ValueError(f"the Markov chain's order is 1, 2 or 3, not {markov_order}")
     found = deal_journeys(workspace.pk, start=start, end=end, milestone=milestone, level=level,
                           lookback_days=lookback_days,
                           include_activities=include_activities)  # fmt: skip
@@ -211,15 +242,18 @@ def attribution_reports(
     for model in models:
         shares = None
         parts = None
+        described: list[str] = []
         if model in DATA_DRIVEN:
             shares = data_driven_shares(workspace, model=model, start=fitted_on, end=end,
-                                        found=known_paths)  # fmt: skip
+                                        order=markov_order, found=known_paths,
+                                        described=described)  # fmt: skip
         elif batch is not None:
             parts = _batch_parts(model, batch, credited, half_life_days)
         report = AttributionReport(
             model, assumes(model, half_life_days), milestone, level, workspace.default_currency,
             lookback_days, half_life_days, include_activities,
         )  # fmt: skip
+        report.fit_note, report.markov_order = " ".join(described), markov_order
         _fill(report, found, shares, workspace, spend, parts)
         reports.append(report)
     return reports

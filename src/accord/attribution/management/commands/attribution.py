@@ -80,6 +80,8 @@ class Command(BaseCommand):
         p.add_argument("--lookback", type=_days, metavar="N",
                        help="touches up to N days before the milestone (default: the "
                        "workspace's setting)")  # fmt: skip
+        p.add_argument("--order", type=int, choices=(1, 2, 3), default=1,
+                       help="the Markov chain's order (markov; default 1)")  # fmt: skip
         p.add_argument("--format", choices=("table", "json"), default="table")
 
         s = subs.add_parser("settings", help="show or change the workspace's model")
@@ -135,6 +137,7 @@ class Command(BaseCommand):
                 workspace, models=models, start=start, end=end, milestone=options["milestone"],
                 level=options["level"], lookback_days=lookback,
                 half_life_days=chosen.half_life_days, include_activities=chosen.include_activities,
+                markov_order=options["order"],
             )  # fmt: skip
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -164,6 +167,8 @@ class Command(BaseCommand):
             lines += ["", f"{first.model}: {first.assumes}"]
             if first.unfitted:
                 lines.append(f"Not fitted: {first.unfitted}")
+            if first.fit_note:
+                lines.append(first.fit_note)
             return "\n".join(lines)
         keys = {line.key: line_label(line, by) for r in reports for line in _lines(r, by)}
         credit = {(r.model, line.key): line.credit for r in reports for line in _lines(r, by)}
