@@ -39,9 +39,12 @@ class DealExplanation:
     note: str = ""
 
 
-def explain_deal(workspace: Workspace, deal_id: int) -> DealExplanation:
+def explain_deal(workspace: Workspace, deal: Deal | int) -> DealExplanation:
+    """The deal (or its id) of the workspace, explained."""
     chosen = settings_for(workspace)
-    deal = Deal.objects.for_workspace(workspace).get(pk=deal_id)
+    if isinstance(deal, int):
+        deal = Deal.objects.for_workspace(workspace).get(pk=deal)
+    deal_id = deal.pk
     won = deal.status == "won" and deal.closed_at is not None
     milestone: Milestone = "close" if won else "opportunity"
     found = deal_journeys(
@@ -69,10 +72,15 @@ def explain_deal(workspace: Workspace, deal_id: int) -> DealExplanation:
             explained.note = f"The {chosen.model} model could not be fitted: {shares}."
     parts = deal_credit(chosen.model, journey.journey, journey.amount, shares,
                         chosen.half_life_days)  # fmt: skip
-    names = dict(
-        Campaign.objects.for_workspace(workspace)
-        .filter(pk__in=[c for c in journey.campaign_ids if c])
-        .values_list("pk", "name")
+    campaign_ids = [c for c in journey.campaign_ids if c]
+    names = (
+        dict(
+            Campaign.objects.for_workspace(workspace)
+            .filter(pk__in=campaign_ids)
+            .values_list("pk", "name")
+        )
+        if campaign_ids
+        else {}
     )
     j = journey.journey
     marks = {0: ["first touch"]}

@@ -111,8 +111,7 @@ def deal_journeys(
     if include_activities:
         for contact, found_activities in _activities(workspace_id, contacts).items():
             touches[contact].extend(found_activities)
-    became_lead = _first_entry(workspace_id, contacts, LEAD_STAGES)
-    became_mql = _first_entry(workspace_id, contacts, MQL_STAGES)
+    became_lead, became_mql = _first_entries(workspace_id, contacts, LEAD_STAGES, MQL_STAGES)
     for pk, name, amount, currency, owner, primary, _company, created, closed, source in rows:
         moment = closed if milestone == "close" and closed else created
         window_start = moment - dt.timedelta(days=lookback_days)
@@ -176,7 +175,7 @@ _Row = tuple[dt.datetime, str, int | None, int, str]
 def _touches(workspace_id: int, contacts: Iterable[int]) -> dict[int, list[_Row]]:
     by_contact: dict[int, list[_Row]] = defaultdict(list)
     for contact, at, channel, campaign, pk, content in (
-        Touchpoint.objects.for_workspace(workspace_id)
+        Touchpoint.objects.for_workspace_by_other_key(workspace_id)
         .filter(contact_id__in=list(contacts))
         .values_list("contact_id", "occurred_at", "channel", "campaign_id", "id", "utm_content")
         .iterator(chunk_size=20_000)
@@ -190,7 +189,7 @@ def _activities(workspace_id: int, contacts: Iterable[int]) -> dict[int, list[_R
     marketing touches of the same instant."""
     by_contact: dict[int, list[_Row]] = defaultdict(list)
     for contact, at, kind, pk in (
-        Activity.objects.for_workspace(workspace_id)
+        Activity.objects.for_workspace_by_other_key(workspace_id)
         .filter(contact_id__in=list(contacts), kind__in=list(ACTIVITY_CHANNELS))
         .values_list("contact_id", "occurred_at", "kind", "id")
         .iterator(chunk_size=20_000)
@@ -199,19 +198,23 @@ def _activities(workspace_id: int, contacts: Iterable[int]) -> dict[int, list[_R
     return by_contact
 
 
-def _first_entry(
-    workspace_id: int, contacts: Iterable[int], stages: tuple[str, ...]
-) -> dict[int, dt.datetime]:
-    """When each contact first moved into one of `stages` (the ledger)."""
-    first: dict[int, dt.datetime] = {}
-    for contact, at in (
-        LedgerEntry.objects.for_workspace(workspace_id)
-        .filter(contact_id__in=list(contacts), to_stage__in=stages)
-        .values_list("contact_id", "occurred_at")
+def _first_entries(
+    workspace_id: int, contacts: Iterable[int], *stage_sets: tuple[str, ...]
+) -> list[dict[int, dt.datetime]]:
+    """For each set of stages, when each contact first moved into one of them (the ledger).
+    The contacts' entries are read by contact and the stages picked here: a filter on the
+    stage would lead SQLite to the stage index, every contact's entries."""
+    firsts: list[dict[int, dt.datetime]] = [{} for _ in stage_sets]
+    for contact, at, stage in (
+        LedgerEntry.objects.for_workspace_by_other_key(workspace_id)
+        .filter(contact_id__in=list(contacts))
+        .values_list("contact_id", "occurred_at", "to_stage")
+        .iterator(chunk_size=20_000)
     ):
-        if contact not in first or at < first[contact]:
-            first[contact] = at
-    return first
+        for stages, first in zip(stage_sets, firsts, strict=True):
+            if stage in stages and (contact not in first or at < first[contact]):
+                first[contact] = at
+    return firsts
 
 
 def _last_at_or_before(kept: list[_Row], moment: dt.datetime | None) -> int | None:

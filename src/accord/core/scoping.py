@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
+from django.db.models import F
 
 from accord.core.errors import UnscopedQueryError
 
@@ -31,6 +32,20 @@ class WorkspaceQuerySet[M: models.Model](models.QuerySet[M]):
         if workspace_id is None:
             raise UnscopedQueryError("for_workspace() needs a saved workspace")
         return self.filter(workspace_id=workspace_id)
+
+    def for_workspace_by_other_key(self, workspace: Workspace | int) -> Self:
+        """As `for_workspace`, for a query another, narrower key selects (touchpoints of given
+        contacts): the workspace test is written so that no index serves it. SQLite, with no
+        statistics, would otherwise read the workspace's whole index — every touchpoint of a
+        10-million-touchpoint workspace for a few thousand contacts, 16 s instead of 0.3 s."""
+        workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+        if workspace_id is None:
+            raise UnscopedQueryError("for_workspace_by_other_key() needs a saved workspace")
+        clone = self.alias(_scope_workspace=F("workspace_id") + 0).filter(
+            _scope_workspace=workspace_id
+        )
+        clone._workspace_scoped = True
+        return clone
 
     def across_workspaces(self) -> Self:
         clone = self._chain()  # type: ignore[attr-defined]
@@ -96,6 +111,9 @@ class WorkspaceManager[M: models.Model](models.Manager[M]):
 
     def for_workspace(self, workspace: Workspace | int) -> WorkspaceQuerySet[M]:
         return self.get_queryset().for_workspace(workspace)
+
+    def for_workspace_by_other_key(self, workspace: Workspace | int) -> WorkspaceQuerySet[M]:
+        return self.get_queryset().for_workspace_by_other_key(workspace)
 
     def across_workspaces(self) -> WorkspaceQuerySet[M]:
         return self.get_queryset().across_workspaces()

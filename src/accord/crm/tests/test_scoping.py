@@ -7,6 +7,7 @@ import pytest
 from accord.core.errors import UnscopedQueryError
 from accord.crm.models import Company, Contact
 from accord.crm.tests.factories import CompanyFactory, ContactFactory
+from accord.identity.models import Workspace
 
 
 @pytest.mark.django_db
@@ -73,3 +74,20 @@ def test_every_workspace_owned_model_uses_the_scoped_manager() -> None:
     assert len(owned) >= 12
     unscoped = [m.__name__ for m in owned if not isinstance(m._default_manager, WorkspaceManager)]
     assert unscoped == []
+
+
+@pytest.mark.django_db
+def test_scoping_by_another_key_still_sees_only_its_workspace(workspace, other_workspace) -> None:  # type: ignore[no-untyped-def]
+    mine = ContactFactory(workspace=workspace)
+    theirs = ContactFactory(workspace=other_workspace)
+    both = [mine.pk, theirs.pk]
+    found = Contact.objects.for_workspace_by_other_key(workspace).filter(pk__in=both)
+    assert list(found) == [mine]
+    assert (
+        Contact.objects.for_workspace_by_other_key(other_workspace.pk).filter(pk__in=both).count()
+        == 1
+    )
+    # The workspace test is not one an index can serve: "workspace_id" + 0 = ?
+    assert "\"workspace_id\" + 0" in str(found.query)
+    with pytest.raises(UnscopedQueryError):
+        Contact.objects.for_workspace_by_other_key(Workspace())

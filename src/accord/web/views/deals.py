@@ -97,6 +97,6 @@ def deal_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             "deal": deal,
             "activities": deal_activities[:100],
             "stage_history": list(deal_stage_history(workspace, deal.pk)),
-            "journey": explain_deal(workspace, deal.pk),
+            "journey": explain_deal(workspace, deal),
         },
     )
