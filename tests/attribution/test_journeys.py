@@ -171,3 +171,26 @@ def test_the_api_gives_the_clis_document(
     assert reply.body["no_marketing_touch"] == {"deals": 1, "amount": "500.00"}
     assert api.get("/attribution", model="made_up").status == 400
     assert Api(None).get("/attribution").status == 401
+
+
+def test_the_columnar_copy_gives_the_record_stores_paths(
+    workspace: Workspace, actor: Actor, history: dict[str, int], monkeypatch: Any
+) -> None:
+    from accord.attribution import journeys
+
+    for n, channels in enumerate((("event", "webinar"), ("event",), ("email", "email"))):
+        pk = contacts.contact_create(actor=actor, values={"email": f"p{n}@x.example",
+                                                          "created_at": day(3)}).pk  # fmt: skip
+        for i, channel in enumerate(channels):
+            touch(workspace, pk, channel, day(4 + i))
+        if n == 1:
+            deal(actor, pk, "10.00", created=4.5, closed=30)  # converted after its first touch
+    stored = sorted(paths(workspace.pk, start=START, end=END))
+    monkeypatch.setattr(journeys, "choose_engine", lambda _: "columnar")
+    copied = sorted(paths(workspace.pk, start=START, end=END))
+    assert copied == stored
+    assert (("event",), 1, 0) in stored and (("email", "email"), 0, 1) in stored
+    monkeypatch.setattr(journeys, "MAX_TOUCHES", 1)  # the latest touch only, in both
+    assert sorted(paths(workspace.pk, start=START, end=END)) == sorted(
+        journeys._record_store_paths(workspace.pk, START, END)
+    )

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+import duckdb
+
 from accord.attribution.rules import Journey, Touch
 from accord.crm.models import Activity, Contact, Deal, LedgerEntry
 from accord.marketing.models import Touchpoint
+from accord.metrics.engine import choose_engine, columnar_rows
 
 Milestone = Literal["opportunity", "close"]
 Level = Literal["contact", "account"]
@@ -227,12 +230,51 @@ def _last_at_or_before(kept: list[_Row], moment: dt.datetime | None) -> int | No
     return index
 
 
-def paths(
-    workspace_id: int, *, start: dt.datetime, end: dt.datetime
-) -> list[tuple[tuple[str, ...], int, int]]:
+Path = tuple[tuple[str, ...], int, int]  # channels, conversions, journeys without one
+
+# The same paths in the columnar copy's SQL (DuckDB), for large workspaces: there the record
+# store would hand Python every touchpoint of a year's contacts (tens of millions of rows).
+_PATHS_SQL = """
+    WITH born AS (
+        SELECT id FROM crm_contact WHERE workspace_id = ? AND created_at >= ? AND created_at < ?
+    ), converted AS (
+        SELECT d.primary_contact_id AS contact_id, min(d.created_at) AS at
+        FROM crm_deal AS d JOIN born ON born.id = d.primary_contact_id
+        WHERE d.workspace_id = ? GROUP BY 1
+    ), kept AS (
+        SELECT t.contact_id, t.channel, c.at IS NOT NULL AS won,
+               row_number() OVER (PARTITION BY t.contact_id
+                                  ORDER BY t.occurred_at DESC, t.id DESC) AS from_last,
+               t.occurred_at, t.id
+        FROM marketing_touchpoint AS t JOIN born ON born.id = t.contact_id
+        LEFT JOIN converted AS c ON c.contact_id = t.contact_id
+        WHERE t.workspace_id = ? AND (c.at IS NULL OR t.occurred_at <= c.at)
+    ), journeys AS (
+        SELECT contact_id, list(channel ORDER BY occurred_at, id) AS path, bool_or(won) AS won
+        FROM kept WHERE from_last <= ? GROUP BY contact_id
+    )
+    SELECT path, sum(CASE WHEN won THEN 1 ELSE 0 END), sum(CASE WHEN won THEN 0 ELSE 1 END)
+    FROM journeys GROUP BY path
+"""
+
+
+def paths(workspace_id: int, *, start: dt.datetime, end: dt.datetime) -> list[Path]:
     """Aggregated channel paths for the data-driven models: for the contacts created in
     [start, end) with a touch, their channels up to their first deal's creation (a conversion)
-    or all of them (no conversion); identical paths counted together."""
+    or all of them (no conversion); identical paths counted together. Large workspaces are
+    answered by the columnar copy (the record store when the copy is busy)."""
+    if choose_engine(workspace_id) == "columnar":
+        try:
+            rows = columnar_rows(_PATHS_SQL, [workspace_id, start, end, workspace_id,
+                                              workspace_id, MAX_TOUCHES])  # fmt: skip
+        except duckdb.IOException:
+            pass  # another process holds the copy
+        else:
+            return [(tuple(path), int(won), int(lost)) for path, won, lost in rows]
+    return _record_store_paths(workspace_id, start, end)
+
+
+def _record_store_paths(workspace_id: int, start: dt.datetime, end: dt.datetime) -> list[Path]:
     created = {"contact__created_at__gte": start, "contact__created_at__lt": end}
     first_deal: dict[int, dt.datetime] = {}
     for contact, at in (
