@@ -82,13 +82,14 @@ def test_every_member_reads_the_pages(
         "/attribution/?model=all&by=campaign",
         "/attribution/?by=content&milestone=opportunity&level=account&days=30",
         "/attribution/recognition/",
+        "/attribution/panel/",
         "/dashboard/",
     ):
         page = client.get(url)
         assert page.status_code == 200, url
         body = page.content.decode()
         assert XSS not in body, url
-        if "by=campaign" in url or "content" in url or "recognition" in url:
+        if "by=campaign" in url or "content" in url or "recognition" in url or "panel" in url:
             assert "&lt;script&gt;" in body, url
     body = text(client.get("/attribution/"))
     assert "$2,500" in body and "Webinar" in body and 'id="credit-chart"' in body
@@ -98,7 +99,13 @@ def test_every_member_reads_the_pages(
     deal = text(client.get(f"/deals/{won['deal'].pk}/"))
     assert "Marketing's part" in deal and "first touch" in deal and "$2,500" in deal
     dashboard = text(client.get("/dashboard/"))
-    assert 'id="attribution-panel"' in dashboard and won["maya"].user.display_name in dashboard
+    assert 'id="attribution-panel" hx-get="/attribution/panel/?start=' in dashboard
+    panel = text(client.get("/attribution/panel/"))  # the dashboard fetches it once shown
+    assert 'id="attribution-chart"' in panel and won["maya"].user.display_name in panel
+    assert "$2,500" in panel
+    # Days as the dashboard gives them; nonsense falls back, a reversed range is turned round.
+    for query in ("?start=2026-01-01&end=not-a-day", "?start=2999-01-01&end=2000-01-01"):
+        assert client.get(f"/attribution/panel/{query}").status_code == 200
 
 
 def test_nonsense_filters_fall_back_to_the_defaults(
@@ -159,7 +166,7 @@ def test_the_settings_form_needs_its_csrf_token(workspace: Workspace, admin: Mem
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: Client) -> None:
-    for url in ("/attribution/", "/attribution/recognition/"):
+    for url in ("/attribution/", "/attribution/recognition/", "/attribution/panel/"):
         page = client.get(url)
         assert page.status_code == 302 and page["Location"].startswith("/login/"), url
 

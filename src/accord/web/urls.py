@@ -40,6 +40,7 @@ urlpatterns = [
     path("attribution/", attribution.attribution_index, name="attribution"),
     path("attribution/settings/", attribution.attribution_settings, name="attribution_settings"),
     path("attribution/recognition/", attribution.recognition_page, name="recognition"),
+    path("attribution/panel/", attribution.attribution_panel_page, name="attribution_panel"),
     path("goals/", goals.goal_index, name="goals"),
     path("goals/<int:pk>/", goals.goal_detail, name="goal"),
     path("goals/<int:pk>/delete/", goals.goal_delete, name="goal_delete"),

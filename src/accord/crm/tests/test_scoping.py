@@ -88,6 +88,6 @@ def test_scoping_by_another_key_still_sees_only_its_workspace(workspace, other_w
         == 1
     )
     # The workspace test is not one an index can serve: "workspace_id" + 0 = ?
-    assert "\"workspace_id\" + 0" in str(found.query)
+    assert '"workspace_id" + 0' in str(found.query)
     with pytest.raises(UnscopedQueryError):
         Contact.objects.for_workspace_by_other_key(Workspace())

@@ -206,6 +206,36 @@ def recognition_page(request: HttpRequest, membership: Membership) -> HttpRespon
     )
 
 
+@require_GET
+@member_view()
+def attribution_panel_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The dashboard's panel alone, fetched once the dashboard has shown (in a large workspace
+    crediting a quarter's deals takes a second or two; the rest of the dashboard need not
+    wait). `start` and `end` are the dashboard's days, both included."""
+    today = timezone.localdate()
+    first = _date(request.GET.get("start"), today - dt.timedelta(days=90))
+    last = _date(request.GET.get("end"), today)
+    if last < first:
+        first, last = last, first
+    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return render(
+        request,
+        "web/attribution/panel.html",
+        {
+            "attribution": attribution_panel(membership.workspace, start, end),
+            "currency": membership.workspace.default_currency,
+        },
+    )
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
 def attribution_panel(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """The dashboard's panel: won revenue credited per channel in the period under the
     workspace's model, and the latest recognised wins."""

@@ -29,7 +29,6 @@ from accord.metrics.funnel import MAIN_PATH, FunnelSpec, funnel
 from accord.metrics.presentation import dimension_labels
 from accord.metrics.values import Value
 from accord.web.views.access import member_view
-from accord.web.views.attribution import attribution_panel
 from accord.web.views.stages import StageCatalogue
 
 BREAKDOWNS = {"none": "No breakdown", "source": "Source", "campaign": "Campaign",
@@ -272,7 +271,6 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
             "quality": _quality_section(workspace.pk, period),
             "costs": _cost_section(workspace.pk, period),
             "goals": _goals_section(workspace.pk, today),
-            "attribution": attribution_panel(workspace, spec.start, spec.end),
         }
     return render(
         request,
