@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accord.handoff",
     "accord.metrics",
     "accord.attribution",
+    "accord.experiments",
     "accord.integrations",
     "accord.demo",
     "accord.web",

@@ -24,6 +24,7 @@ class Action(StrEnum):
     RESOLVE_DISPUTES = "resolve_disputes"
     SET_GOALS = "set_goals"  # the shared revenue goals both teams plan from
     CHOOSE_ATTRIBUTION = "choose_attribution"  # the model recognition and the dashboard use
+    RUN_EXPERIMENTS = "run_experiments"  # register, start, stop and conclude experiments
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -44,13 +45,19 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.RESOLVE_DISPUTES,
             Action.SET_GOALS,
             Action.CHOOSE_ATTRIBUTION,
+            Action.RUN_EXPERIMENTS,
         }
     ),
     Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),
     Role.SDR: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),
     Role.MARKETER: frozenset(
         _RECORD_WORKERS
-        | {Action.MANAGE_CAMPAIGNS, Action.EDIT_DEFINITIONS, Action.DISPUTE_HANDOFFS}
+        | {
+            Action.MANAGE_CAMPAIGNS,
+            Action.EDIT_DEFINITIONS,
+            Action.DISPUTE_HANDOFFS,
+            Action.RUN_EXPERIMENTS,
+        }
     ),
     Role.VIEWER: frozenset(_EVERYONE),
 }

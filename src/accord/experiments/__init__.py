@@ -1,0 +1,1 @@
+"""Experiments: campaign and handoff tests judged on pipeline outcomes."""

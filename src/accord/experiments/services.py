@@ -1,0 +1,398 @@
+"""The experiment write path: register an experiment with its variants, start, stop and
+conclude it (with what was learned), assign contacts — by a stable hash, or as the marketing
+tool recorded them — and count exposures.
+
+Managers and marketers run experiments (permission `run_experiments`); every member reads
+them. Bad input writes nothing and names each field. Once an experiment has started its
+variants and allocation are fixed (changing them would mix two experiments); its metrics may
+still change, but each change is kept and the results warn about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accord.core import cleaning as c
+from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.events import Event
+from accord.crm.models import Contact
+from accord.experiments.models import (
+    Assignment,
+    AssignmentMethod,
+    Experiment,
+    ExperimentStatus,
+    Learning,
+    Outcome,
+    OutcomeMetric,
+    Subject,
+    Variant,
+)
+from accord.identity.actor import Actor
+from accord.identity.cleaning import member
+from accord.identity.permissions import Action
+
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+MAX_VARIANTS = 10
+
+
+def _key(value: Any, field: str, workspace_id: int) -> str:
+    text = str(value or "").strip().lower()
+    if not KEY.match(text):
+        raise ValidationFailed.single(
+            field, "Use lower-case letters, digits and hyphens, e.g. 'demo-cadence-b'."
+        )
+    return text
+
+
+def _metrics(value: Any, field: str, workspace_id: int) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValidationFailed.single(field, "Give a list of outcome metrics.")
+    found = [str(x).strip() for x in items if str(x).strip()]
+    unknown = [x for x in found if x not in OutcomeMetric.values]
+    if unknown:
+        raise ValidationFailed.single(
+            field, f"Unknown metric {', '.join(unknown)}; use: {', '.join(OutcomeMetric.values)}."
+        )
+    return list(dict.fromkeys(found))
+
+
+FIELDS: dict[str, c.Cleaner] = {
+    "key": _key,
+    "name": c.Text(200, required=True),
+    "hypothesis": c.Text(4000, required=True),
+    "subject": c.Choice(Subject, required=True),
+    "marketing_owner_id": member,
+    "sales_owner_id": member,
+    "primary_metric": c.Choice(OutcomeMetric, required=True),
+    "guardrails": _metrics,
+    "planned_sample_size": c.PositiveInt(10_000_000),
+    "planned_days": c.PositiveInt(3650),
+    "assignment": c.Choice(AssignmentMethod),
+    "variants": lambda value, field, ws: value,  # checked as a whole by _variants
+}
+FIXED_ONCE_STARTED = ("key", "variants", "assignment")
+METRIC_FIELDS = ("primary_metric", "guardrails")
+
+
+def _variants(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list | tuple) or not 2 <= len(raw) <= MAX_VARIANTS:
+        raise ValidationFailed.single(
+            "variants", f"Give 2 to {MAX_VARIANTS} variants, one of them the control."
+        )
+    cleaned, errors = [], {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            errors[f"variants.{i}"] = ["Expected an object with key and name."]
+            continue
+        try:
+            key = _key(item.get("key"), f"variants.{i}.key", 0)
+            name = c.Text(200, required=True)(item.get("name"), f"variants.{i}.name", 0)
+            weight = c.PositiveInt(1000)(item.get("weight", 1), f"variants.{i}.weight", 0)
+            description = c.Text(2000)(item.get("description"), f"variants.{i}.description", 0)
+        except ValidationFailed as exc:
+            errors |= exc.fields
+            continue
+        if not weight:
+            errors[f"variants.{i}.weight"] = ["A variant's weight is at least 1."]
+            continue
+        cleaned.append({"key": key, "name": name, "weight": weight, "description": description,
+                        "is_control": bool(item.get("is_control", False))})  # fmt: skip
+    if errors:
+        raise ValidationFailed("Some variants are not valid.", fields=errors)
+    keys = [v["key"] for v in cleaned]
+    if len(set(keys)) != len(keys):
+        raise ValidationFailed.single("variants", "Each variant needs its own key.")
+    if sum(1 for v in cleaned if v["is_control"]) != 1:
+        raise ValidationFailed.single("variants", "Mark exactly one variant as the control.")
+    return cleaned
+
+
+def _check_metrics(cleaned: Mapping[str, Any], experiment: Experiment | None) -> None:
+    primary = cleaned.get("primary_metric", experiment.primary_metric if experiment else "")
+    guardrails = cleaned.get("guardrails", experiment.guardrails if experiment else [])
+    if primary and primary in guardrails:
+        raise ValidationFailed.single("guardrails", "The primary metric is not also a guardrail.")
+
+
+def _key_free(actor: Actor, key: str) -> None:
+    if Experiment.objects.for_workspace(actor.workspace).filter(key=key).exists():
+        raise ValidationFailed.single("key", f"An experiment with key '{key}' exists already.")
+
+
+def _get(actor: Actor, experiment_id: int, *, lock: bool = False) -> Experiment:
+    found = Experiment.objects.for_workspace(actor.workspace).filter(pk=experiment_id)
+    experiment = (found.select_for_update() if lock else found).first()
+    if experiment is None:
+        raise NotFound(f"No experiment {experiment_id} in this workspace.")
+    return experiment
+
+
+@transaction.atomic
+def experiment_create(*, actor: Actor, values: Mapping[str, Any]) -> Experiment:
+    actor.require(Action.RUN_EXPERIMENTS)
+    cleaned = c.clean(FIELDS, values, actor.workspace.pk,
+                      required=["key", "name", "hypothesis", "subject", "primary_metric",
+                                "variants"])  # fmt: skip
+    variants = _variants(cleaned.pop("variants"))
+    _check_metrics(cleaned, None)
+    _key_free(actor, cleaned["key"])
+    experiment = Experiment.objects.create(workspace=actor.workspace, created_by=actor.user,
+                                           **cleaned)  # fmt: skip
+    Variant.objects.bulk_create(
+        Variant(workspace=actor.workspace, experiment=experiment, **v) for v in variants
+    )
+    return experiment
+
+
+@transaction.atomic
+def experiment_update(*, actor: Actor, experiment_id: int, values: Mapping[str, Any]) -> Experiment:
+    actor.require(Action.RUN_EXPERIMENTS)
+    experiment = _get(actor, experiment_id, lock=True)
+    cleaned = c.clean(FIELDS, values, actor.workspace.pk)
+    for name in ("name", "hypothesis", "subject", "primary_metric"):
+        if name in cleaned and not cleaned[name]:
+            raise ValidationFailed.single(name, "This field is required.")
+    if experiment.status != ExperimentStatus.DRAFT:
+        fixed = [f for f in FIXED_ONCE_STARTED if f in cleaned]
+        if fixed:
+            raise ValidationFailed(
+                "An experiment's key, variants and assignment are fixed once it has started.",
+                fields={f: ["Fixed once the experiment has started."] for f in fixed},
+            )
+    _check_metrics(cleaned, experiment)
+    if "variants" in cleaned:
+        variants = _variants(cleaned.pop("variants"))
+        experiment.variants.all().delete()
+        Variant.objects.bulk_create(
+            Variant(workspace=actor.workspace, experiment=experiment, **v) for v in variants
+        )
+    if "key" in cleaned and cleaned["key"] != experiment.key:
+        clash = Experiment.objects.for_workspace(actor.workspace).filter(key=cleaned["key"])
+        if clash.exists():
+            raise ValidationFailed.single(
+                "key", f"An experiment with key '{cleaned['key']}' exists."
+            )
+    if experiment.status != ExperimentStatus.DRAFT:
+        for name in METRIC_FIELDS:
+            if name in cleaned and cleaned[name] != getattr(experiment, name):
+                experiment.metric_changes = [*experiment.metric_changes, {
+                    "field": name, "from": getattr(experiment, name), "to": cleaned[name],
+                    "at": timezone.now().isoformat(),
+                    "by": actor.user.display_name if actor.user else actor.source,
+                }]  # fmt: skip
+    for name, value in cleaned.items():
+        setattr(experiment, name, value)
+    experiment.save()
+    return experiment
+
+
+@transaction.atomic
+def experiment_start(*, actor: Actor, experiment_id: int) -> Experiment:
+    actor.require(Action.RUN_EXPERIMENTS)
+    experiment = _get(actor, experiment_id, lock=True)
+    if experiment.status != ExperimentStatus.DRAFT:
+        raise Conflict(f"The experiment is {experiment.status}; only a draft can start.")
+    experiment.status, experiment.started_at = ExperimentStatus.RUNNING, timezone.now()
+    experiment.save(update_fields=["status", "started_at", "updated_at"])
+    return experiment
+
+
+@transaction.atomic
+def experiment_stop(*, actor: Actor, experiment_id: int) -> Experiment:
+    actor.require(Action.RUN_EXPERIMENTS)
+    experiment = _get(actor, experiment_id, lock=True)
+    if experiment.status != ExperimentStatus.RUNNING:
+        raise Conflict(f"The experiment is {experiment.status}; only a running one can stop.")
+    experiment.status, experiment.stopped_at = ExperimentStatus.STOPPED, timezone.now()
+    experiment.save(update_fields=["status", "stopped_at", "updated_at"])
+    return experiment
+
+
+LEARNING_FIELDS: dict[str, c.Cleaner] = {
+    "outcome": c.Choice(Outcome, required=True),
+    "decision": c.Text(300, required=True),
+    "result": c.Text(4000, required=True),
+    "learned": c.Text(4000, required=True),
+}
+
+
+@transaction.atomic
+def experiment_conclude(*, actor: Actor, experiment_id: int, values: Mapping[str, Any]) -> Learning:
+    """Record the decision, the result and what was learned — a loss as much as a win."""
+    actor.require(Action.RUN_EXPERIMENTS)
+    experiment = _get(actor, experiment_id, lock=True)
+    if experiment.status == ExperimentStatus.DRAFT:
+        raise Conflict("A draft has not run: start it, or delete it.")
+    cleaned = c.clean(LEARNING_FIELDS, values, actor.workspace.pk,
+                      required=list(LEARNING_FIELDS))  # fmt: skip
+    learning, _ = Learning.objects.update_or_create(
+        workspace=actor.workspace, experiment=experiment,
+        defaults={**cleaned, "recorded_by": actor.user},
+    )  # fmt: skip
+    experiment.status = ExperimentStatus.CONCLUDED
+    experiment.stopped_at = experiment.stopped_at or timezone.now()
+    experiment.save(update_fields=["status", "stopped_at", "updated_at"])
+    return learning
+
+
+@transaction.atomic
+def experiment_delete(*, actor: Actor, experiment_id: int) -> None:
+    actor.require(Action.RUN_EXPERIMENTS)
+    experiment = _get(actor, experiment_id, lock=True)
+    if experiment.status != ExperimentStatus.DRAFT:
+        raise Conflict("Only a draft can be deleted; a started experiment is concluded instead.")
+    experiment.delete()
+
+
+# Assignment --------------------------------------------------------------------------------
+
+
+def bucket(experiment_key: str, contact_id: int) -> float:
+    """A stable number in [0, 1) for the contact in this experiment: the same contact always
+    lands in the same variant, and experiments hash independently of each other."""
+    digest = hashlib.sha256(f"{experiment_key}:{contact_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def variant_for(variants: Sequence[Variant], experiment_key: str, contact_id: int) -> Variant:
+    total = sum(v.weight for v in variants)
+    point, edge = bucket(experiment_key, contact_id) * total, 0
+    for variant in variants:
+        edge += variant.weight
+        if point < edge:
+            return variant
+    return variants[-1]
+
+
+def _running(actor: Actor, experiment_id: int) -> Experiment:
+    experiment = _get(actor, experiment_id)
+    if experiment.status != ExperimentStatus.RUNNING:
+        raise Conflict(f"The experiment is {experiment.status}: contacts join running ones only.")
+    return experiment
+
+
+@transaction.atomic
+def assign_new_contacts(*, actor: Actor, experiment_id: int) -> int:
+    """Assign by hash every contact created since the experiment started that has no variant
+    yet (the contact.created subscriber does it as they come; this catches up). Safe to
+    re-run: how many were assigned."""
+    actor.require(Action.RUN_EXPERIMENTS)
+    experiment = _running(actor, experiment_id)
+    if experiment.assignment != AssignmentMethod.HASH:
+        raise Conflict("This experiment's variants are recorded by the marketing tool.")
+    return _assign_by_hash(experiment, since_created=experiment.started_at)
+
+
+def _assign_by_hash(experiment: Experiment, *, since_created: Any = None,
+                    contact_ids: Sequence[int] | None = None) -> int:  # fmt: skip
+    variants = list(experiment.variants.all())
+    contacts = Contact.objects.for_workspace(experiment.workspace_id)
+    if contact_ids is not None:
+        contacts = contacts.filter(pk__in=list(contact_ids))
+    if since_created is not None:
+        contacts = contacts.filter(created_at__gte=since_created)
+    taken = Assignment.objects.for_workspace(experiment.workspace_id).filter(experiment=experiment)
+    rows = list(contacts.exclude(pk__in=taken.values("contact_id")).values_list("pk", "created_at"))
+    now = timezone.now()
+    Assignment.objects.bulk_create(
+        (Assignment(workspace_id=experiment.workspace_id, experiment=experiment,
+                    variant=variant_for(variants, experiment.key, pk), contact_id=pk,
+                    assigned_at=max(created, experiment.started_at or created) if created else now,
+                    source=AssignmentMethod.HASH)
+         for pk, created in rows),
+        batch_size=2_000, ignore_conflicts=True,
+    )  # fmt: skip
+    return len(rows)
+
+
+def assign_on_creation(workspace_id: int, contact_id: int) -> None:
+    """A new contact joins every running hash-assigned experiment of its workspace."""
+    running = Experiment.objects.for_workspace(workspace_id).filter(
+        status=ExperimentStatus.RUNNING, assignment=AssignmentMethod.HASH
+    )
+    for experiment in running:
+        _assign_by_hash(experiment, contact_ids=[contact_id])
+
+
+@transaction.atomic
+def record_assignments(
+    *, actor: Actor, experiment_id: int, rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """Assignments made by the marketing tool: [{contact_id, variant (key), assigned_at?}].
+    Repeating one changes nothing; moving a contact to another variant is refused (the
+    results would mix). All rows or none."""
+    actor.require(Action.WRITE_RECORDS)
+    experiment = _running(actor, experiment_id)
+    variants = {v.key: v for v in experiment.variants.all()}
+    existing = dict(
+        Assignment.objects.for_workspace(actor.workspace)
+        .filter(experiment=experiment)
+        .values_list("contact_id", "variant__key")
+    )
+    errors: dict[str, list[str]] = {}
+    new: list[Assignment] = []
+    known = set(
+        Contact.objects.for_workspace(actor.workspace)
+        .filter(pk__in=[r.get("contact_id") for r in rows if isinstance(r.get("contact_id"), int)])
+        .values_list("pk", flat=True)
+    )
+    for i, row in enumerate(rows):
+        contact, key = row.get("contact_id"), str(row.get("variant", ""))
+        if contact not in known:
+            errors[f"{i}.contact_id"] = [f"No contact {contact} in this workspace."]
+        elif key not in variants:
+            errors[f"{i}.variant"] = [f"No variant '{key}'; use: {', '.join(variants)}."]
+        elif contact in existing and existing[contact] != key:
+            errors[f"{i}.variant"] = [f"Contact {contact} is in variant '{existing[contact]}'."]
+        elif contact not in existing:
+            try:
+                at = c.datetime(row.get("assigned_at"), f"{i}.assigned_at", actor.workspace.pk)
+            except ValidationFailed as exc:
+                errors |= exc.fields
+                continue
+            existing[contact] = key
+            new.append(Assignment(workspace=actor.workspace, experiment=experiment,
+                                  variant=variants[key], contact_id=contact,
+                                  assigned_at=at or timezone.now(),
+                                  source=AssignmentMethod.RECORDED))  # fmt: skip
+    if errors:
+        raise ValidationFailed("Nothing was recorded: some rows are not valid.", fields=errors)
+    try:
+        Assignment.objects.bulk_create(new)
+    except IntegrityError as exc:  # a concurrent request recorded the same contact
+        raise Conflict("Some contacts were assigned meanwhile; send the rows again.") from exc
+    return {"recorded": len(new), "unchanged": len(rows) - len(new)}
+
+
+@transaction.atomic
+def record_exposure(*, actor: Actor, experiment_id: int, contact_id: int) -> Assignment:
+    """The contact saw its variant (the page, the email, the script): counted, first time kept."""
+    actor.require(Action.WRITE_RECORDS)
+    experiment = _get(actor, experiment_id)
+    assignment = (
+        Assignment.objects.for_workspace(actor.workspace)
+        .select_for_update()
+        .filter(experiment=experiment, contact_id=contact_id)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound(f"Contact {contact_id} is not in experiment '{experiment.key}'.")
+    assignment.exposures += 1
+    assignment.exposed_at = assignment.exposed_at or timezone.now()
+    assignment.save(update_fields=["exposures", "exposed_at", "updated_at"])
+    return assignment
+
+
+def on_event(event: Event) -> None:
+    """New contacts join the running hash-assigned experiments (subscribed at start-up)."""
+    if event.name == "contact.created" and isinstance(pk := event.data.get("contact_id"), int):
+        assign_on_creation(event.workspace_id, pk)
