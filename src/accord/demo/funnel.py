@@ -109,7 +109,9 @@ def sample_funnel(
     rep: np.ndarray,
     segment: np.ndarray,
     now: float,
+    sql_factor: np.ndarray | None = None,
 ) -> Funnel:
+    """`sql_factor`: per contact, a multiplier of its SAL -> SQL rate (a planted experiment)."""
     n = len(channel)
     ch = p.channels
     d = p.delays
@@ -133,7 +135,7 @@ def sample_funnel(
     accepted = rng.random(n) < rate("mql_to_sal")
     t_decision = t_first + delay("decision")
     reason = pick(rng, cdf_table([c.rejection_mix for c in ch]), channel)
-    will_sql = rng.random(n) < rate("sal_to_sql")
+    will_sql = rng.random(n) < rate("sal_to_sql") * (1.0 if sql_factor is None else sql_factor)
     t_sql = t_decision + delay("sal_to_sql")
     t_sal_recycled = t_decision + delay("sal_to_recycled")
     sal_reason = rng.integers(0, len(SAL_RECYCLE_REASONS), n)

@@ -23,6 +23,7 @@ from accord.demo.engagement import (
     sample_activities,
     sample_touchpoints,
 )
+from accord.demo.experiment_plan import arms, sql_factor
 from accord.demo.funnel import (
     CUSTOMER,
     DISQUALIFIED,
@@ -129,6 +130,7 @@ class ContactBlock:
 class Chunk:
     index: int
     start: int  # population index of the first contact
+    experiment_arm: np.ndarray  # per contact: -1 not in the planted experiment, 0/1 its arm
     contacts: ContactBlock
     ledger: LedgerBlock
     touchpoints: TouchpointBlock
@@ -212,9 +214,11 @@ def generate_chunk(
     variant = pick(rng, plan.variant_cdf, channel)
     campaign = plan.lookup[channel, timeline.quarter_of(created), variant]
 
+    arm = arms(seed, start, created, timeline.now)
     funnel = sample_funnel(
-        rng, p, channel=channel, created=created, rep=rep, segment=segment, now=timeline.now
-    )
+        rng, p, channel=channel, created=created, rep=rep, segment=segment, now=timeline.now,
+        sql_factor=sql_factor(arm),
+    )  # fmt: skip
     deals = sample_deals(rng, p, funnel, channel=channel, segment=segment, now=timeline.now)
     ledger, stage, updated = build_ledger(funnel, rep, created, deals)
     touchpoints = sample_touchpoints(
@@ -262,6 +266,7 @@ def generate_chunk(
     return Chunk(
         index=index,
         start=start,
+        experiment_arm=arm,
         contacts=contacts,
         ledger=ledger,
         touchpoints=touchpoints,

@@ -35,6 +35,7 @@ from accord.crm.models import (
 )
 from accord.crm.services.provisioning import DEFAULT_PIPELINE_STAGES, provision_workspace
 from accord.demo import rows
+from accord.demo.experiment_setup import Member, plant_demo_experiment
 from accord.demo.generator import (
     Chunk,
     chunk_sizes,
@@ -71,6 +72,7 @@ class DemoContext:
     parameters: DemoParameters
     targets: rows.Targets
     counts: dict[str, int] = field(default_factory=dict)
+    experiment_members: list[Member] = field(default_factory=list)  # the planted experiment
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,14 @@ def parameters_path() -> Path:
     return Path(settings.DATA_DIR) / "demo-parameters.json"
 
 
-def _shared_agreements(workspace: Workspace, as_of: dt.datetime) -> None:
-    """What both teams agreed on: the SLA with its handoffs, and this month's revenue goal;
-    and the recognition of the deals won lately (written as the generator saves no events)."""
+def _shared_agreements(ctx: DemoContext, as_of: dt.datetime) -> None:
+    """What both teams agreed on and did together: the SLA with its handoffs, this month's
+    revenue goal, the experiment sales ran; and the recognition of the deals won lately
+    (written here as the generator saves no events)."""
+    workspace = ctx.workspace
     set_up_demo_handoff(workspace, as_of)
     set_demo_goal(workspace, as_of)
+    plant_demo_experiment(workspace, as_of, ctx.experiment_members)
     recognise_missing(
         workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS), latest=RECOGNISED_MAX
     )
@@ -167,7 +172,7 @@ def demo_generate(
         propose_demo_definition(ctx.workspace)
         if progress:
             progress(done, "handing past MQLs to sales")
-        _shared_agreements(ctx.workspace, timeline.as_of)
+        _shared_agreements(ctx, timeline.as_of)
         dataset = _finish(ctx, seed, contacts, leads, started)
     finally:
         writer.tune(cache_mib=0)
@@ -298,6 +303,9 @@ def _write_chunk(writer: BulkWriter, ctx: DemoContext, chunk: Chunk, company_bas
         writer.insert(model, fields, table_rows)
         key = model._meta.model_name or ""
         ctx.counts[key] = ctx.counts.get(key, 0) + count
+    for i in np.flatnonzero(chunk.experiment_arm >= 0).tolist():
+        joined = ctx.timeline.origin + dt.timedelta(seconds=float(chunk.contacts.created[i]))
+        ctx.experiment_members.append((ids.contact + i, int(chunk.experiment_arm[i]), joined))
     for status in ("won", "lost"):
         ctx.counts[f"deals_{status}"] = ctx.counts.get(f"deals_{status}", 0) + sum(
             1 for s in chunk.deals.status if s == status

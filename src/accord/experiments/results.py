@@ -1,0 +1,236 @@
+"""An experiment's results: each variant against the control on the primary metric and the
+guardrails, with the statistics of `experiments.stats`, the warnings that change how to read
+them, and a plain-language reading.
+
+Rates (conversion to MQL, SAL, SQL, won; acceptance) are compared with the two-proportion
+z-test, the chance to beat the control (beta-binomial) and an always-valid p-value (mSPRT), so
+that looking at a running experiment every day is safe; per-lead amounts and hours with Welch's
+t-test and the normal model. The p-values of every comparison (variants by metrics) are
+adjusted together by Holm's method. Nothing here is NaN: what cannot be computed is None with
+its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from accord.experiments.models import Experiment, ExperimentStatus, OutcomeMetric
+from accord.experiments.outcomes import MEANS, VariantOutcome, outcomes
+from accord.experiments.stats.means import MeanComparison, SampleSummary, compare_means
+from accord.experiments.stats.proportions import ProportionComparison, compare_proportions
+
+LABELS = dict(OutcomeMetric.choices)
+LOWER_IS_BETTER = frozenset({"hours_to_first_touch"})
+ALPHA = 0.05
+
+
+@dataclass
+class Arm:
+    key: str
+    name: str
+    is_control: bool
+    assigned: int
+    n: int  # contacts counted for this metric
+    value: float | None  # the rate or the mean
+    successes: int | None = None  # rates only
+
+
+@dataclass
+class Comparison:
+    variant: str
+    kind: str  # "rate" or "mean"
+    test: ProportionComparison | MeanComparison | None
+    reason: str = ""  # why there is no test
+    chance_to_beat: float | None = None
+    expected_loss: float | None = None
+    always_valid_p: float | None = None
+    adjusted_p: float | None = None
+    verdict: str = "inconclusive"  # better, worse, inconclusive
+    reading: str = ""
+
+
+@dataclass
+class MetricResult:
+    metric: str
+    label: str
+    role: str  # "primary" or "guardrail"
+    lower_is_better: bool
+    arms: list[Arm]
+    comparisons: list[Comparison]
+
+
+@dataclass
+class ExperimentResults:
+    experiment: Experiment
+    metrics: list[MetricResult]
+    assigned: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+    srm_p: float | None = None
+    reading: str = ""
+
+
+def experiment_results(experiment: Experiment) -> ExperimentResults:
+    found = outcomes(experiment)
+    control = next((o for o in found if o.variant.is_control), None)
+    results = ExperimentResults(experiment, [], {o.variant.key: o.assigned for o in found})
+    results.warnings += _warnings(experiment, found)
+    if control is None:
+        results.warnings.append("No variant is marked as the control: nothing to compare.")
+        return results
+    roles = [(experiment.primary_metric, "primary")]
+    roles += [(m, "guardrail") for m in experiment.guardrails if m != experiment.primary_metric]
+    for metric, role in roles:
+        results.metrics.append(_metric(metric, role, control, found))
+    _adjust(results)
+    results.reading = _overall(results)
+    return results
+
+
+def _metric(
+    metric: str, role: str, control: VariantOutcome, found: list[VariantOutcome]
+) -> MetricResult:
+    kind = "mean" if metric in MEANS else "rate"
+    arms = [_arm(o, metric, kind) for o in found]
+    comparisons = [
+        _compare(metric, kind, control, other) for other in found if not other.variant.is_control
+    ]
+    return MetricResult(metric, LABELS[metric], role, metric in LOWER_IS_BETTER, arms,
+                        comparisons)  # fmt: skip
+
+
+def _arm(o: VariantOutcome, metric: str, kind: str) -> Arm:
+    if kind == "rate":
+        n, x = o.trials[metric], o.successes[metric]
+        return Arm(o.variant.key, o.variant.name, o.variant.is_control, o.assigned, n,
+                   x / n if n else None, x)  # fmt: skip
+    values = o.values[metric]
+    mean = sum(values) / len(values) if values else None
+    return Arm(o.variant.key, o.variant.name, o.variant.is_control, o.assigned, len(values),
+               mean)  # fmt: skip
+
+
+def _summary(values: list[float]) -> SampleSummary | None:
+    if len(values) < 2:
+        return None
+    mean = sum(values) / len(values)
+    variance = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+    return SampleSummary(n=len(values), mean=mean, variance=variance)
+
+
+def _compare(metric: str, kind: str, control: VariantOutcome, other: VariantOutcome
+             ) -> Comparison:  # fmt: skip
+    key = other.variant.key
+    if kind == "rate":
+        test: Any = compare_proportions(
+            control.successes[metric], control.trials[metric],
+            other.successes[metric], other.trials[metric], alpha=ALPHA,
+        )  # fmt: skip
+        comparison = Comparison(key, kind, test, reason=test.reason or "")
+    else:
+        a, b = _summary(control.values[metric]), _summary(other.values[metric])
+        if a is None or b is None:
+            return Comparison(key, kind, None, reason="not enough data: each arm needs at "
+                              "least 2 contacts with a value")  # fmt: skip
+        test = compare_means(a, b, alpha=ALPHA)
+        comparison = Comparison(key, kind, test, reason=test.reason or "")
+    return comparison
+
+
+def _adjust(results: ExperimentResults) -> None:
+    """Holm-adjusted p-values in two families — the primary metric's comparisons (one per
+    variant), and every guardrail comparison together — then each comparison's verdict and
+    reading. The primary metric is what the experiment was planned on; correcting it for the
+    guardrails too would spend its power on checks that are not the question."""
+    families: dict[str, list[Comparison]] = {"primary": [], "guardrail": []}
+    for m in results.metrics:
+        families[m.role] += [c for c in m.comparisons
+                             if c.test is not None and c.test.p_value is not None]  # fmt: skip
+    for tested in families.values():
+        raw = [c.test.p_value for c in tested if c.test is not None and c.test.p_value is not None]
+        for comparison, p in zip(tested, _holm(raw), strict=True):
+            comparison.adjusted_p = p
+    for m in results.metrics:
+        for c in m.comparisons:
+            c.verdict = _verdict(c, m.lower_is_better)
+            c.reading = _reading(m, c)
+
+
+def _holm(p_values: list[float]) -> list[float]:
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _verdict(c: Comparison, lower_is_better: bool) -> str:
+    if c.test is None or c.adjusted_p is None or c.test.difference is None:
+        return "inconclusive"
+    if c.adjusted_p >= ALPHA:
+        return "inconclusive"
+    up = c.test.difference > 0
+    return "better" if up != lower_is_better else "worse"
+
+
+def _pct(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def _reading(m: MetricResult, c: Comparison) -> str:
+    arms = {a.key: a for a in m.arms}
+    control = next(a for a in m.arms if a.is_control)
+    variant = arms[c.variant]
+    if c.test is None or c.test.relative_uplift is None:
+        return f"{variant.name}: not enough data ({c.reason or 'no traffic'})."
+    value = _pct if m.metric not in MEANS else (lambda v, signed=False: f"{v:,.1f}")
+    interval = c.test.relative_uplift_interval
+    span = f" (95 % interval {_pct(interval.lower, True)} to {_pct(interval.upper, True)})" if (
+        interval) else ""  # fmt: skip
+    verdict = {"better": "better than the control", "worse": "worse than the control",
+               "inconclusive": "no clear difference yet"}[c.verdict]  # fmt: skip
+    return (
+        f"{variant.name}: {value(variant.value)} against {value(control.value)} for the control, "
+        f"{_pct(c.test.relative_uplift, True)}{span}; p = {c.test.p_value:.3g}"
+        + (
+            f" ({c.adjusted_p:.3g} adjusted for the other {m.role} comparisons)"
+            if c.adjusted_p is not None and c.adjusted_p != c.test.p_value
+            else ""
+        )
+        + f" — {verdict}."
+    )
+
+
+def _warnings(experiment: Experiment, found: list[VariantOutcome]) -> list[str]:
+    notes = []
+    if experiment.status == ExperimentStatus.DRAFT:
+        notes.append("The experiment has not started: no contact has joined yet.")
+    for o in found:
+        if o.assigned == 0 and experiment.status != ExperimentStatus.DRAFT:
+            notes.append(f"{o.variant.name} has no traffic: no contact was assigned to it.")
+    for change in experiment.metric_changes:
+        notes.append(
+            f"The {change['field'].replace('_', ' ')} changed after the start ({change['at'][:10]}"
+            f", by {change['by']}): read the results as exploratory, not as the planned test."
+        )
+    planned = experiment.planned_sample_size
+    smallest = min((o.assigned for o in found), default=0)
+    if planned and 0 < smallest < planned:
+        notes.append(f"The smallest variant has {smallest:,} of the {planned:,} contacts planned.")
+    return notes
+
+
+def _overall(results: ExperimentResults) -> str:
+    primary = results.metrics[0] if results.metrics else None
+    if primary is None or not primary.comparisons:
+        return "Not enough data to read the experiment."
+    parts = [c.reading for c in primary.comparisons]
+    harmed = [f"{m.label.lower()} ({c.variant})" for m in results.metrics[1:]
+              for c in m.comparisons if c.verdict == "worse"]  # fmt: skip
+    if harmed:
+        parts.append("Guardrail hurt: " + ", ".join(harmed) + ".")
+    return " ".join(parts)
