@@ -24,6 +24,7 @@ from accord.attribution.api import router as attribution_router
 from accord.crm.api import router as crm_router
 from accord.definitions.api import router as definitions_router
 from accord.definitions.api_predictive import router as predictive_router
+from accord.experiments.api import router as experiments_router
 from accord.handoff.api import router as handoff_router
 from accord.identity.api import router as identity_router
 from accord.integrations.api import router as integrations_router
@@ -148,6 +149,7 @@ api.add_router("", integrations_router)
 api.add_router("", metrics_router)
 api.add_router("", goals_router)
 api.add_router("", attribution_router)
+api.add_router("", experiments_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only
 # catches what no endpoint matched).

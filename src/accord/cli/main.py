@@ -35,6 +35,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("goal", "Set a revenue goal; show the plan it needs from each team, and its pacing"),
     ("digest", "Preview or send the weekly digest (email and Slack) to both teams"),
     ("attribution", "Marketing's part in revenue and pipeline per channel, model by model"),
+    ("experiment", "Experiments judged on pipeline outcomes: results and the learnings log"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
     ("version", "Print the Accord version"),

@@ -192,7 +192,7 @@ def _reading(m: MetricResult, c: Comparison) -> str:
     span = f" (95 % interval {_pct(interval.lower, True)} to {_pct(interval.upper, True)})" if (
         interval) else ""  # fmt: skip
     verdict = {"better": "better than the control", "worse": "worse than the control",
-               "inconclusive": "no clear difference yet"}[c.verdict]  # fmt: skip
+               "inconclusive": "no clear difference"}[c.verdict]  # fmt: skip
     return (
         f"{variant.name}: {value(variant.value)} against {value(control.value)} for the control, "
         f"{_pct(c.test.relative_uplift, True)}{span}; p = {c.test.p_value:.3g}"
