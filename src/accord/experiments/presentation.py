@@ -87,6 +87,7 @@ def results_document(results: ExperimentResults) -> dict[str, Any]:
                 "label": m.label,
                 "role": m.role,
                 "lower_is_better": m.lower_is_better,
+                "unit": m.unit,
                 "arms": [asdict(a) for a in m.arms],
                 "comparisons": [
                     {

@@ -22,6 +22,8 @@ from accord.experiments.stats.proportions import ProportionComparison, compare_p
 
 LABELS = dict(OutcomeMetric.choices)
 LOWER_IS_BETTER = frozenset({"hours_to_first_touch"})
+UNITS = {"pipeline_per_lead": "money", "revenue_per_lead": "money",
+         "hours_to_first_touch": "hours"}  # fmt: skip
 ALPHA = 0.05
 
 
@@ -56,6 +58,7 @@ class MetricResult:
     label: str
     role: str  # "primary" or "guardrail"
     lower_is_better: bool
+    unit: str  # "rate", "money" (per lead, the workspace's currency) or "hours"
     arms: list[Arm]
     comparisons: list[Comparison]
 
@@ -95,8 +98,8 @@ def _metric(
     comparisons = [
         _compare(metric, kind, control, other) for other in found if not other.variant.is_control
     ]
-    return MetricResult(metric, LABELS[metric], role, metric in LOWER_IS_BETTER, arms,
-                        comparisons)  # fmt: skip
+    return MetricResult(metric, LABELS[metric], role, metric in LOWER_IS_BETTER,
+                        UNITS.get(metric, "rate"), arms, comparisons)  # fmt: skip
 
 
 def _arm(o: VariantOutcome, metric: str, kind: str) -> Arm:
@@ -187,7 +190,8 @@ def _reading(m: MetricResult, c: Comparison) -> str:
     variant = arms[c.variant]
     if c.test is None or c.test.relative_uplift is None:
         return f"{variant.name}: not enough data ({c.reason or 'no traffic'})."
-    value = _pct if m.metric not in MEANS else (lambda v, signed=False: f"{v:,.1f}")
+    value = {"rate": _pct, "money": lambda v: f"{v:,.2f} per lead",
+             "hours": lambda v: f"{v:,.1f} h"}[m.unit]  # fmt: skip
     interval = c.test.relative_uplift_interval
     span = f" (95 % interval {_pct(interval.lower, True)} to {_pct(interval.upper, True)})" if (
         interval) else ""  # fmt: skip

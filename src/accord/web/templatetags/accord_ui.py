@@ -102,6 +102,9 @@ def sort_header(context: Context, column: str, label: str) -> SafeString:
 
 # Pages that belong to a sidebar section other than their own URL name.
 _SECTIONS = {
+    "experiment": "experiments",
+    "experiment_action": "experiments",
+    "learnings": "experiments",
     "attribution_settings": "attribution",
     "recognition": "attribution",
     "contact": "contacts",
