@@ -341,11 +341,6 @@ def test_the_api_refuses_bad_input_strangers_and_unknown_experiments(
     assert Experiment.objects.for_workspace(workspace).get().name == EXPERIMENT["name"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="update_experiment looks the experiment up again by its old key after renaming it: "
-    "the rename is saved but the reply is a 404",
-)
 def test_renaming_a_draft_over_the_api_answers_with_the_renamed_experiment(
     workspace: Workspace, apis: dict[str, Api]
 ) -> None:

@@ -825,11 +825,6 @@ def test_a_small_variant_against_the_plan_is_flagged(
 # Suspected bugs in src -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outcomes counts a contact as won only when its won deals' amount is above 0 "
-    "(`won > 0`): a won deal of amount 0 is not 'converted to won'",
-)
 def test_a_won_deal_of_no_amount_still_counts_as_won(
     workspace: Workspace, maya: Actor, actor: Actor, recorded: Experiment
 ) -> None:
@@ -857,12 +852,6 @@ def test_a_won_deal_of_no_amount_still_counts_as_won(
     assert hour.successes["won_rate"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="variant keys are checked with the experiment key's pattern (up to 60 characters) "
-    "but Variant.key is a 40-character column: a 41-60 character key passes the check (SQLite "
-    "stores it, PostgreSQL fails with a DataError, a 500)",
-)
 def test_a_variant_key_longer_than_its_column_is_refused(workspace: Workspace, maya: Actor) -> None:
     long_key = "b" * 50
     with pytest.raises(ValidationFailed) as caught:

@@ -44,7 +44,7 @@ def _experiment(workspace: Workspace, key: str) -> Experiment:
     return found
 
 
-class VariantIn(Schema):
+class VariantIn(InSchema):
     key: str
     name: str
     is_control: bool = False
@@ -148,10 +148,10 @@ def update_experiment(request: HttpRequest, key: str, payload: ExperimentPatch) 
     """A draft changes freely; once started its key, variants and assignment are fixed, and a
     change of metrics is kept and flagged in the results."""
     actor = request_actor(request)
-    experiment = _experiment(actor.workspace, key)
-    services.experiment_update(actor=actor, experiment_id=experiment.pk,
-                               values=payload.to_values())  # fmt: skip
-    return experiment_document(_experiment(actor.workspace, experiment.key))
+    experiment = services.experiment_update(
+        actor=actor, experiment_id=_experiment(actor.workspace, key).pk, values=payload.to_values()
+    )
+    return experiment_document(_experiment(actor.workspace, experiment.key))  # the key may change
 
 
 @router.post("/experiments/{key}/start", response=ExperimentOut)
@@ -186,7 +186,7 @@ def conclude_experiment(request: HttpRequest, key: str, payload: LearningIn) -> 
     return learning_document(learning)
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(InSchema):
     contact_id: int
     variant: str = Field(description="The variant's key.")
     assigned_at: dt.datetime | None = None

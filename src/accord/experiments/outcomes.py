@@ -63,8 +63,8 @@ def outcomes(experiment: Experiment) -> list[VariantOutcome]:
         out = by_id[variant]
         for metric, stages in STAGES_REACHED.items():
             _count(out, metric, bool(reached[contact] & set(stages)))
-        created, won = deals.get(contact, (Decimal(0), Decimal(0)))
-        _count(out, "won_rate", won > 0 or "won" in reached[contact])
+        created, won, any_won = deals.get(contact, (Decimal(0), Decimal(0), False))
+        _count(out, "won_rate", any_won)
         out.values.setdefault("pipeline_per_lead", []).append(float(created))
         out.values.setdefault("revenue_per_lead", []).append(float(won))
         decided, accepted, hours = handoffs.get(contact, (False, False, None))
@@ -101,21 +101,22 @@ def _stages_reached(ws: int, members: Any, joined: dict[int, tuple[int, dt.datet
 
 
 def _deal_amounts(ws: int, members: Any, joined: dict[int, tuple[int, dt.datetime]]
-                  ) -> dict[int, tuple[Decimal, Decimal]]:  # fmt: skip
-    """Per contact: the amounts of the deals created, and won, since it joined."""
-    found: dict[int, tuple[Decimal, Decimal]] = {}
+                  ) -> dict[int, tuple[Decimal, Decimal, bool]]:  # fmt: skip
+    """Per contact, since it joined: the amounts of the deals created and won, and whether a
+    deal was won (a deal of amount 0 counts as won too)."""
+    found: dict[int, tuple[Decimal, Decimal, bool]] = {}
     for contact, amount, status, created, closed in (
         Deal.objects.for_workspace_by_other_key(ws)
         .filter(primary_contact_id__in=members)
         .values_list("primary_contact_id", "amount", "status", "created_at", "closed_at")
     ):
         since = joined[contact][1]
-        made, won = found.get(contact, (Decimal(0), Decimal(0)))
+        made, won, any_won = found.get(contact, (Decimal(0), Decimal(0), False))
         if created >= since:
             made += amount
         if status == "won" and closed is not None and closed >= since:
-            won += amount
-        found[contact] = (made, won)
+            won, any_won = won + amount, True
+        found[contact] = (made, won, any_won)
     return found
 
 

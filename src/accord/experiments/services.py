@@ -41,13 +41,28 @@ KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 MAX_VARIANTS = 10
 
 
-def _key(value: Any, field: str, workspace_id: int) -> str:
+def _key(value: Any, field: str, workspace_id: int, longest: int = 60) -> str:
     text = str(value or "").strip().lower()
-    if not KEY.match(text):
+    if not KEY.match(text) or len(text) > longest:
         raise ValidationFailed.single(
-            field, "Use lower-case letters, digits and hyphens, e.g. 'demo-cadence-b'."
+            field,
+            f"Use up to {longest} lower-case letters, digits and hyphens, e.g. 'script-b'.",
         )
     return text
+
+
+VARIANT_FIELDS = frozenset({"key", "name", "is_control", "weight", "description"})
+
+
+def _flag(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", "", "none"):
+        return False
+    raise ValidationFailed.single(field, f"'{value}' is not true or false.")
 
 
 def _metrics(value: Any, field: str, workspace_id: int) -> list[str]:
@@ -93,8 +108,13 @@ def _variants(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             errors[f"variants.{i}"] = ["Expected an object with key and name."]
             continue
+        unknown = sorted(set(item) - VARIANT_FIELDS)
+        if unknown:
+            errors[f"variants.{i}"] = [f"Unknown field {', '.join(map(str, unknown))}."]
+            continue
         try:
-            key = _key(item.get("key"), f"variants.{i}.key", 0)
+            key = _key(item.get("key"), f"variants.{i}.key", 0, longest=40)
+            control = _flag(item.get("is_control", False), f"variants.{i}.is_control")
             name = c.Text(200, required=True)(item.get("name"), f"variants.{i}.name", 0)
             weight = c.PositiveInt(1000)(item.get("weight", 1), f"variants.{i}.weight", 0)
             description = c.Text(2000)(item.get("description"), f"variants.{i}.description", 0)
@@ -105,7 +125,7 @@ def _variants(raw: Any) -> list[dict[str, Any]]:
             errors[f"variants.{i}.weight"] = ["A variant's weight is at least 1."]
             continue
         cleaned.append({"key": key, "name": name, "weight": weight, "description": description,
-                        "is_control": bool(item.get("is_control", False))})  # fmt: skip
+                        "is_control": control})  # fmt: skip
     if errors:
         raise ValidationFailed("Some variants are not valid.", fields=errors)
     keys = [v["key"] for v in cleaned]
@@ -319,8 +339,8 @@ def assign_on_creation(workspace_id: int, contact_id: int) -> None:
     running = Experiment.objects.for_workspace(workspace_id).filter(
         status=ExperimentStatus.RUNNING, assignment=AssignmentMethod.HASH
     )
-    for experiment in running:
-        _assign_by_hash(experiment, contact_ids=[contact_id])
+    for experiment in running:  # as the catch-up: contacts created since the start
+        _assign_by_hash(experiment, since_created=experiment.started_at, contact_ids=[contact_id])
 
 
 @transaction.atomic
@@ -377,7 +397,7 @@ def record_assignments(
 def record_exposure(*, actor: Actor, experiment_id: int, contact_id: int) -> Assignment:
     """The contact saw its variant (the page, the email, the script): counted, first time kept."""
     actor.require(Action.WRITE_RECORDS)
-    experiment = _get(actor, experiment_id)
+    experiment = _running(actor, experiment_id)
     assignment = (
         Assignment.objects.for_workspace(actor.workspace)
         .select_for_update()
