@@ -17,8 +17,12 @@ from typing import Any
 
 from accord.experiments.models import Experiment, ExperimentStatus, OutcomeMetric
 from accord.experiments.outcomes import MEANS, VariantOutcome, outcomes
+from accord.experiments.stats.bayes import bayesian_means, bayesian_proportions
+from accord.experiments.stats.corrections import holm
 from accord.experiments.stats.means import MeanComparison, SampleSummary, compare_means
 from accord.experiments.stats.proportions import ProportionComparison, compare_proportions
+from accord.experiments.stats.sequential import sequential_means, sequential_proportions
+from accord.experiments.stats.srm import sample_ratio_mismatch
 
 LABELS = dict(OutcomeMetric.choices)
 LOWER_IS_BETTER = frozenset({"hours_to_first_touch"})
@@ -78,6 +82,17 @@ def experiment_results(experiment: Experiment) -> ExperimentResults:
     control = next((o for o in found if o.variant.is_control), None)
     results = ExperimentResults(experiment, [], {o.variant.key: o.assigned for o in found})
     results.warnings += _warnings(experiment, found)
+    if len(found) >= 2 and sum(o.assigned for o in found) > 0:
+        check = sample_ratio_mismatch([o.assigned for o in found],
+                                      [o.variant.weight for o in found])  # fmt: skip
+        results.srm_p = check.p_value
+        if check.mismatch:
+            results.warnings.append(
+                f"Sample-ratio mismatch: the variants got {', '.join(map(str, check.observed))} "
+                f"contacts against weights {', '.join(str(o.variant.weight) for o in found)} "
+                f"(p = {check.p_value:.2g}): the assignment is broken or leaky — fix it before "
+                "reading the results."
+            )
     if control is None:
         results.warnings.append("No variant is marked as the control: nothing to compare.")
         return results
@@ -125,18 +140,31 @@ def _compare(metric: str, kind: str, control: VariantOutcome, other: VariantOutc
              ) -> Comparison:  # fmt: skip
     key = other.variant.key
     if kind == "rate":
-        test: Any = compare_proportions(
-            control.successes[metric], control.trials[metric],
-            other.successes[metric], other.trials[metric], alpha=ALPHA,
-        )  # fmt: skip
+        counts = (control.successes[metric], control.trials[metric],
+                  other.successes[metric], other.trials[metric])  # fmt: skip
+        test: Any = compare_proportions(*counts, alpha=ALPHA)
         comparison = Comparison(key, kind, test, reason=test.reason or "")
-    else:
-        a, b = _summary(control.values[metric]), _summary(other.values[metric])
-        if a is None or b is None:
-            return Comparison(key, kind, None, reason="not enough data: each arm needs at "
-                              "least 2 contacts with a value")  # fmt: skip
-        test = compare_means(a, b, alpha=ALPHA)
-        comparison = Comparison(key, kind, test, reason=test.reason or "")
+        bayes = bayesian_proportions(*counts)
+        comparison.chance_to_beat = bayes.chance_to_beat_control
+        comparison.expected_loss = bayes.expected_loss_treatment
+        baseline = counts[0] / counts[1] if counts[1] else 0.0
+        if baseline > 0 and counts[3]:
+            comparison.always_valid_p = sequential_proportions(
+                [counts], baseline=baseline, alpha=ALPHA
+            ).p_value
+        return comparison
+    a, b = _summary(control.values[metric]), _summary(other.values[metric])
+    if a is None or b is None:
+        return Comparison(key, kind, None, reason="not enough data: each arm needs at least 2 "
+                          "contacts with a value")  # fmt: skip
+    test = compare_means(a, b, alpha=ALPHA)
+    comparison = Comparison(key, kind, test, reason=test.reason or "")
+    bayes_means = bayesian_means(a, b)
+    comparison.chance_to_beat = bayes_means.chance_to_beat_control
+    comparison.expected_loss = bayes_means.expected_loss_treatment
+    if a.mean != 0 and (a.variance or b.variance):
+        comparison.always_valid_p = sequential_means([(a, b)], baseline=a.mean,
+                                                     alpha=ALPHA).p_value  # fmt: skip
     return comparison
 
 
@@ -151,22 +179,12 @@ def _adjust(results: ExperimentResults) -> None:
                              if c.test is not None and c.test.p_value is not None]  # fmt: skip
     for tested in families.values():
         raw = [c.test.p_value for c in tested if c.test is not None and c.test.p_value is not None]
-        for comparison, p in zip(tested, _holm(raw), strict=True):
+        for comparison, p in zip(tested, holm(raw) if raw else (), strict=True):
             comparison.adjusted_p = p
     for m in results.metrics:
         for c in m.comparisons:
             c.verdict = _verdict(c, m.lower_is_better)
             c.reading = _reading(m, c)
-
-
-def _holm(p_values: list[float]) -> list[float]:
-    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
-    adjusted = [0.0] * len(p_values)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
-        adjusted[i] = running
-    return adjusted
 
 
 def _verdict(c: Comparison, lower_is_better: bool) -> str:
@@ -205,6 +223,8 @@ def _reading(m: MetricResult, c: Comparison) -> str:
             if c.adjusted_p is not None and c.adjusted_p != c.test.p_value
             else ""
         )
+        + (f"; chance to beat the control {c.chance_to_beat:.0%}" if c.chance_to_beat else "")
+        + (f"; always-valid p {c.always_valid_p:.3g}" if c.always_valid_p is not None else "")
         + f" — {verdict}."
     )
 
