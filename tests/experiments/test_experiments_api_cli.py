@@ -485,3 +485,21 @@ def test_the_cli_explains_what_went_wrong(
     with pytest.raises(CommandError, match="does not allow"):
         run("stop", "discovery-script", "--workspace", "acme", "--as", "sam@acme.example")
     assert Experiment.objects.for_workspace(workspace).get().status == "running"
+
+
+def test_the_sample_size_calculator_on_the_api_and_the_cli(admin: Any) -> None:
+    from accord.experiments.stats.power import sample_size_proportions
+
+    api = Api(make_token(admin)[1])
+    reply = api.get("/experiments-sample-size", baseline=0.1, uplift=0.2)
+    assert reply.status == 200, reply.body
+    expected = sample_size_proportions(0.1, 0.12)
+    assert reply.body["per_variant"] == expected.per_arm
+    assert reply.body["treatment_rate"] == pytest.approx(0.12)
+    assert api.get("/experiments-sample-size", baseline=0.5, uplift=1.5).status == 400
+    assert api.get("/experiments-sample-size", baseline=0, uplift=0.2).status in (400, 422)
+    out = io.StringIO()
+    call_command("experiment", "size", "--baseline", "0.1", "--uplift", "0.2", stdout=out)
+    assert f"{expected.per_arm:,} contacts per variant" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("experiment", "size", "--baseline", "0.1", "--uplift", "0")

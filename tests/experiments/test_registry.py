@@ -863,3 +863,19 @@ def test_a_variant_key_longer_than_its_column_is_refused(workspace: Workspace, m
             ],
         )
     assert list(caught.value.fields) == ["variants.1.key"]
+
+
+def test_contacts_in_two_experiments_are_flagged(
+    workspace: Workspace, maya: Actor, actor: Actor, django_capture_on_commit_callbacks: Any
+) -> None:
+    first, second = create(maya), create(maya, key="pricing-page")
+    for experiment in (first, second):
+        services.experiment_start(actor=maya, experiment_id=experiment.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("ana", "ben", "cy"):
+            contact(actor, name)
+    warnings = experiment_results(first).warnings
+    assert any("3 of its contacts are in other experiments too (pricing-page: 3)" in w
+               for w in warnings), warnings  # fmt: skip
+    # Balanced allocation: no sample-ratio warning on three contacts.
+    assert not any("Sample-ratio" in w for w in warnings)

@@ -8,12 +8,12 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
 from accord.api.schemas import InSchema
-from accord.core.errors import NotFound
+from accord.core.errors import NotFound, ValidationFailed
 from accord.experiments import services
 from accord.experiments.models import Experiment
 from accord.experiments.presentation import (
@@ -23,6 +23,7 @@ from accord.experiments.presentation import (
     results_document,
 )
 from accord.experiments.results import experiment_results
+from accord.experiments.stats.power import sample_size_proportions
 from accord.identity.models import Workspace
 
 router = Router(tags=["experiments"])
@@ -267,3 +268,38 @@ def get_learnings(request: HttpRequest) -> dict[str, Any]:
             experiment_document(e) for e in experiments if getattr(e, "learning", None) is not None
         ],
     }
+
+
+class SampleSizeParams(Schema):
+    baseline: float = Field(gt=0, lt=1, description="The control's conversion rate, e.g. 0.12.")
+    uplift: float = Field(gt=-1, description="The relative change worth finding, e.g. 0.2.")
+    alpha: float = Field(0.05, gt=0, lt=1)
+    power: float = Field(0.8, gt=0, lt=1)
+
+
+class SampleSizeOut(Schema):
+    per_variant: int
+    total_for_two: int
+    control_rate: float
+    treatment_rate: float
+    alpha: float
+    power: float
+
+
+@router.get("/experiments-sample-size", response=SampleSizeOut)
+def get_sample_size(request: HttpRequest, params: Query[SampleSizeParams]) -> dict[str, Any]:
+    """Contacts per variant to detect a relative change of a conversion rate (two-sided
+    two-proportion z-test), before an experiment starts."""
+    request_membership(request)
+    treatment = params.baseline * (1 + params.uplift)
+    if not 0 < treatment < 1:
+        raise ValidationFailed.single("uplift", f"The variant's rate would be {treatment:.3g}: "
+                                      "it must stay between 0 and 1.")  # fmt: skip
+    try:
+        size = sample_size_proportions(params.baseline, treatment, alpha=params.alpha,
+                                       power=params.power)  # fmt: skip
+    except ValueError as exc:
+        raise ValidationFailed.single("uplift", str(exc)) from exc
+    return {"per_variant": size.per_arm, "total_for_two": size.total,
+            "control_rate": params.baseline, "treatment_rate": treatment,
+            "alpha": params.alpha, "power": params.power}  # fmt: skip

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.experiments.models import Experiment, ExperimentStatus, OutcomeMetric
+from django.db.models import Count
+
+from accord.experiments.models import Assignment, Experiment, ExperimentStatus, OutcomeMetric
 from accord.experiments.outcomes import MEANS, VariantOutcome, outcomes
 from accord.experiments.stats.bayes import bayesian_means, bayesian_proportions
 from accord.experiments.stats.corrections import holm
@@ -241,11 +243,32 @@ def _warnings(experiment: Experiment, found: list[VariantOutcome]) -> list[str]:
             f"The {change['field'].replace('_', ' ')} changed after the start ({change['at'][:10]}"
             f", by {change['by']}): read the results as exploratory, not as the planned test."
         )
+    overlap = _overlap(experiment)
+    if overlap:
+        notes.append(
+            f"{sum(overlap.values()):,} of its contacts are in other experiments too ("
+            + ", ".join(f"{key}: {n:,}" for key, n in sorted(overlap.items()))
+            + "): their effects may mix; check that those experiments' variants are balanced "
+            "across this one's."
+        )
     planned = experiment.planned_sample_size
     smallest = min((o.assigned for o in found), default=0)
     if planned and 0 < smallest < planned:
         notes.append(f"The smallest variant has {smallest:,} of the {planned:,} contacts planned.")
     return notes
+
+
+def _overlap(experiment: Experiment) -> dict[str, int]:
+    """Per other experiment, how many of this one's contacts it also holds."""
+    mine = Assignment.objects.for_workspace(experiment.workspace_id).filter(experiment=experiment)
+    shared = (
+        Assignment.objects.for_workspace(experiment.workspace_id)
+        .filter(contact_id__in=mine.values("contact_id"))
+        .exclude(experiment=experiment)
+        .values("experiment__key")
+        .annotate(n=Count("contact_id", distinct=True))
+    )
+    return {row["experiment__key"]: row["n"] for row in shared}
 
 
 def _overall(results: ExperimentResults) -> str:

@@ -28,6 +28,7 @@ from accord.experiments.presentation import (
     results_document,
 )
 from accord.experiments.results import experiment_results
+from accord.experiments.stats.power import sample_size_proportions
 from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 
 
@@ -48,6 +49,11 @@ class Command(BaseCommand):
         p.add_argument("key")
         p.add_argument("--workspace", required=True, metavar="SLUG")
         p.add_argument("--format", choices=("table", "json"), default="table")
+        p = subs.add_parser("size", help="contacts per variant to detect a change of a rate")
+        p.add_argument("--baseline", type=float, required=True, help="e.g. 0.12")
+        p.add_argument("--uplift", type=float, required=True, help="relative, e.g. 0.2")
+        p.add_argument("--alpha", type=float, default=0.05)
+        p.add_argument("--power", type=float, default=0.8)
         p = subs.add_parser("create", help="register an experiment from a JSON file")
         p.add_argument("--file", required=True, type=Path)
         for name in ("start", "stop", "assign"):
@@ -76,6 +82,20 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No experiment '{options['key']}' in workspace {workspace.slug}.")
         return found
+
+    def _size(self, options: dict[str, Any]) -> None:
+        baseline, uplift = options["baseline"], options["uplift"]
+        try:
+            size = sample_size_proportions(
+                baseline, baseline * (1 + uplift), alpha=options["alpha"], power=options["power"]
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"{size.per_arm:,} contacts per variant ({size.total:,} for two) to detect "
+            f"{baseline:.1%} -> {baseline * (1 + uplift):.1%} with power {options['power']:.0%} "
+            f"at alpha {options['alpha']:g} (two-sided)."
+        )
 
     def _list(self, options: dict[str, Any]) -> None:
         workspace = workspace_by_slug(options["workspace"])
