@@ -215,26 +215,31 @@ def experiment_update(*, actor: Actor, experiment_id: int, values: Mapping[str, 
     return experiment
 
 
-@transaction.atomic
-def experiment_start(*, actor: Actor, experiment_id: int) -> Experiment:
+def _move(actor: Actor, experiment_id: int, *, from_status: str, to_status: str,
+          stamp: str, verb: str) -> Experiment:  # fmt: skip
     actor.require(Action.RUN_EXPERIMENTS)
     experiment = _get(actor, experiment_id, lock=True)
-    if experiment.status != ExperimentStatus.DRAFT:
-        raise Conflict(f"The experiment is {experiment.status}; only a draft can start.")
-    experiment.status, experiment.started_at = ExperimentStatus.RUNNING, timezone.now()
-    experiment.save(update_fields=["status", "started_at", "updated_at"])
+    if experiment.status != from_status:
+        raise Conflict(
+            f"The experiment is {experiment.status}; only a "
+            f"{'draft' if from_status == ExperimentStatus.DRAFT else 'running one'} can {verb}."
+        )
+    experiment.status = to_status
+    setattr(experiment, stamp, timezone.now())
+    experiment.save(update_fields=["status", stamp, "updated_at"])
     return experiment
+
+
+@transaction.atomic
+def experiment_start(*, actor: Actor, experiment_id: int) -> Experiment:
+    return _move(actor, experiment_id, from_status=ExperimentStatus.DRAFT,
+                 to_status=ExperimentStatus.RUNNING, stamp="started_at", verb="start")  # fmt: skip
 
 
 @transaction.atomic
 def experiment_stop(*, actor: Actor, experiment_id: int) -> Experiment:
-    actor.require(Action.RUN_EXPERIMENTS)
-    experiment = _get(actor, experiment_id, lock=True)
-    if experiment.status != ExperimentStatus.RUNNING:
-        raise Conflict(f"The experiment is {experiment.status}; only a running one can stop.")
-    experiment.status, experiment.stopped_at = ExperimentStatus.STOPPED, timezone.now()
-    experiment.save(update_fields=["status", "stopped_at", "updated_at"])
-    return experiment
+    return _move(actor, experiment_id, from_status=ExperimentStatus.RUNNING,
+                 to_status=ExperimentStatus.STOPPED, stamp="stopped_at", verb="stop")  # fmt: skip
 
 
 LEARNING_FIELDS: dict[str, c.Cleaner] = {
