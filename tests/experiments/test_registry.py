@@ -879,3 +879,36 @@ def test_contacts_in_two_experiments_are_flagged(
                for w in warnings), warnings  # fmt: skip
     # Balanced allocation: no sample-ratio warning on three contacts.
     assert not any("Sample-ratio" in w for w in warnings)
+
+
+def test_cuped_uses_the_amounts_before_the_experiment_when_there_are_some(
+    workspace: Workspace, maya: Actor, actor: Actor
+) -> None:
+    """Existing customers join a cadence test; each one's pipeline before it joined predicts
+    its pipeline after, so CUPED takes most of the variance out and the comparison narrows."""
+    experiment = services.experiment_start(
+        actor=maya,
+        experiment_id=create(maya, assignment="recorded", primary_metric="pipeline_per_lead",
+                             guardrails=[]).pk,
+    )  # fmt: skip
+    stage = {s.key: s for s in pipeline_stages(workspace)}["proposal"]
+    now = timezone.now()
+    rows = []
+    for i in range(40):
+        pk = contact(actor, f"p{i}")
+        size = 1000 * (1 + i % 10)  # the account's size drives its pipeline, before and after
+        after = size * 1.1 + (50 if i % 2 else 0)
+        for amount, created in ((size, now - dt.timedelta(days=30)),
+                                (after, now + dt.timedelta(days=1))):  # fmt: skip
+            deal_create(actor=actor, values={"name": f"d{i}", "amount": str(round(amount, 2)),
+                                             "stage_id": stage.pk, "primary_contact_id": pk,
+                                             "created_at": created})  # fmt: skip
+        rows.append({"contact_id": pk, "variant": "hour" if i % 2 else "today",
+                     "assigned_at": now.isoformat()})  # fmt: skip
+    services.record_assignments(actor=maya, experiment_id=experiment.pk, rows=rows)
+    primary = experiment_results(experiment).metrics[0]
+    (comparison,) = primary.comparisons
+    assert comparison.cuped_reduction is not None and comparison.cuped_reduction > 0.9
+    assert "CUPED" in comparison.reading
+    assert comparison.test is not None and comparison.test.difference == pytest.approx(50, abs=5)
+    assert comparison.verdict == "better"  # plain Welch could not see +50 on sizes of 1,000s

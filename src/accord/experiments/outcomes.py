@@ -38,6 +38,8 @@ class VariantOutcome:
     successes: dict[str, int] = field(default_factory=dict)  # rate metric -> contacts
     trials: dict[str, int] = field(default_factory=dict)  # rate metric -> contacts counted
     values: dict[str, list[float]] = field(default_factory=dict)  # mean metric -> per contact
+    # The same contacts' values before they joined (a CUPED covariate), aligned with `values`.
+    before: dict[str, list[float]] = field(default_factory=dict)
 
 
 def outcomes(experiment: Experiment) -> list[VariantOutcome]:
@@ -63,10 +65,14 @@ def outcomes(experiment: Experiment) -> list[VariantOutcome]:
         out = by_id[variant]
         for metric, stages in STAGES_REACHED.items():
             _count(out, metric, bool(reached[contact] & set(stages)))
-        created, won, any_won = deals.get(contact, (Decimal(0), Decimal(0), False))
-        _count(out, "won_rate", any_won)
-        out.values.setdefault("pipeline_per_lead", []).append(float(created))
-        out.values.setdefault("revenue_per_lead", []).append(float(won))
+        amounts = deals.get(contact, _NO_DEALS)
+        _count(out, "won_rate", amounts.any_won)
+        for metric, after, before in (
+            ("pipeline_per_lead", amounts.created, amounts.created_before),
+            ("revenue_per_lead", amounts.won, amounts.won_before),
+        ):
+            out.values.setdefault(metric, []).append(float(after))
+            out.before.setdefault(metric, []).append(float(before))
         decided, accepted, hours = handoffs.get(contact, (False, False, None))
         if decided:
             _count(out, "acceptance_rate", accepted)
@@ -78,6 +84,7 @@ def outcomes(experiment: Experiment) -> list[VariantOutcome]:
             out.successes.setdefault(metric, 0)
         for metric in MEANS:
             out.values.setdefault(metric, [])
+            out.before.setdefault(metric, [])
     return [by_id[v.pk] for v in sorted(variants, key=lambda v: (not v.is_control, v.pk))]
 
 
@@ -100,23 +107,38 @@ def _stages_reached(ws: int, members: Any, joined: dict[int, tuple[int, dt.datet
     return reached
 
 
+@dataclass
+class _Amounts:
+    created: Decimal = Decimal(0)  # since the contact joined
+    won: Decimal = Decimal(0)
+    any_won: bool = False  # a deal of amount 0 counts as won too
+    created_before: Decimal = Decimal(0)  # before it joined: the CUPED covariate
+    won_before: Decimal = Decimal(0)
+
+
+_NO_DEALS = _Amounts()
+
+
 def _deal_amounts(ws: int, members: Any, joined: dict[int, tuple[int, dt.datetime]]
-                  ) -> dict[int, tuple[Decimal, Decimal, bool]]:  # fmt: skip
-    """Per contact, since it joined: the amounts of the deals created and won, and whether a
-    deal was won (a deal of amount 0 counts as won too)."""
-    found: dict[int, tuple[Decimal, Decimal, bool]] = {}
+                  ) -> dict[int, _Amounts]:  # fmt: skip
+    """Per contact: the amounts of its deals created and won since it joined, and before."""
+    found: dict[int, _Amounts] = {}
     for contact, amount, status, created, closed in (
         Deal.objects.for_workspace_by_other_key(ws)
         .filter(primary_contact_id__in=members)
         .values_list("primary_contact_id", "amount", "status", "created_at", "closed_at")
     ):
         since = joined[contact][1]
-        made, won, any_won = found.get(contact, (Decimal(0), Decimal(0), False))
+        sums = found.setdefault(contact, _Amounts())
         if created >= since:
-            made += amount
-        if status == "won" and closed is not None and closed >= since:
-            won, any_won = won + amount, True
-        found[contact] = (made, won, any_won)
+            sums.created += amount
+        else:
+            sums.created_before += amount
+        if status == "won" and closed is not None:
+            if closed >= since:
+                sums.won, sums.any_won = sums.won + amount, True
+            else:
+                sums.won_before += amount
     return found
 
 

@@ -98,6 +98,7 @@ def results_document(results: ExperimentResults) -> dict[str, Any]:
                         "chance_to_beat": c.chance_to_beat,
                         "expected_loss": c.expected_loss,
                         "always_valid_p": c.always_valid_p,
+                        "cuped_variance_reduction": c.cuped_reduction,
                         "verdict": c.verdict,
                         "reading": c.reading,
                         "reason": c.reason,

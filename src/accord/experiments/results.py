@@ -21,6 +21,7 @@ from accord.experiments.models import Assignment, Experiment, ExperimentStatus, 
 from accord.experiments.outcomes import MEANS, VariantOutcome, outcomes
 from accord.experiments.stats.bayes import bayesian_means, bayesian_proportions
 from accord.experiments.stats.corrections import holm
+from accord.experiments.stats.cuped import cuped
 from accord.experiments.stats.means import MeanComparison, SampleSummary, compare_means
 from accord.experiments.stats.proportions import ProportionComparison, compare_proportions
 from accord.experiments.stats.sequential import sequential_means, sequential_proportions
@@ -54,6 +55,7 @@ class Comparison:
     expected_loss: float | None = None
     always_valid_p: float | None = None
     adjusted_p: float | None = None
+    cuped_reduction: float | None = None  # the variance CUPED took out, when it applied
     verdict: str = "inconclusive"  # better, worse, inconclusive
     reading: str = ""
 
@@ -159,8 +161,16 @@ def _compare(metric: str, kind: str, control: VariantOutcome, other: VariantOutc
     if a is None or b is None:
         return Comparison(key, kind, None, reason="not enough data: each arm needs at least 2 "
                           "contacts with a value")  # fmt: skip
+    reduction = None
+    before = control.before.get(metric, []), other.before.get(metric, [])
+    if any(before[0]) or any(before[1]):  # a pre-period value exists: CUPED narrows the test
+        adjusted = cuped(control.values[metric], before[0], other.values[metric], before[1])
+        if adjusted.theta is not None:
+            a, b = adjusted.control_summary, adjusted.treatment_summary
+            reduction = adjusted.variance_reduction
     test = compare_means(a, b, alpha=ALPHA)
     comparison = Comparison(key, kind, test, reason=test.reason or "")
+    comparison.cuped_reduction = reduction
     bayes_means = bayesian_means(a, b)
     comparison.chance_to_beat = bayes_means.chance_to_beat_control
     comparison.expected_loss = bayes_means.expected_loss_treatment
@@ -227,6 +237,12 @@ def _reading(m: MetricResult, c: Comparison) -> str:
         )
         + (f"; chance to beat the control {c.chance_to_beat:.0%}" if c.chance_to_beat else "")
         + (f"; always-valid p {c.always_valid_p:.3g}" if c.always_valid_p is not None else "")
+        + (
+            f"; CUPED on the amounts before the experiment took out {c.cuped_reduction:.0%} of "
+            "the variance"
+            if c.cuped_reduction
+            else ""
+        )
         + f" — {verdict}."
     )
 
