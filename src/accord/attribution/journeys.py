@@ -64,10 +64,6 @@ class JourneySet:
     after_milestone: int = 0  # touches after the opportunity's creation or the close, left out
     truncated: int = 0  # journeys longer than MAX_TOUCHES, cut to their latest touches
 
-    @property
-    def without_touch(self) -> list[DealJourney]:
-        return [j for j in self.journeys if j.journey is None]
-
 
 def _epoch(moment: dt.datetime) -> float:
     return moment.timestamp()

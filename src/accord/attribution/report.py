@@ -117,6 +117,11 @@ class AttributionReport:
     fit_note: str = ""  # a data-driven model: what the fit rests on, and its error if sampled
     markov_order: int = 1
 
+    def lines(self, by: str) -> list[Line]:
+        """The lines per "channel", "campaign" or "content"."""
+        return {"channel": self.by_channel, "campaign": self.by_campaign,
+                "content": self.by_content}[by]  # fmt: skip
+
     @property
     def roi_ranking(self) -> list[Line]:
         """Channels with spend, highest ROI first."""

@@ -13,9 +13,8 @@ from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
 from accord.api.schemas import InSchema
-from accord.core.errors import NotFound, ValidationFailed
+from accord.core.errors import ValidationFailed
 from accord.experiments import services
-from accord.experiments.models import Experiment
 from accord.experiments.presentation import (
     experiment_document,
     learning_document,
@@ -23,26 +22,10 @@ from accord.experiments.presentation import (
     results_document,
 )
 from accord.experiments.results import experiment_results
+from accord.experiments.selectors import experiment_by_key, experiments_of
 from accord.experiments.stats.power import sample_size_proportions
-from accord.identity.models import Workspace
 
 router = Router(tags=["experiments"])
-
-
-def _experiments(workspace: Workspace) -> Any:
-    return (
-        Experiment.objects.for_workspace(workspace)
-        .select_related("learning")
-        .prefetch_related("variants")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def _experiment(workspace: Workspace, key: str) -> Experiment:
-    found = _experiments(workspace).filter(key=key).first()
-    if found is None:
-        raise NotFound(f"No experiment '{key}' in this workspace.")
-    return found
 
 
 class VariantIn(InSchema):
@@ -128,7 +111,7 @@ class ExperimentList(Schema):
 @router.get("/experiments", response=ExperimentList)
 def list_experiments(request: HttpRequest) -> dict[str, Any]:
     workspace = request_membership(request).workspace
-    return {"results": [experiment_document(e) for e in _experiments(workspace)]}
+    return {"results": [experiment_document(e) for e in experiments_of(workspace)]}
 
 
 @router.post("/experiments", response={201: ExperimentOut})
@@ -136,12 +119,12 @@ def create_experiment(request: HttpRequest, payload: ExperimentIn) -> Status[Any
     """Register an experiment with its variants (a draft until started)."""
     actor = request_actor(request)
     experiment = services.experiment_create(actor=actor, values=payload.to_values())
-    return Status(201, experiment_document(_experiment(actor.workspace, experiment.key)))
+    return Status(201, experiment_document(experiment_by_key(actor.workspace, experiment.key)))
 
 
 @router.get("/experiments/{key}", response=ExperimentOut)
 def get_experiment(request: HttpRequest, key: str) -> dict[str, Any]:
-    return experiment_document(_experiment(request_membership(request).workspace, key))
+    return experiment_document(experiment_by_key(request_membership(request).workspace, key))
 
 
 @router.patch("/experiments/{key}", response=ExperimentOut)
@@ -150,23 +133,27 @@ def update_experiment(request: HttpRequest, key: str, payload: ExperimentPatch) 
     change of metrics is kept and flagged in the results."""
     actor = request_actor(request)
     experiment = services.experiment_update(
-        actor=actor, experiment_id=_experiment(actor.workspace, key).pk, values=payload.to_values()
+        actor=actor,
+        experiment_id=experiment_by_key(actor.workspace, key).pk,
+        values=payload.to_values(),
     )
-    return experiment_document(_experiment(actor.workspace, experiment.key))  # the key may change
+    return experiment_document(
+        experiment_by_key(actor.workspace, experiment.key)
+    )  # the key may change
 
 
 @router.post("/experiments/{key}/start", response=ExperimentOut)
 def start_experiment(request: HttpRequest, key: str) -> dict[str, Any]:
     actor = request_actor(request)
-    services.experiment_start(actor=actor, experiment_id=_experiment(actor.workspace, key).pk)
-    return experiment_document(_experiment(actor.workspace, key))
+    services.experiment_start(actor=actor, experiment_id=experiment_by_key(actor.workspace, key).pk)
+    return experiment_document(experiment_by_key(actor.workspace, key))
 
 
 @router.post("/experiments/{key}/stop", response=ExperimentOut)
 def stop_experiment(request: HttpRequest, key: str) -> dict[str, Any]:
     actor = request_actor(request)
-    services.experiment_stop(actor=actor, experiment_id=_experiment(actor.workspace, key).pk)
-    return experiment_document(_experiment(actor.workspace, key))
+    services.experiment_stop(actor=actor, experiment_id=experiment_by_key(actor.workspace, key).pk)
+    return experiment_document(experiment_by_key(actor.workspace, key))
 
 
 class LearningIn(InSchema):
@@ -181,7 +168,7 @@ def conclude_experiment(request: HttpRequest, key: str, payload: LearningIn) -> 
     """Record the decision, the result and what was learned — losses too."""
     actor = request_actor(request)
     learning = services.experiment_conclude(
-        actor=actor, experiment_id=_experiment(actor.workspace, key).pk,
+        actor=actor, experiment_id=experiment_by_key(actor.workspace, key).pk,
         values=payload.to_values(),
     )  # fmt: skip
     return learning_document(learning)
@@ -209,7 +196,7 @@ def record_assignments(request: HttpRequest, key: str, payload: AssignmentsIn) -
     actor = request_actor(request)
     rows = [a.model_dump() for a in payload.assignments]
     return services.record_assignments(
-        actor=actor, experiment_id=_experiment(actor.workspace, key).pk, rows=rows
+        actor=actor, experiment_id=experiment_by_key(actor.workspace, key).pk, rows=rows
     )
 
 
@@ -228,7 +215,7 @@ class ExposureOut(Schema):
 def record_exposure(request: HttpRequest, key: str, payload: ExposureIn) -> dict[str, Any]:
     actor = request_actor(request)
     assignment = services.record_exposure(
-        actor=actor, experiment_id=_experiment(actor.workspace, key).pk,
+        actor=actor, experiment_id=experiment_by_key(actor.workspace, key).pk,
         contact_id=payload.contact_id,
     )  # fmt: skip
     return {"contact_id": assignment.contact_id, "variant": assignment.variant.key,
@@ -240,7 +227,7 @@ def get_results(request: HttpRequest, key: str) -> dict[str, Any]:
     """Each variant against the control on the primary metric and the guardrails, with
     intervals, adjusted p-values, warnings and a plain-language reading."""
     workspace = request_membership(request).workspace
-    return results_document(experiment_results(_experiment(workspace, key)))
+    return results_document(experiment_results(experiment_by_key(workspace, key)))
 
 
 class QuarterOut(Schema):
@@ -261,7 +248,7 @@ class LearningsOut(Schema):
 def get_learnings(request: HttpRequest) -> dict[str, Any]:
     """The learnings log: concluded experiments, won and lost side by side, and each
     quarter's tests run / won / lost / inconclusive."""
-    experiments = list(_experiments(request_membership(request).workspace))
+    experiments = list(experiments_of(request_membership(request).workspace))
     return {
         "quarters": quarterly_summary(experiments),
         "experiments": [

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from accord.crm.models import Deal, LedgerEntry
-from accord.experiments.models import Assignment, Experiment, OutcomeMetric, Variant
+from accord.experiments.models import Assignment, Experiment, Variant
 from accord.handoff.models import Handoff
 
 RATES = ("mql_rate", "sal_rate", "sql_rate", "won_rate", "acceptance_rate")
@@ -158,6 +158,3 @@ def _handoffs(ws: int, members: Any, joined: dict[int, tuple[int, dt.datetime]]
         hours = (touched - assigned).total_seconds() / 3600 if touched else None
         first[contact] = (status in ("accepted", "rejected"), status == "accepted", hours)
     return first
-
-
-METRIC_LABELS = dict(OutcomeMetric.choices)

@@ -22,7 +22,12 @@ from accord.experiments.outcomes import MEANS, VariantOutcome, outcomes
 from accord.experiments.stats.bayes import bayesian_means, bayesian_proportions
 from accord.experiments.stats.corrections import holm
 from accord.experiments.stats.cuped import cuped
-from accord.experiments.stats.means import MeanComparison, SampleSummary, compare_means
+from accord.experiments.stats.means import (
+    MeanComparison,
+    SampleSummary,
+    compare_means,
+    summarise,
+)
 from accord.experiments.stats.proportions import ProportionComparison, compare_proportions
 from accord.experiments.stats.sequential import sequential_means, sequential_proportions
 from accord.experiments.stats.srm import sample_ratio_mismatch
@@ -133,11 +138,7 @@ def _arm(o: VariantOutcome, metric: str, kind: str) -> Arm:
 
 
 def _summary(values: list[float]) -> SampleSummary | None:
-    if len(values) < 2:
-        return None
-    mean = sum(values) / len(values)
-    variance = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
-    return SampleSummary(n=len(values), mean=mean, variance=variance)
+    return summarise(values) if len(values) >= 2 else None
 
 
 def _compare(metric: str, kind: str, control: VariantOutcome, other: VariantOutcome

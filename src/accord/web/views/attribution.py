@@ -60,11 +60,6 @@ def _filters(request: HttpRequest, chosen: AttributionSettings) -> dict[str, Any
     }
 
 
-def _lines(report: AttributionReport, by: str) -> list[Line]:
-    return {"channel": report.by_channel, "campaign": report.by_campaign,
-            "content": report.by_content}[by]  # fmt: skip
-
-
 def _records_link(line: Line, by: str) -> str:
     """The deals list for a channel (by source); a campaign's own page."""
     if by == "channel" and line.key:
@@ -77,7 +72,7 @@ def _records_link(line: Line, by: str) -> str:
 def _rows(report: AttributionReport, by: str) -> list[dict[str, Any]]:
     return [
         {"label": line_label(line, by), "line": line, "href": _records_link(line, by)}
-        for line in _lines(report, by)
+        for line in report.lines(by)
     ]
 
 
@@ -96,7 +91,7 @@ def _comparison(reports: list[AttributionReport], by: str) -> list[dict[str, Any
     labels: dict[str, str] = {}
     credit: dict[tuple[str, str], Any] = {}
     for report in reports:
-        for line in _lines(report, by):
+        for line in report.lines(by):
             labels.setdefault(line.key, line_label(line, by))
             credit[(report.model, line.key)] = line.credit
     ordered = sorted(labels, key=lambda k: -float(credit.get((reports[0].model, k), 0)))

@@ -24,6 +24,7 @@ from accord.experiments.models import (
 )
 from accord.experiments.presentation import quarterly_summary
 from accord.experiments.results import experiment_results
+from accord.experiments.selectors import experiment_by_key, experiments_of
 from accord.identity.models import Membership, Workspace
 from accord.identity.permissions import Action
 from accord.web.views.access import member_view, web_actor
@@ -31,19 +32,6 @@ from accord.web.views.access import member_view, web_actor
 TEXT_FIELDS = ("key", "name", "hypothesis", "subject", "primary_metric", "planned_sample_size",
                "planned_days", "assignment", "marketing_owner_id", "sales_owner_id",
                "control", "variant_b", "variant_c")  # fmt: skip
-
-
-def _experiments(workspace: Workspace) -> Any:
-    return Experiment.objects.for_workspace(workspace).select_related(
-        "learning", "marketing_owner", "sales_owner"
-    )
-
-
-def _get(workspace: Workspace, key: str) -> Experiment:
-    found = _experiments(workspace).filter(key=key).first()
-    if found is None:
-        raise NotFound(f"No experiment '{key}' in this workspace.")
-    return found
 
 
 def _values(form: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +78,7 @@ def experiment_index(request: HttpRequest, membership: Membership) -> HttpRespon
         request,
         "web/experiments/index.html",
         {
-            "experiments": list(_experiments(workspace).order_by("-created_at", "-pk")),
+            "experiments": list(experiments_of(workspace)),
             "can_run": web_actor(membership).can(Action.RUN_EXPERIMENTS),
             "form": form,
             "errors": errors,
@@ -106,7 +94,7 @@ def experiment_index(request: HttpRequest, membership: Membership) -> HttpRespon
 @require_GET
 @member_view()
 def experiment_detail(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
-    return _detail(request, membership, _get(membership.workspace, key))
+    return _detail(request, membership, experiment_by_key(membership.workspace, key))
 
 
 def _detail(
@@ -142,7 +130,7 @@ ACTIONS = {"start": services.experiment_start, "stop": services.experiment_stop}
 def experiment_action(
     request: HttpRequest, membership: Membership, key: str, action: str
 ) -> HttpResponse:
-    experiment = _get(membership.workspace, key)
+    experiment = experiment_by_key(membership.workspace, key)
     actor = web_actor(membership)
     try:
         if action == "conclude":
@@ -171,7 +159,7 @@ def experiment_action(
 @require_GET
 @member_view()
 def learnings(request: HttpRequest, membership: Membership) -> HttpResponse:
-    experiments = list(_experiments(membership.workspace).order_by("-stopped_at", "-pk"))
+    experiments = list(experiments_of(membership.workspace).order_by("-stopped_at", "-pk"))
     concluded = [e for e in experiments if getattr(e, "learning", None) is not None]
     return render(
         request,

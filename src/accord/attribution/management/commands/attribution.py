@@ -27,7 +27,7 @@ from accord.attribution.presentation import (
     report_document,
     settings_document,
 )
-from accord.attribution.report import DATA_DRIVEN, AttributionReport, Line, attribution_reports
+from accord.attribution.report import DATA_DRIVEN, AttributionReport, attribution_reports
 from accord.attribution.rules import MODELS
 from accord.attribution.selectors import recognition_feed
 from accord.core.errors import AccordError
@@ -170,8 +170,8 @@ class Command(BaseCommand):
             if first.fit_note:
                 lines.append(first.fit_note)
             return "\n".join(lines)
-        keys = {line.key: line_label(line, by) for r in reports for line in _lines(r, by)}
-        credit = {(r.model, line.key): line.credit for r in reports for line in _lines(r, by)}
+        keys = {line.key: line_label(line, by) for r in reports for line in r.lines(by)}
+        credit = {(r.model, line.key): line.credit for r in reports for line in r.lines(by)}
         rows = [
             [keys[k], *(_money(credit.get((r.model, k))) for r in reports)]
             for k in sorted(keys, key=lambda k: keys[k])
@@ -238,11 +238,6 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(out))
 
 
-def _lines(report: AttributionReport, by: str) -> list[Line]:
-    return {"channel": report.by_channel, "campaign": report.by_campaign,
-            "content": report.by_content}[by]  # fmt: skip
-
-
 def _lines_table(report: AttributionReport, by: str) -> str:
     costed = by != "content"
     header = [by, "credit", "deals", "influenced"]
@@ -253,7 +248,7 @@ def _lines_table(report: AttributionReport, by: str) -> str:
     if costed:
         header += ["cost", "ROI", "ROAS"]
     rows = []
-    for line in _lines(report, by):
+    for line in report.lines(by):
         row = [line_label(line, by), _money(line.credit), str(line.deals), _money(line.influenced)]
         if by == "channel":
             row.append(_money(line.sourced))

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.core.errors import AccordError
+from accord.core.errors import AccordError, NotFound
 from accord.experiments import services
 from accord.experiments.models import Experiment, Outcome
 from accord.experiments.presentation import (
@@ -28,6 +28,7 @@ from accord.experiments.presentation import (
     results_document,
 )
 from accord.experiments.results import experiment_results
+from accord.experiments.selectors import experiment_by_key, experiments_of
 from accord.experiments.stats.power import sample_size_proportions
 from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 
@@ -78,10 +79,12 @@ class Command(BaseCommand):
 
     def _experiment(self, options: dict[str, Any]) -> Experiment:
         workspace = workspace_by_slug(options["workspace"])
-        found = Experiment.objects.for_workspace(workspace).filter(key=options["key"]).first()
-        if found is None:
-            raise CommandError(f"No experiment '{options['key']}' in workspace {workspace.slug}.")
-        return found
+        try:
+            return experiment_by_key(workspace, options["key"])
+        except NotFound:
+            raise CommandError(
+                f"No experiment '{options['key']}' in workspace {workspace.slug}."
+            ) from None
 
     def _size(self, options: dict[str, Any]) -> None:
         baseline, uplift = options["baseline"], options["uplift"]
@@ -99,7 +102,7 @@ class Command(BaseCommand):
 
     def _list(self, options: dict[str, Any]) -> None:
         workspace = workspace_by_slug(options["workspace"])
-        experiments = list(Experiment.objects.for_workspace(workspace).order_by("-created_at"))
+        experiments = list(experiments_of(workspace))
         if options["format"] == "json":
             self.stdout.write(_json([experiment_document(e) for e in experiments]))
             return
