@@ -30,6 +30,7 @@ from accord.experiments.models import (
 from accord.experiments.outcomes import outcomes
 from accord.experiments.presentation import results_document
 from accord.experiments.results import experiment_results
+from accord.handoff.models import Handoff
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Workspace
 
@@ -710,6 +711,33 @@ def test_outcomes_count_only_what_happened_after_the_assignment(history: dict[st
     assert a.values["hours_to_first_touch"] == b.values["hours_to_first_touch"] == []
     assert c.trials == dict.fromkeys(a.trials, 0) == c.successes
     assert all(v == [] for v in c.values.values())
+
+
+def test_acceptance_and_first_touch_read_the_first_handoff_since_joining(
+    history: dict[str, Any], workspace: Workspace
+) -> None:
+    """c0 (a): a handoff before it joined (ignored), then one accepted and touched 2.5 h after
+    assignment, then a later rejection (not the first). c4 (b): rejected, never touched.
+    c5 (b): still open, touched after 4 h (a first touch, not a decision)."""
+    people = history["people"]
+    joined = Assignment.objects.for_workspace(workspace).get(contact_id=people[0]).assigned_at
+
+    def handoff(i: int, days: float, status: str, touched_hours: float | None = None) -> None:
+        at = joined + dt.timedelta(days=days)
+        touched = None if touched_hours is None else at + dt.timedelta(hours=touched_hours)
+        Handoff.objects.create(workspace=workspace, contact_id=people[i], chosen_by="test",
+                               status=status, assigned_at=at, first_touched_at=touched)  # fmt: skip
+
+    handoff(0, -0.2, "rejected", 1)
+    handoff(0, 1, "accepted", 2.5)
+    handoff(0, 5, "rejected")
+    handoff(4, 2, "rejected")
+    handoff(5, 2, "open", 4)
+    a, b, _ = outcomes(history["experiment"])
+    assert (a.trials["acceptance_rate"], a.successes["acceptance_rate"]) == (1, 1)
+    assert (b.trials["acceptance_rate"], b.successes["acceptance_rate"]) == (1, 0)
+    assert a.values["hours_to_first_touch"] == [2.5]
+    assert b.values["hours_to_first_touch"] == [4.0]
 
 
 def test_results_compare_each_variant_with_the_control_without_a_nan(

@@ -26,7 +26,7 @@ class Subject(models.TextChoices):
 
 
 class OutcomeMetric(models.TextChoices):
-    """Pipeline outcomes an experiment is judged on (`experiments.outcomes` defines each)."""
+    """Pipeline outcomes an experiment is judged on (`metrics.cohorts` defines each)."""
 
     MQL_RATE = "mql_rate", "Conversion to MQL"
     SAL_RATE = "sal_rate", "Conversion to SAL"
