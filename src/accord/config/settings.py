@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accord.metrics",
     "accord.attribution",
     "accord.experiments",
+    "accord.meetings",
     "accord.integrations",
     "accord.demo",
     "accord.web",
