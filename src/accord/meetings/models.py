@@ -30,6 +30,7 @@ class MeetingCadence(WorkspaceOwned):
     every_weeks = models.PositiveSmallIntegerField(default=1)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     local_time = models.TimeField()
+    starts_on = models.DateField(help_text="Meetings are counted from the first one on or after.")
     time_zone = models.CharField(max_length=64, default="UTC")
     duration_minutes = models.PositiveSmallIntegerField(default=45)
     updated_by = models.ForeignKey(
