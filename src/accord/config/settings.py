@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "accord.attribution",
     "accord.experiments",
     "accord.meetings",
+    "accord.alignment",
     "accord.integrations",
     "accord.demo",
     "accord.web",

@@ -25,6 +25,9 @@ class Action(StrEnum):
     SET_GOALS = "set_goals"  # the shared revenue goals both teams plan from
     CHOOSE_ATTRIBUTION = "choose_attribution"  # the model recognition and the dashboard use
     RUN_EXPERIMENTS = "run_experiments"  # register, start, stop and conclude experiments
+    MANAGE_ASSETS = "manage_assets"  # the enablement library: add assets and versions
+    RECORD_ASSET_USE = "record_asset_use"  # a seller records an asset used on a deal
+    RUN_SURVEYS = "run_surveys"  # the alignment survey, its pulses and the index weighting
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -46,10 +49,13 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.SET_GOALS,
             Action.CHOOSE_ATTRIBUTION,
             Action.RUN_EXPERIMENTS,
+            Action.MANAGE_ASSETS,
+            Action.RECORD_ASSET_USE,
+            Action.RUN_SURVEYS,
         }
     ),
-    Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),
-    Role.SDR: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS}),
+    Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS, Action.RECORD_ASSET_USE}),
+    Role.SDR: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS, Action.RECORD_ASSET_USE}),
     Role.MARKETER: frozenset(
         _RECORD_WORKERS
         | {
@@ -57,6 +63,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.EDIT_DEFINITIONS,
             Action.DISPUTE_HANDOFFS,
             Action.RUN_EXPERIMENTS,
+            Action.MANAGE_ASSETS,
         }
     ),
     Role.VIEWER: frozenset(_EVERYONE),

@@ -1,0 +1,277 @@
+"""The behavioural alignment index: what the records say about how the two teams work together,
+component by component (`behaviour_weights.COMPONENTS` defines each), each scored 0-100 with
+the numbers it rests on, and combined by a documented, versioned weighting. A component with
+nothing to measure in the period (no handoffs, no cadence) is shown as such and left out of
+the index rather than counted as 0 or 100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+
+from accord.alignment.behaviour_weights import COMPONENTS, ComponentSpec
+from accord.alignment.models import RejectionReview
+from accord.alignment.services import current_weights, survey_team
+from accord.attribution.models import Recognition
+from accord.crm.models import Activity, Deal, DealOutcome
+from accord.handoff.models import Dispute, Handoff, HandoffStatus
+from accord.identity.models import Membership
+from accord.meetings.selectors import action_item_completion, meeting_cadence
+from accord.metrics.catalogue import MetricSpec, measure
+from accord.metrics.goals import goal_list
+from accord.metrics.planning import goal_pacing
+
+REVIEW_WITHIN = dt.timedelta(hours=72)
+STALE_AFTER = dt.timedelta(days=30)
+
+
+@dataclass
+class Component:
+    spec: ComponentSpec
+    score: float | None  # 0-100; None when there is nothing to measure
+    detail: str  # the numbers behind the score, in words
+    weight: float = 0.0
+    previous: float | None = None  # the same component over the period before
+    parts: dict[str, float] = field(default_factory=dict)  # e.g. per team
+
+    @property
+    def change(self) -> float | None:
+        if self.score is None or self.previous is None:
+            return None
+        return self.score - self.previous
+
+
+@dataclass
+class BehaviourIndex:
+    start: dt.datetime
+    end: dt.datetime
+    weighting_version: int  # 0: the default weights
+    components: list[Component]
+
+    @property
+    def score(self) -> float | None:
+        scored = [c for c in self.components if c.score is not None and c.weight > 0]
+        total = sum(c.weight for c in scored)
+        if not total:
+            return None
+        return sum(c.weight * (c.score or 0) for c in scored) / total
+
+    def by_area(self) -> dict[str, list[Component]]:
+        areas: dict[str, list[Component]] = {}
+        for c in self.components:
+            areas.setdefault(c.spec.area, []).append(c)
+        return areas
+
+    @property
+    def weakest(self) -> Component | None:
+        scored = [c for c in self.components if c.score is not None and c.weight > 0]
+        return min(scored, key=lambda c: (c.score, c.spec.key)) if scored else None
+
+
+def _pct(part: float, whole: float) -> float:
+    return 100 * part / whole
+
+
+def _rate_metric(ws: int, metric: str, start: dt.datetime, end: dt.datetime
+                 ) -> tuple[float | None, str]:  # fmt: skip
+    result = measure(ws, MetricSpec(metric=metric, start=start, end=end))
+    value = next((v for v in result.values if v.dimension == ""), None)
+    if value is None or value.value is None:
+        return None, (value.reason if value else "") or "nothing to measure in the period"
+    return 100 * float(value.value), f"{value.successes} of {value.n}"
+
+
+def _weeks(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    weeks, at = [], start
+    while at < end:
+        weeks.append((at, min(at + dt.timedelta(days=7), end)))
+        at += dt.timedelta(days=7)
+    return weeks
+
+
+def crm_adoption(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    spec = _spec("crm_adoption")
+    members = Membership.objects.for_workspace(ws).select_related("team")
+    teams: dict[str, set[int]] = {}
+    for m in members:
+        side = survey_team(m)
+        if side:
+            teams.setdefault(side, set()).add(m.user_id)
+    if not teams:
+        return Component(spec, None, "nobody is in a sales or marketing team")
+    people = set().union(*teams.values())
+    logged: dict[int, set[int]] = {}  # week index -> users who logged something
+    weeks = _weeks(start, end)
+
+    def week_of(at: dt.datetime) -> int:
+        return int((at - start).total_seconds() // (7 * 86400))
+
+    for user, at in (
+        Activity.objects.for_workspace(ws)
+        .filter(user_id__in=people, occurred_at__gte=start, occurred_at__lt=end)
+        .values_list("user_id", "occurred_at")
+    ):
+        logged.setdefault(week_of(at), set()).add(user)
+    for user, decided in (
+        Handoff.objects.for_workspace(ws)
+        .filter(decided_by_id__in=people, decided_at__gte=start, decided_at__lt=end)
+        .values_list("decided_by_id", "decided_at")
+    ):
+        if user is not None and decided is not None:
+            logged.setdefault(week_of(decided), set()).add(user)
+    parts = {
+        side: statistics.fmean(
+            _pct(len(logged.get(i, set()) & users), len(users)) for i in range(len(weeks))
+        )
+        for side, users in sorted(teams.items())
+    }
+    detail = "; ".join(f"{side}: {share:.0f} % of {len(teams[side])} people a week"
+                       for side, share in parts.items())  # fmt: skip
+    return Component(spec, statistics.fmean(parts.values()), detail, parts=parts)
+
+
+def fresh_records(ws: int, end: dt.datetime) -> Component:
+    spec = _spec("fresh_records")
+    open_deals = Deal.objects.for_workspace(ws).filter(status=DealOutcome.OPEN, created_at__lt=end)
+    total = open_deals.count()
+    if not total:
+        return Component(spec, None, "no open deals")
+    recent = Activity.objects.for_workspace(ws).filter(
+        occurred_at__gte=end - STALE_AFTER, occurred_at__lt=end
+    )
+    fresh = open_deals.filter(
+        Q(pk__in=recent.filter(deal__isnull=False).values("deal_id"))
+        | Q(primary_contact_id__in=recent.filter(contact__isnull=False).values("contact_id"))
+    ).count()
+    return Component(spec, _pct(fresh, total), f"{total - fresh} of {total} open deals stale")
+
+
+def feedback_latency(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    spec = _spec("feedback_latency")
+    rejected: dict[int, dt.datetime] = {
+        pk: at
+        for pk, at in Handoff.objects.for_workspace(ws)
+        .filter(status=HandoffStatus.REJECTED, decided_at__gte=start, decided_at__lt=end)
+        .values_list("pk", "decided_at")
+        if at is not None
+    }
+    if not rejected:
+        return Component(spec, None, "no leads rejected in the period")
+    reviewed: dict[int, dt.datetime] = {}
+    for handoff, at in (
+        RejectionReview.objects.for_workspace(ws)
+        .filter(handoff_id__in=rejected)
+        .values_list("handoff_id", "reviewed_at")
+    ):
+        reviewed[handoff] = at
+    for handoff, at in (
+        Dispute.objects.for_workspace(ws)
+        .filter(handoff_id__in=rejected)
+        .values_list("handoff_id", "created_at")
+    ):
+        reviewed[handoff] = min(at, reviewed.get(handoff, at))
+    hours = [(reviewed[h] - rejected[h]).total_seconds() / 3600 for h in reviewed]
+    in_time = sum(1 for h in hours if h <= REVIEW_WITHIN.total_seconds() / 3600)
+    median = f"; median {statistics.median(hours):.0f} h to review" if hours else ""
+    detail = f"{in_time} of {len(rejected)} rejections reviewed within 72 h{median}"
+    return Component(spec, _pct(in_time, len(rejected)), detail)
+
+
+def goal_attainment(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    spec = _spec("goal_attainment")
+    today = (end - dt.timedelta(microseconds=1)).date()
+    shares: list[float] = []
+    for goal in goal_list(ws):
+        if goal.period_end < start.date() or goal.period_start > today:
+            continue
+        pacing = goal_pacing(goal, min(today, goal.period_end))
+        revenue = next(r for r in pacing.rows if r.stage == "revenue")
+        ended = goal.period_end <= today
+        due = float(revenue.target) if ended else revenue.expected
+        if not due:
+            continue
+        shares.append(min(100.0, _pct(float(revenue.actual), due)))
+    if not shares:
+        return Component(spec, None, "no shared goal in the period")
+    return Component(spec, statistics.fmean(shares), f"{len(shares)} goal(s)")
+
+
+def cadence(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    spec = _spec("meeting_cadence")
+    reading = meeting_cadence(ws, start, end)
+    if not reading.expected:
+        return Component(spec, None, "no meeting cadence agreed")
+    score = min(100.0, _pct(reading.held, reading.expected))
+    return Component(spec, score, f"{reading.held} held of {reading.expected} expected")
+
+
+def action_items(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    spec = _spec("action_items")
+    done = action_item_completion(ws, start, end)
+    if not done.due:
+        return Component(spec, None, "no action item due in the period")
+    detail = (f"{done.done_on_time} of {done.due} done on time; {done.done_late} late, "
+              f"{done.open_overdue} open and overdue")  # fmt: skip
+    return Component(spec, _pct(done.done_on_time, done.due), detail)
+
+
+def recognition(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    spec = _spec("recognition")
+    won = Deal.objects.for_workspace(ws).filter(
+        status=DealOutcome.WON, closed_at__gte=start, closed_at__lt=end
+    )
+    total = won.count()
+    if not total:
+        return Component(spec, None, "no deal won in the period")
+    credited = sum(
+        1
+        for campaigns, marketers, credit in Recognition.objects.for_workspace(ws)
+        .filter(deal_id__in=won.values("pk"))
+        .values_list("campaigns", "marketers", "marketing_credit")
+        if (campaigns or marketers) and Decimal(credit or 0) > 0
+    )
+    return Component(spec, _pct(credited, total), f"{credited} of {total} won deals")
+
+
+def _spec(key: str) -> ComponentSpec:
+    return next(c for c in COMPONENTS if c.key == key)
+
+
+def _rate(ws: int, key: str, metric: str, start: dt.datetime, end: dt.datetime) -> Component:
+    score, detail = _rate_metric(ws, metric, start, end)
+    return Component(_spec(key), score, detail)
+
+
+def _components(ws: int, start: dt.datetime, end: dt.datetime) -> list[Component]:
+    return [
+        crm_adoption(ws, start, end),
+        fresh_records(ws, end),
+        _rate(ws, "sla_sales", "sla_sales", start, end),
+        _rate(ws, "sla_marketing", "sla_marketing", start, end),
+        _rate(ws, "acceptance", "acceptance_rate", start, end),
+        feedback_latency(ws, start, end),
+        goal_attainment(ws, start, end),
+        cadence(ws, start, end),
+        action_items(ws, start, end),
+        recognition(ws, start, end),
+    ]
+
+
+def behaviour_index(workspace_id: int, start: dt.datetime, end: dt.datetime,
+                    *, compare: bool = True) -> BehaviourIndex:  # fmt: skip
+    """Every component over [start, end), with its score over the period before (same length)
+    for the trend, weighted by the workspace's current weighting."""
+    version, weights = current_weights(workspace_id)
+    components = _components(workspace_id, start, end)
+    if compare:
+        before = _components(workspace_id, start - (end - start), start)
+        for now, then in zip(components, before, strict=True):
+            now.previous = then.score
+    for c in components:
+        c.weight = float(weights.get(c.spec.key, 0.0))
+    return BehaviourIndex(start, end, version, components)
