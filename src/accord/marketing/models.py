@@ -117,3 +117,28 @@ class Touchpoint(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} ({self.get_channel_display()})"
+
+
+# The enablement library and the calendar live in their own modules; importing them here
+# registers them with the app.
+from accord.marketing.calendar_models import CalendarEntry, CalendarKind  # noqa: E402
+from accord.marketing.enablement_models import (  # noqa: E402
+    Asset,
+    AssetKind,
+    AssetUsage,
+    AssetVersion,
+)
+
+__all__ = [
+    "Asset",
+    "AssetKind",
+    "AssetUsage",
+    "AssetVersion",
+    "CalendarEntry",
+    "CalendarKind",
+    "Campaign",
+    "CampaignCost",
+    "CampaignType",
+    "Touchpoint",
+    "TouchpointType",
+]
