@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accord.web.views import (
+    alignment,
     attribution,
     auth,
     campaigns,
@@ -16,6 +17,7 @@ from accord.web.views import (
     handoffs,
     home,
     ledger,
+    meetings,
     predictive,
     workspace,
 )
@@ -42,6 +44,16 @@ urlpatterns = [
     path("attribution/settings/", attribution.attribution_settings, name="attribution_settings"),
     path("attribution/recognition/", attribution.recognition_page, name="recognition"),
     path("attribution/panel/", attribution.attribution_panel_page, name="attribution_panel"),
+    path("alignment/", alignment.scorecard_page, name="alignment"),
+    path("alignment/survey/<int:pulse_id>/", alignment.survey_answer, name="alignment_survey"),
+    path("alignment/pulses/", alignment.pulse_index, name="alignment_pulses"),
+    path("alignment/pulses/<int:pulse_id>/", alignment.pulse_detail, name="alignment_pulse"),
+    path(
+        "alignment/pulses/<int:pulse_id>/close/",
+        alignment.pulse_close,
+        name="alignment_pulse_close",
+    ),
+    path("alignment/feedback/", alignment.feedback, name="alignment_feedback"),
     path("experiments/", experiments.experiment_index, name="experiments"),
     path("experiments/learnings/", experiments.learnings, name="learnings"),
     path("experiments/<slug:key>/", experiments.experiment_detail, name="experiment"),
@@ -49,6 +61,14 @@ urlpatterns = [
         "experiments/<slug:key>/<slug:action>/",
         experiments.experiment_action,
         name="experiment_action",
+    ),
+    path("meetings/", meetings.meeting_index, name="meetings"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/<slug:action>/", meetings.meeting_action, name="meeting_action"),
+    path(
+        "meetings/items/<int:pk>/<slug:action>/",
+        meetings.action_item_change,
+        name="action_item",
     ),
     path("goals/", goals.goal_index, name="goals"),
     path("goals/<int:pk>/", goals.goal_detail, name="goal"),
