@@ -18,6 +18,7 @@ from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from accord.alignment.api import router as alignment_router
 from accord.api.auth import SessionAuth, TokenAuth
 from accord.api.errors import ErrorOut, install_error_handlers, json_method_not_allowed
 from accord.attribution.api import router as attribution_router
@@ -150,6 +151,7 @@ api.add_router("", metrics_router)
 api.add_router("", goals_router)
 api.add_router("", attribution_router)
 api.add_router("", experiments_router)
+api.add_router("", alignment_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only
 # catches what no endpoint matched).
