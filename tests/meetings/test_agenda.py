@@ -48,7 +48,8 @@ def history(team: Team) -> dict[str, Any]:
     for at in in_window:
         handoff(ws, team.rep, assigned_at=at - dt.timedelta(hours=5), breached_at=at)
     handoff(ws, team.rep2, assigned_at=MEETING_AT - 2 * DAY, breached_at=MEETING_AT - DAY)
-    handoff(ws, team.rep, assigned_at=PREVIOUS_HELD_AT - DAY, breached_at=PREVIOUS_HELD_AT - 1 * dt.timedelta(minutes=1))  # fmt: skip
+    just_before = PREVIOUS_HELD_AT - dt.timedelta(minutes=1)
+    handoff(ws, team.rep, assigned_at=PREVIOUS_HELD_AT - DAY, breached_at=just_before)
     handoff(ws, team.rep2, assigned_at=MEETING_AT, breached_at=MEETING_AT + dt.timedelta(hours=4))
     # Rejections: 'Wrong region' from paid search spikes (4 now, 1 in the 4 windows before);
     # 'No budget' from events is steady (3 now, 12 before: 3 a window).
@@ -66,9 +67,9 @@ def history(team: Team) -> dict[str, Any]:
                 rejected_at=since + (i + 1) * dt.timedelta(hours=9))  # fmt: skip
     for w in range(4):
         for i in range(3):
+            at = since - (w + 1) * length + (i + 1) * dt.timedelta(hours=9)
             handoff(ws, team.rep2, source="events", assigned_at=since - 5 * length,
-                    reason=budget,
-                    rejected_at=since - (w + 1) * length + (i + 1) * dt.timedelta(hours=9))  # fmt: skip
+                    reason=budget, rejected_at=at)  # fmt: skip
     # An experiment concluded in the window, one concluded before it.
     for key, when in (("call-script-b", since + 2 * DAY), ("old-test", since - 3 * DAY)):
         experiment = Experiment.objects.create(

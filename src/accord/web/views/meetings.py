@@ -223,4 +223,3 @@ def action_item_change(
     if back.startswith("/meetings/") and "//" not in back:
         return redirect(back)
     return redirect("web:meetings")
-
