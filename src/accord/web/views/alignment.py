@@ -1,0 +1,196 @@
+"""Alignment: the scorecard (survey and behaviour side by side, weakest area first, with
+practices), the survey form a member answers anonymously, the pulses (open, close, results —
+every number through `alignment.survey_results`, so the five-respondent rule holds here too),
+and the rejections awaiting marketing's review (the feedback loop)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accord.alignment import services
+from accord.alignment.behaviour_weights import COMPONENTS
+from accord.alignment.instrument import AREAS, Instrument
+from accord.alignment.models import Participation, PulseStatus, RejectionReview
+from accord.alignment.scorecard import scorecard
+from accord.alignment.survey_results import MIN_GROUP, pulse_result, pulses
+from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from accord.handoff.models import Dispute, Handoff, HandoffStatus
+from accord.identity.models import Membership
+from accord.identity.permissions import Action
+from accord.web.views.access import member_view, web_actor
+
+FEEDBACK_ROWS = 100
+LIKERT = [(1, "Strongly disagree"), (2, "Disagree"), (3, "Neither"), (4, "Agree"),
+          (5, "Strongly agree")]  # fmt: skip
+
+
+def _open_pulse_for(membership: Membership) -> tuple[Any, bool] | None:
+    """The open pulse the member was asked in, and whether they answered."""
+    found = (
+        Participation.objects.for_workspace(membership.workspace)
+        .filter(user=membership.user, pulse__status=PulseStatus.OPEN)
+        .select_related("pulse")
+        .order_by("-pulse__opened_at")
+        .first()
+    )
+    return (found.pulse, found.answered) if found else None
+
+
+@require_GET
+@member_view()
+def scorecard_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    try:
+        days = min(max(int(request.GET.get("days", 90)), 7), 365)
+    except ValueError:
+        days = 90
+    card = scorecard(membership.workspace.pk, days=days)
+    return render(
+        request,
+        "web/alignment/scorecard.html",
+        {
+            "card": card,
+            "days": days,
+            "min_group": MIN_GROUP,
+            "asked": _open_pulse_for(membership),
+            "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view(post_requires=Action.READ)
+def survey_answer(request: HttpRequest, membership: Membership, pulse_id: int) -> HttpResponse:
+    pulse = services.pulse_for(membership.workspace.pk, pulse_id)
+    instrument = Instrument.model_validate(pulse.version.document)
+    errors: dict[str, list[str]] = {}
+    given: dict[str, str] = {}
+    if request.method == "POST":
+        given = {i.key: request.POST.get(i.key, "") for i in instrument.items}
+        try:
+            services.response_submit(actor=web_actor(membership), pulse_id=pulse.pk, answers=given)
+        except ValidationFailed as exc:
+            errors = exc.fields or {"__all__": [exc.message]}
+        except (Conflict, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+            return redirect("web:alignment")
+        else:
+            messages.success(request, "Thank you: your answers are in, anonymously.")
+            return redirect("web:alignment")
+    participation = (
+        Participation.objects.for_workspace(membership.workspace)
+        .filter(pulse=pulse, user=membership.user)
+        .first()
+    )
+    sections = [
+        (title, [i for i in instrument.items if i.area == area]) for area, title in AREAS.items()
+    ]
+    return render(
+        request,
+        "web/alignment/survey.html",
+        {
+            "pulse": pulse,
+            "sections": [(t, items) for t, items in sections if items],
+            "participation": participation,
+            "errors": errors,
+            "given": given,
+            "likert": LIKERT,
+            "min_group": MIN_GROUP,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view(post_requires=Action.RUN_SURVEYS)
+def pulse_index(request: HttpRequest, membership: Membership) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            pulse = services.pulse_open(actor=web_actor(membership),
+                                        title=request.POST.get("title", ""),
+                                        days=request.POST.get("days", "14"))  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.fields or {"__all__": [exc.message]}
+        except Conflict as exc:
+            errors = {"__all__": [exc.message]}
+        else:
+            messages.success(request, f"{pulse.title} is open to both teams.")
+            return redirect("web:alignment_pulse", pulse_id=pulse.pk)
+    return render(
+        request,
+        "web/alignment/pulses.html",
+        {
+            "results": [pulse_result(p) for p in pulses(membership.workspace.pk)],
+            "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+@member_view()
+def pulse_detail(request: HttpRequest, membership: Membership, pulse_id: int) -> HttpResponse:
+    pulse = services.pulse_for(membership.workspace.pk, pulse_id)
+    return render(
+        request,
+        "web/alignment/pulse.html",
+        {
+            "result": pulse_result(pulse),
+            "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
+            "min_group": MIN_GROUP,
+            "area_titles": AREAS,
+        },
+    )
+
+
+@require_POST
+@member_view(post_requires=Action.RUN_SURVEYS)
+def pulse_close(request: HttpRequest, membership: Membership, pulse_id: int) -> HttpResponse:
+    try:
+        pulse = services.pulse_close(actor=web_actor(membership), pulse_id=pulse_id)
+    except NotFound as exc:
+        messages.error(request, exc.message)
+        return redirect("web:alignment_pulses")
+    messages.success(request, f"{pulse.title} is closed.")
+    return redirect("web:alignment_pulse", pulse_id=pulse.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view(post_requires=Action.DISPUTE_HANDOFFS)
+def feedback(request: HttpRequest, membership: Membership) -> HttpResponse:
+    ws = membership.workspace
+    if request.method == "POST":
+        try:
+            services.rejection_review(actor=web_actor(membership),
+                                      handoff_id=int(request.POST.get("handoff_id", "0") or 0),
+                                      note=request.POST.get("note", ""))  # fmt: skip
+        except (NotFound, Conflict) as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Marked as reviewed.")
+        return redirect("web:alignment_feedback")
+    reviewed = RejectionReview.objects.for_workspace(ws).values("handoff_id")
+    disputed = Dispute.objects.for_workspace(ws).values("handoff_id")
+    waiting = (
+        Handoff.objects.for_workspace(ws)
+        .filter(status=HandoffStatus.REJECTED)
+        .exclude(pk__in=reviewed)
+        .exclude(pk__in=disputed)
+        .select_related("contact", "reason", "decided_by")
+        .order_by("decided_at")[:FEEDBACK_ROWS]
+    )
+    return render(
+        request,
+        "web/alignment/feedback.html",
+        {
+            "waiting": list(waiting),
+            "can_review": web_actor(membership).can(Action.DISPUTE_HANDOFFS),
+            "components": COMPONENTS,
+        },
+    )
