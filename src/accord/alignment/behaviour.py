@@ -83,7 +83,8 @@ def _rate_metric(ws: int, metric: str, start: dt.datetime, end: dt.datetime
     value = next((v for v in result.values if v.dimension == ""), None)
     if value is None or value.value is None:
         return None, (value.reason if value else "") or "nothing to measure in the period"
-    return 100 * float(value.value), f"{value.successes} of {value.n}"
+    # Marketing's volume can beat its target: credit stops at 100.
+    return min(100.0, 100 * float(value.value)), f"{value.successes} of {value.n}"
 
 
 def _weeks(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:

@@ -50,6 +50,7 @@ from accord.demo.models import DemoDataset
 from accord.demo.parameters import DEFAULT_PARAMETERS, DemoParameters, validate
 from accord.demo.population import Population, draw_population
 from accord.demo.reset import demo_workspace_delete
+from accord.demo.survey_setup import run_demo_pulses
 from accord.demo.timeline import CampaignPlan, Timeline, build_timeline, plan_campaigns
 from accord.demo.writer import BulkWriter
 from accord.identity.models import User, Workspace
@@ -87,7 +88,7 @@ def parameters_path() -> Path:
     return Path(settings.DATA_DIR) / "demo-parameters.json"
 
 
-def _shared_agreements(ctx: DemoContext, as_of: dt.datetime) -> None:
+def _shared_agreements(ctx: DemoContext, as_of: dt.datetime, seed: int) -> None:
     """What both teams agreed on and did together: the SLA with its handoffs, this month's
     revenue goal, the experiment sales ran; and the recognition of the deals won lately
     (written here as the generator saves no events)."""
@@ -98,6 +99,7 @@ def _shared_agreements(ctx: DemoContext, as_of: dt.datetime) -> None:
     recognise_missing(
         workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS), latest=RECOGNISED_MAX
     )
+    run_demo_pulses(workspace, as_of, seed)  # after the handoffs: it reviews rejections
 
 
 def demo_generate(
@@ -172,7 +174,7 @@ def demo_generate(
         propose_demo_definition(ctx.workspace)
         if progress:
             progress(done, "handing past MQLs to sales")
-        _shared_agreements(ctx, timeline.as_of)
+        _shared_agreements(ctx, timeline.as_of, seed)
         dataset = _finish(ctx, seed, contacts, leads, started)
     finally:
         writer.tune(cache_mib=0)
