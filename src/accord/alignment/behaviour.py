@@ -112,19 +112,26 @@ def crm_adoption(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
     def week_of(at: dt.datetime) -> int:
         return int((at - start).total_seconds() // (7 * 86400))
 
-    for user, at in (
+    # What each side records: activities (both), lead decisions (sales), the review or
+    # dispute of a rejected lead's reason (marketing's side of the feedback loop).
+    records = [
         Activity.objects.for_workspace(ws)
         .filter(user_id__in=people, occurred_at__gte=start, occurred_at__lt=end)
-        .values_list("user_id", "occurred_at")
-    ):
-        logged.setdefault(week_of(at), set()).add(user)
-    for user, decided in (
+        .values_list("user_id", "occurred_at"),
         Handoff.objects.for_workspace(ws)
         .filter(decided_by_id__in=people, decided_at__gte=start, decided_at__lt=end)
-        .values_list("decided_by_id", "decided_at")
-    ):
-        if user is not None and decided is not None:
-            logged.setdefault(week_of(decided), set()).add(user)
+        .values_list("decided_by_id", "decided_at"),
+        RejectionReview.objects.for_workspace(ws)
+        .filter(reviewed_by_id__in=people, reviewed_at__gte=start, reviewed_at__lt=end)
+        .values_list("reviewed_by_id", "reviewed_at"),
+        Dispute.objects.for_workspace(ws)
+        .filter(raised_by_id__in=people, created_at__gte=start, created_at__lt=end)
+        .values_list("raised_by_id", "created_at"),
+    ]
+    for rows in records:
+        for user, at in rows:
+            if user is not None and at is not None:
+                logged.setdefault(week_of(at), set()).add(user)
     parts = {
         side: statistics.fmean(
             _pct(len(logged.get(i, set()) & users), len(users)) for i in range(len(weeks))

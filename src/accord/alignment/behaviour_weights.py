@@ -23,8 +23,9 @@ COMPONENTS: tuple[ComponentSpec, ...] = (
     ComponentSpec(
         "crm_adoption", "CRM adoption", "shared_feedback",
         "The CRM not used: sales skips steps or stops using it.",
-        "Per week of the period, the share of each team's people who logged an activity "
-        "(sales: or decided a handed-off lead); the two teams' weekly shares averaged.",
+        "Per week of the period, the share of each team's people who recorded something: an "
+        "activity, a decision on a handed-off lead, or the review or dispute of a rejected "
+        "lead's reason; the two teams' weekly shares averaged.",
     ),
     ComponentSpec(
         "fresh_records", "Records kept fresh", "shared_feedback",
