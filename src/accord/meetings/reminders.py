@@ -11,6 +11,7 @@ pass wrote is emailed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 
 from django.conf import settings
@@ -30,6 +31,8 @@ from accord.meetings.models import (
 from accord.meetings.permissions import PARTICIPANTS
 from accord.meetings.schedule import local_day
 
+logger = logging.getLogger(__name__)
+
 
 def _send(reminder: Reminder, users: dict[int, User]) -> bool:
     """Write the reminder (once); email it when it is new. True when it was new."""
@@ -40,13 +43,16 @@ def _send(reminder: Reminder, users: dict[int, User]) -> bool:
         return False
     user = users.get(reminder.recipient_id)
     if user is not None and user.email and user.is_active:
-        send_mail(
-            subject=f"[Accord] {reminder.get_kind_display()}",
-            message=reminder.message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-            fail_silently=True,
-        )
+        try:
+            send_mail(
+                subject=f"[Accord] {reminder.get_kind_display()}",
+                message=reminder.message,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[user.email],
+            )
+        except OSError:  # the in-app reminder stands; the mail is not retried
+            logger.exception("reminder %s: the email could not be sent", reminder.pk)
+            return True
         Reminder.objects.for_workspace(reminder.workspace_id).filter(pk=reminder.pk).update(
             emailed=True
         )
