@@ -52,7 +52,7 @@ class Pulse(WorkspaceOwned):
     """One run of the survey to both teams."""
 
     title = models.CharField(max_length=120)
-    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.RESTRICT, related_name="+")
     opened_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
