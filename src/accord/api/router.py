@@ -32,6 +32,9 @@ from accord.integrations.api import router as integrations_router
 from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
 from accord.marketing.api import router as marketing_router
+from accord.marketing.enablement_api import calendar_router
+from accord.marketing.enablement_api import router as enablement_router
+from accord.meetings.api import router as meetings_router
 from accord.metrics.api import router as metrics_router
 from accord.metrics.goals_api import router as goals_router
 
@@ -141,6 +144,8 @@ install_error_handlers(api)
 api.add_router("", identity_router)
 api.add_router("", crm_router)
 api.add_router("", marketing_router)
+api.add_router("", enablement_router)
+api.add_router("", calendar_router)
 api.add_router("", definitions_router)
 api.add_router("", predictive_router)
 api.add_router("", handoff_router)
@@ -151,6 +156,7 @@ api.add_router("", metrics_router)
 api.add_router("", goals_router)
 api.add_router("", attribution_router)
 api.add_router("", experiments_router)
+api.add_router("", meetings_router)
 api.add_router("", alignment_router)
 
 # Unknown paths under /api/v1 answer with the error body too (registered last, so it only

@@ -36,6 +36,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("digest", "Preview or send the weekly digest (email and Slack) to both teams"),
     ("attribution", "Marketing's part in revenue and pipeline per channel, model by model"),
     ("experiment", "Experiments judged on pipeline outcomes: results and the learnings log"),
+    ("meeting", "Joint meetings: the schedule, generated agendas and action items"),
     ("alignment", "The alignment scorecard, the behavioural index and the survey's pulses"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),

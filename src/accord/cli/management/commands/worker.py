@@ -27,6 +27,7 @@ class Command(BaseCommand):
         from accord.handoff.tasks import start_sla_sweeps
         from accord.integrations.tasks import requeue_stale_imports
         from accord.integrations.webhooks.tasks import start_maintenance
+        from accord.meetings.tasks import start_meeting_reminders
         from accord.metrics.digest_tasks import start_weekly_digests
 
         start_maintenance()  # prunes expired idempotency records now and hourly
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Resuming {rescores} interrupted re-score(s).")
         start_sla_sweeps()  # breaches and escalations every 30 s; recycled leads daily
         start_weekly_digests()  # the weekly digest, Monday 08:00 in each workspace's zone
+        start_meeting_reminders()  # action items due or overdue, the meeting tomorrow
         self.stdout.write(
             "Accord worker: processing imports, re-scores, SLA sweeps, escalations and webhooks."
         )
