@@ -46,6 +46,7 @@ from accord.demo.generator import (
 from accord.demo.goal_setup import set_demo_goal
 from accord.demo.handoff_setup import set_up_demo_handoff
 from accord.demo.lead_definition import propose_demo_definition
+from accord.demo.meeting_setup import set_up_demo_meetings
 from accord.demo.models import DemoDataset
 from accord.demo.parameters import DEFAULT_PARAMETERS, DemoParameters, validate
 from accord.demo.population import Population, draw_population
@@ -96,6 +97,7 @@ def _shared_agreements(ctx: DemoContext, as_of: dt.datetime, seed: int) -> None:
     set_up_demo_handoff(workspace, as_of)
     set_demo_goal(workspace, as_of)
     plant_demo_experiment(workspace, as_of, ctx.experiment_members)
+    set_up_demo_meetings(workspace, as_of, seed)
     recognise_missing(
         workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS), latest=RECOGNISED_MAX
     )
