@@ -36,6 +36,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("digest", "Preview or send the weekly digest (email and Slack) to both teams"),
     ("attribution", "Marketing's part in revenue and pipeline per channel, model by model"),
     ("experiment", "Experiments judged on pipeline outcomes: results and the learnings log"),
+    ("asset", "The sales-enablement library: assets, usage on deals, win-rate report"),
+    ("calendar", "The marketing calendar and the sales capacity plan (MQLs per seller)"),
     ("meeting", "Joint meetings: the schedule, generated agendas and action items"),
     ("alignment", "The alignment scorecard, the behavioural index and the survey's pulses"),
     ("token", "Create, list or revoke API tokens"),
