@@ -57,12 +57,15 @@ def test_both_teams_answer_and_the_scorecard_waits_for_five(
         _answer_by_service(rep, pulse.pk)
 
     page = sign_in_browser("rep0@acme.example")
+    # Every page reminds the rep of the survey waiting for them.
+    assert "Q4 pulse is open" in page.inner_text("#survey-waiting")
     # Three sales answers: nothing is shown.
     assert _sales_says(page, live_server.url) == ("—", "—")
     _answer_in_browser(page, live_server.url)
     # Four, with the rep's own: still hidden, and the survey is not offered again.
     assert _sales_says(page, live_server.url) == ("—", "—")
     assert page.locator("#answer-survey").count() == 0
+    assert page.locator("#survey-waiting").count() == 0
     _answer_by_service(reps[4], pulse.pk)
     # Five: sales' reading appears (4 of 5 answered 2, one answered 4 on every item: on a
     # Likert item 2 scores 25 and 4 scores 75; yes/no 0 and 1 score 0 and 100).

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 import accord
+from accord.alignment.selectors import waiting_pulse
 from accord.identity.models import Membership, Role
 from accord.identity.selectors import memberships_of
 
@@ -29,4 +30,6 @@ def workspace_context(request: HttpRequest) -> dict[str, Any]:
         )
         # Evaluated only when the workspace switcher is rendered.
         context["switchable_memberships"] = SimpleLazyObject(lambda: list(memberships_of(user)))
+        # The open survey pulse the member has not answered yet (a reminder on every page).
+        context["survey_waiting"] = SimpleLazyObject(lambda: waiting_pulse(membership))
     return context

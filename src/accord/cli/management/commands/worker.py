@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = (
         "Run background jobs from the database queue: imports started from the web or the API, "
         "lead re-scores (and the daily decay pass), the SLA sweep every 30 seconds with its "
-        "escalations, webhook deliveries and their retries, and the weekly digest (Monday "
-        "08:00 in each workspace's time zone). "
+        "escalations, webhook deliveries and their retries, the weekly digest (Monday "
+        "08:00 in each workspace's time zone), meeting reminders and the alignment survey's "
+        "daily pass (close pulses when due, remind those who have not answered). "
         "Interrupted imports and re-scores are picked up again and resume from their last "
         "checkpoint. Use --once to run what is queued now and exit."
     )
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from accord.alignment.tasks import start_pulse_tending
         from accord.definitions.tasks import start_rescoring
         from accord.handoff.tasks import start_sla_sweeps
         from accord.integrations.tasks import requeue_stale_imports
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         start_sla_sweeps()  # breaches and escalations every 30 s; recycled leads daily
         start_weekly_digests()  # the weekly digest, Monday 08:00 in each workspace's zone
         start_meeting_reminders()  # action items due or overdue, the meeting tomorrow
+        start_pulse_tending()  # survey pulses: close when due, remind non-respondents daily
         self.stdout.write(
             "Accord worker: processing imports, re-scores, SLA sweeps, escalations and webhooks."
         )
