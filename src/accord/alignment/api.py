@@ -266,7 +266,7 @@ class ReviewOut(Schema):
     note: str
 
 
-@router.post("/handoffs/{handoff_id}/review", response=ReviewOut)
+@router.post("/alignment/rejections/{handoff_id}/review", response=ReviewOut)
 def review_rejection(
     request: HttpRequest, handoff_id: RecordId, payload: ReviewIn | None = None
 ) -> dict[str, Any]:

@@ -91,6 +91,13 @@ def scorecard_document(card: Scorecard) -> dict[str, Any]:
              "components": [c.spec.key for c in a.components], "practices": list(a.practices)}
             for a in card.areas
         ],
+        "trend": [
+            {"pulse": t.pulse.pk, "title": t.pulse.title,
+             "opened_at": t.pulse.opened_at.isoformat(),
+             "areas": {a: {team: _number(v) for team, v in teams.items()}
+                       for a, teams in t.areas.items()}}
+            for t in card.trend
+        ],
         "perception_gaps": [
             {"key": i.key, "text": i.text, "area": i.area, "gap": gap_out(i.gap)}
             for i in card.gaps

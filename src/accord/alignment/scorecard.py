@@ -13,7 +13,13 @@ from django.utils import timezone
 from accord.alignment.behaviour import BehaviourIndex, Component, behaviour_index
 from accord.alignment.instrument import AREAS
 from accord.alignment.practices import PRACTICES
-from accord.alignment.survey_results import ItemResult, PulseResult, latest_result
+from accord.alignment.survey_results import (
+    ItemResult,
+    PulseResult,
+    TrendPoint,
+    latest_result,
+    trend,
+)
 
 WEAK_BELOW = 60.0  # an area scoring under this (0-100) gets its practices suggested
 DEFAULT_DAYS = 90
@@ -48,6 +54,7 @@ class Scorecard:
     index: BehaviourIndex
     areas: list[AreaLine]  # weakest first
     gaps: list[ItemResult]  # the widest perception gaps first
+    trend: list[TrendPoint] = field(default_factory=list)  # area scores per pulse, oldest first
 
     @property
     def weakest_component(self) -> Component | None:
@@ -96,4 +103,4 @@ def scorecard(workspace_id: int, *, end: dt.datetime | None = None,
         for line in lines:
             if line.area == weakest.spec.area and not line.practices:
                 line.practices = PRACTICES[line.area]
-    return Scorecard(pulse, previous, index, lines, gaps)
+    return Scorecard(pulse, previous, index, lines, gaps, trend(workspace_id))

@@ -213,6 +213,9 @@ class TrendPoint:
     pulse: Pulse
     areas: dict[str, dict[str, float | None]]  # area -> team -> score (None hidden)
 
+    def both(self, area: str) -> float | None:
+        return self.areas.get(area, {}).get("both")
+
 
 def trend(workspace_id: int) -> list[TrendPoint]:
     """Area scores per team across pulses, oldest first."""
