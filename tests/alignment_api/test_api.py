@@ -1,6 +1,6 @@
-"""Alignment over the REST API (/api/v1/alignment/..., /handoffs/{id}/review): the survey, a
-pulse answered by both teams with the anonymity rule visible in its document, the weighting,
-the readings, and the errors (400 with fields, 403, 404, 409) with nothing written."""
+"""Alignment over the REST API (/api/v1/alignment/...): the survey, a pulse answered by both
+teams with the anonymity rule visible in its document, the weighting, the readings, marketing's
+review of a rejection, and the errors (400 with fields, 403, 404, 409) with nothing written."""
 
 from __future__ import annotations
 
@@ -482,25 +482,27 @@ def test_marketing_reviews_a_rejected_leads_reason(
     dispositions.handoff_reject(actor=floor.floor.actor(rep), handoff_id=rejected.pk,
                                 reason="not_icp", comment="Two-person agency")  # fmt: skip
 
-    denied = floor.rep.post(f"/handoffs/{rejected.pk}/review", {"note": "seen"})
+    denied = floor.rep.post(f"/alignment/rejections/{rejected.pk}/review", {"note": "seen"})
     assert (denied.status, denied.error["message"]) == (
         403,
         "Your role (sales_rep) does not allow this action (dispute_handoffs).",
     )
     outsider = client(member_factory("admin", ws=other_workspace))
-    lost = outsider.post(f"/handoffs/{rejected.pk}/review", {})
+    lost = outsider.post(f"/alignment/rejections/{rejected.pk}/review", {})
     assert (lost.status, lost.error["message"]) == (
         404,
         f"No handoff {rejected.pk} in this workspace.",
     )
-    undecided = floor.marketer.post(f"/handoffs/{pending.pk}/review", {})
+    undecided = floor.marketer.post(f"/alignment/rejections/{pending.pk}/review", {})
     assert (undecided.status, undecided.error["message"]) == (
         409,
         "Only a rejected lead's reason is reviewed.",
     )
     assert RejectionReview.objects.across_workspaces().count() == 0
 
-    reviewed = floor.marketer.post(f"/handoffs/{rejected.pk}/review", {"note": "Fair: tighten fit"})
+    reviewed = floor.marketer.post(
+        f"/alignment/rejections/{rejected.pk}/review", {"note": "Fair: tighten fit"}
+    )
     assert reviewed.status == 200, reviewed.body
     assert (
         reviewed.body["handoff_id"],
@@ -511,7 +513,7 @@ def test_marketing_reviews_a_rejected_leads_reason(
         floor.floor.marketer.user_id,
         "Fair: tighten fit",
     )
-    again = floor.marketing_manager.post(f"/handoffs/{rejected.pk}/review", raw="")
+    again = floor.marketing_manager.post(f"/alignment/rejections/{rejected.pk}/review", raw="")
     assert again.status == 200
     assert (again.body["reviewed_by_id"], again.body["note"], again.body["reviewed_at"]) == (
         floor.floor.marketer.user_id,
