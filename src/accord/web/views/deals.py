@@ -22,6 +22,7 @@ from accord.identity.models import Membership
 from accord.identity.selectors import workspace_users
 from accord.web.forms import DealFilterForm
 from accord.web.views.access import member_view
+from accord.web.views.enablement import deal_assets_context
 from accord.web.views.listing import render_list
 
 SORT_COLUMNS = {
@@ -98,5 +99,6 @@ def deal_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             "activities": deal_activities[:100],
             "stage_history": list(deal_stage_history(workspace, deal.pk)),
             "journey": explain_deal(workspace, deal),
+            **deal_assets_context(membership, deal.pk),
         },
     )
