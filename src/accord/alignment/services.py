@@ -49,7 +49,8 @@ def latest_version(workspace_id: int) -> SurveyVersion | None:
     return SurveyVersion.objects.for_workspace(workspace_id).order_by("-number").first()
 
 
-def _used(version: SurveyVersion) -> bool:
+def version_used(version: SurveyVersion) -> bool:
+    """Whether a pulse ran this version (it is then fixed: an edit makes a new one)."""
     return Pulse.objects.for_workspace(version.workspace_id).filter(version=version).exists()
 
 
@@ -74,7 +75,7 @@ def survey_update(*, actor: Actor, document: Any, comment: str = "") -> SurveyVe
     ws = actor.workspace.pk
     latest = latest_version(ws)
     data = instrument.model_dump(mode="json")
-    if latest is not None and not _used(latest):
+    if latest is not None and not version_used(latest):
         latest.document, latest.comment, latest.author = data, comment[:300], actor.user
         latest.save(update_fields=["document", "comment", "author", "updated_at"])
         return latest

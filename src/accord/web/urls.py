@@ -56,6 +56,8 @@ urlpatterns = [
         name="alignment_pulse_close",
     ),
     path("alignment/feedback/", alignment.feedback, name="alignment_feedback"),
+    path("alignment/survey/edit/", alignment.survey_edit, name="alignment_survey_edit"),
+    path("alignment/weighting/", alignment.weighting, name="alignment_weighting"),
     path("enablement/", enablement.enablement_index, name="enablement"),
     path("enablement/report/", enablement.enablement_report, name="enablement_report"),
     path("enablement/<int:pk>/", enablement.asset_detail, name="asset"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accord.alignment import services
 from accord.alignment.behaviour_weights import COMPONENTS
-from accord.alignment.instrument import AREAS, Instrument
+from accord.alignment.instrument import AREAS, DEFAULT_INSTRUMENT, Instrument
 from accord.alignment.models import Participation, PulseStatus, RejectionReview
 from accord.alignment.scorecard import scorecard
 from accord.alignment.survey_results import MIN_GROUP, pulse_result, pulses
@@ -193,4 +193,101 @@ def feedback(request: HttpRequest, membership: Membership) -> HttpResponse:
             "can_review": web_actor(membership).can(Action.DISPUTE_HANDOFFS),
             "components": COMPONENTS,
         },
+    )
+
+
+NEW_ROWS = 3
+
+
+def _document_from_form(post: Any, count: int) -> dict[str, Any]:
+    """The survey document from the editor's rows (a row marked for removal, or a new row left
+    blank, is dropped)."""
+    items = []
+    for n in range(count + NEW_ROWS):
+        key, text = post.get(f"key-{n}", "").strip(), post.get(f"text-{n}", "").strip()
+        if post.get(f"remove-{n}") or (n >= count and not key and not text):
+            continue
+        items.append({
+            "key": key, "text": text, "area": post.get(f"area-{n}", ""),
+            "kind": post.get(f"kind-{n}", "likert"), "reverse": bool(post.get(f"reverse-{n}")),
+            "origin": post.get(f"origin-{n}", "custom") or "custom",
+        })  # fmt: skip
+    return {"schema_version": 1, "items": items}
+
+
+@require_http_methods(["GET", "POST"])
+@member_view(post_requires=Action.RUN_SURVEYS)
+def survey_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
+    ws = membership.workspace.pk
+    latest = services.latest_version(ws)
+    document = latest.document if latest else DEFAULT_INSTRUMENT.model_dump(mode="json")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        posted = _document_from_form(request.POST, len(document["items"]))
+        try:
+            version = services.survey_update(actor=web_actor(membership), document=posted,
+                                             comment=request.POST.get("comment", ""))  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.fields or {"__all__": [exc.message]}
+            document = posted
+        else:
+            messages.success(request, f"Survey saved as version {version.number}.")
+            return redirect("web:alignment_survey_edit")
+    rows = (
+        list(document["items"])
+        + [
+            {
+                "key": "",
+                "text": "",
+                "area": "",
+                "kind": "likert",
+                "reverse": False,
+                "origin": "custom",
+            }
+        ]
+        * NEW_ROWS
+    )
+    return render(
+        request,
+        "web/alignment/survey_edit.html",
+        {
+            "rows": rows,
+            "existing": len(document["items"]),
+            "version": latest,
+            "used": latest is not None and services.version_used(latest),
+            "areas": AREAS,
+            "errors": errors,
+            "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view(post_requires=Action.RUN_SURVEYS)
+def weighting(request: HttpRequest, membership: Membership) -> HttpResponse:
+    ws = membership.workspace.pk
+    version, weights = services.current_weights(ws)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        posted = {c.key: request.POST.get(c.key, "") for c in COMPONENTS}
+        try:
+            saved = services.weighting_update(actor=web_actor(membership), weights=posted,
+                                              comment=request.POST.get("comment", ""))  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.fields or {"__all__": [exc.message]}
+            weights = posted  # type: ignore[assignment]
+        else:
+            messages.success(request, f"Weighting saved as version {saved.number}.")
+            return redirect("web:alignment")
+    return render(
+        request,
+        "web/alignment/weighting.html",
+        {
+            "components": [(c, weights.get(c.key, "")) for c in COMPONENTS],
+            "version": version,
+            "errors": errors,
+            "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
+        },
+        status=400 if errors else 200,
     )
