@@ -35,6 +35,7 @@ from accord.crm.models import (
 )
 from accord.crm.services.provisioning import DEFAULT_PIPELINE_STAGES, provision_workspace
 from accord.demo import rows
+from accord.demo.enablement_setup import set_up_demo_enablement
 from accord.demo.experiment_setup import Member, plant_demo_experiment
 from accord.demo.generator import (
     Chunk,
@@ -98,6 +99,7 @@ def _shared_agreements(ctx: DemoContext, as_of: dt.datetime, seed: int) -> None:
     set_demo_goal(workspace, as_of)
     plant_demo_experiment(workspace, as_of, ctx.experiment_members)
     set_up_demo_meetings(workspace, as_of, seed)
+    set_up_demo_enablement(workspace, as_of, seed)
     recognise_missing(
         workspace, since=as_of - dt.timedelta(days=RECOGNISED_DAYS), latest=RECOGNISED_MAX
     )
