@@ -4,6 +4,8 @@ another workspace's pulse not found."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -135,3 +137,29 @@ def test_another_workspaces_pulse_is_not_found(
     assert client.post(f"/alignment/pulses/{theirs.pk}/close/").status_code in (302, 404)
     theirs.refresh_from_db()
     assert theirs.status == "open"
+
+
+def test_the_csv_export_hides_what_the_page_hides(
+    client: Client, admin: Membership, member_factory: Any
+) -> None:
+    reps = [member_factory("sales_rep") for _ in range(5)]
+    marketers = [member_factory("marketer") for _ in range(4)]
+    pulse = services.pulse_open(actor=Actor.for_membership(admin, Source.API))
+    for n, member in enumerate(reps + marketers):
+        answers = {i.key: (n % 2 if i.kind == "yes_no" else 1 + n % 5)
+                   for i in DEFAULT_INSTRUMENT.items}  # fmt: skip
+        services.response_submit(actor=Actor.for_membership(member, Source.API),
+                                 pulse_id=pulse.pk, answers=answers)  # fmt: skip
+    client.force_login(reps[0].user)
+    response = client.get(f"/alignment/pulses/{pulse.pk}/export.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="pulse-{pulse.pk}.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 5 + 35  # the areas, then the items
+    for row in rows:
+        assert row["sales"] != ""  # five sellers: shown
+        assert row["marketing"] == row["both"] == row["sales_minus_marketing"] == ""
+        assert "fewer than 5 marketing responses" in row["hidden"]
+    same_goals = next(r for r in rows if r["key"] == "same_goals")
+    # Sellers answered 1, 2, 3, 4, 5: scores 0, 25, 50, 75, 100.
+    assert same_goals["sales"] == "50.0"

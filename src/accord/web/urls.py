@@ -55,6 +55,11 @@ urlpatterns = [
         alignment.pulse_close,
         name="alignment_pulse_close",
     ),
+    path(
+        "alignment/pulses/<int:pulse_id>/export.csv",
+        alignment.pulse_export,
+        name="alignment_pulse_export",
+    ),
     path("alignment/feedback/", alignment.feedback, name="alignment_feedback"),
     path("alignment/survey/edit/", alignment.survey_edit, name="alignment_survey_edit"),
     path("alignment/weighting/", alignment.weighting, name="alignment_weighting"),

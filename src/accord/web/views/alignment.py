@@ -5,6 +5,7 @@ and the rejections awaiting marketing's review (the feedback loop)."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
@@ -291,3 +292,28 @@ def weighting(request: HttpRequest, membership: Membership) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+@require_GET
+@member_view()
+def pulse_export(request: HttpRequest, membership: Membership, pulse_id: int) -> HttpResponse:
+    """The pulse's results as CSV: one row per item and area, the same hidden cells as the page
+    (a hidden cell is empty, with the reason)."""
+    result = pulse_result(services.pulse_for(membership.workspace.pk, pulse_id))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pulse-{result.pulse.pk}.csv"'
+    write = csv.writer(response).writerow
+    write(["level", "key", "text", "area", "sales", "marketing", "both", "sales_minus_marketing",
+           "gap_low", "gap_high", "hidden"])  # fmt: skip
+    rows = [("area", a.area, a.title, a.area, a.scores, a.gap) for a in result.areas]
+    rows += [("item", i.key, i.text, i.area, i.scores, i.gap) for i in result.items]
+    for level, key, text, area, scores, gap in rows:
+        cells = [_cell(scores[t].value) for t in ("sales", "marketing", "both")]
+        hidden = "; ".join(sorted({s.hidden for s in scores.values() if s.hidden}))
+        gaps = [_cell(gap.value), _cell(gap.low), _cell(gap.high)] if gap else ["", "", ""]
+        write([level, key, text, area, *cells, *gaps, hidden])
+    return response
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
