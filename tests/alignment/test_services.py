@@ -177,11 +177,18 @@ def test_an_answer_is_anonymous_and_given_once(pulse_floor: tuple[Floor, Pulse])
     ws = floor.workspace
     rep = as_actor(floor.sales[1])
     later = OPENED + dt.timedelta(days=3, hours=5)
+    asked = Participation.objects.for_workspace(ws).get(user=floor.sales[1].user)
     services.response_submit(actor=rep, pulse_id=pulse.pk, answers={"q1": "4", "q2": 2, "q3": 1},
                              now=later)  # fmt: skip
     response = Response.objects.for_workspace(ws).get()
     assert (response.team, response.answers) == ("sales", GOOD)
     assert response.created_at == pulse.opened_at == OPENED
+    # No time of its own anywhere: neither the response nor the participation records when
+    # the answer came, so the two cannot be matched by their timestamps.
+    assert response.updated_at == OPENED
+    participation = Participation.objects.for_workspace(ws).get(pk=asked.pk)
+    assert participation.answered
+    assert participation.updated_at == asked.updated_at
     assert {f.name for f in Response._meta.get_fields()} == {
         "id", "workspace", "created_at", "updated_at", "pulse", "team", "answers",
     }  # fmt: skip

@@ -196,11 +196,14 @@ def response_submit(*, actor: Actor, pulse_id: int, answers: Any,
     if participation.answered:
         raise Conflict("You have already answered this pulse.")
     clean = _answers(Instrument.model_validate(pulse.version.document), answers)
-    participation.answered = True
-    participation.save(update_fields=["answered", "updated_at"])
-    # created_at is set to the pulse's opening, so the row carries no time of its own.
-    Response.objects.create(workspace_id=actor.workspace.pk, pulse=pulse, team=participation.team,
-                            answers=clean, created_at=pulse.opened_at)  # fmt: skip
+    # Neither row keeps the time of answering (auto_now would stamp updated_at with it, and
+    # the two rows could then be matched): the participation's updated_at is left as it was
+    # (a queryset update skips auto_now), the response's set to the pulse's opening.
+    ws = actor.workspace.pk
+    Participation.objects.for_workspace(ws).filter(pk=participation.pk).update(answered=True)
+    response = Response.objects.create(workspace_id=ws, pulse=pulse, team=participation.team,
+                                       answers=clean, created_at=pulse.opened_at)  # fmt: skip
+    Response.objects.for_workspace(ws).filter(pk=response.pk).update(updated_at=pulse.opened_at)
 
 
 @transaction.atomic
