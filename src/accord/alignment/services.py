@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from collections.abc import Mapping
 from typing import Any
 
@@ -233,17 +234,23 @@ def pulse_remind(pulse: Pulse, today: dt.date) -> int:
             .filter(pulse=locked, answered=False)
             .values_list("user__email", flat=True)
         )
-    for email in waiting:
-        send_mail(
-            f"Reminder: {locked.title}",
-            "Both teams are asked how well sales and marketing work together. Your answers "
-            f"are anonymous. The pulse closes on {locked.closes_at:%d %B %Y}.\n\n"
-            f"Answer it in Accord: Alignment, then Survey (/alignment/survey/{locked.pk}/).",
-            None,
-            [email],
-            fail_silently=True,
-        )
-    return len(waiting)
+    sent = 0
+    for email in filter(None, waiting):
+        try:
+            send_mail(
+                f"Reminder: {locked.title}",
+                "Both teams are asked how well sales and marketing work together. Your answers "
+                f"are anonymous. The pulse closes on {locked.closes_at:%d %B %Y}.\n\n"
+                f"Answer it in Accord: Alignment, then Survey (/alignment/survey/{locked.pk}/).",
+                None,
+                [email],
+            )
+        except (OSError, smtplib.SMTPException):
+            # One unreachable address must not stop the others; the banner still reminds.
+            logger.warning("survey reminder to %s failed", email, exc_info=True)
+        else:
+            sent += 1
+    return sent
 
 
 def pulses_tend(now: dt.datetime | None = None) -> dict[str, int]:
