@@ -41,6 +41,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from django.db.models import Model
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Figure, add_json_option
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 1.0
 MISSED_TOUCH_SHARE = 0.05  # of the overdue: a call logged in time, its event lost
@@ -275,6 +278,13 @@ def run(args: argparse.Namespace) -> bool:
     assert first["met_late_logged"] == counts["missed touches"], first
     assert not any(idle.values()), idle
     verdict = "PASS" if first_seconds <= TARGET_SECONDS else "FAIL"
+    _append_json(args.json, vendor, [
+        Figure(f"breach sweep, first ({first['breached']:,} breaches), {total:,} open handoffs, "
+               f"{vendor}", first_seconds, "s", reference, f"<= {TARGET_SECONDS:.0f} s",
+               first_seconds <= TARGET_SECONDS if total >= 100_000 else None,
+               note="reference: indexed overdue count + full count"),
+        Figure(f"breach sweep, idle, {vendor}", idle_seconds, "s", reference),
+    ])  # fmt: skip
     print(
         f"[{vendor}] {total:,} open handoffs ({', '.join(f'{v:,} {k}' for k, v in counts.items())}"
         f"); set up in {setup:.1f} s\n"
@@ -286,6 +296,20 @@ def run(args: argparse.Namespace) -> bool:
         f"{TARGET_SECONDS:.0f} s: {verdict}"
     )
     return verdict == "PASS"
+
+
+def _append_json(path: str | None, vendor: str, figures: list[Figure]) -> None:
+    """Each database's child process adds its figures to the one file (they run in turn)."""
+    if not path:
+        return
+    import json
+
+    file = Path(path)
+    document = json.loads(file.read_text()) if file.exists() else {
+        "benchmark": "breach_sweep", "figures": [], "context": {"databases": []}}  # fmt: skip
+    document["figures"] += [f.as_dict() for f in figures]
+    document["context"]["databases"].append(vendor)
+    file.write_text(json.dumps(document, indent=2) + "\n")
 
 
 def _child(args: argparse.Namespace, postgres: bool) -> int:
@@ -327,11 +351,14 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also on a fresh PostgreSQL")
     parser.add_argument("--data-dir", default=None, help="for the SQLite database (recreated)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    add_json_option(parser)
     args = parser.parse_args()
     if args.overdue_share + args.met_share + args.breached_share > 1:
         parser.error("the shares add up to more than 1")
     if args.child:
         sys.exit(0 if run(args) else 1)
+    if args.json:
+        Path(args.json).unlink(missing_ok=True)
     codes = [_child(args, postgres=False)]
     if args.postgres:
         codes.append(_child(args, postgres=True))

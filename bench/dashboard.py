@@ -31,59 +31,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from large_demo import large_demo, timed
+from common import Figure, add_json_option, top_up_all, write_json
+from large_demo import RUNS, large_demo, timed
+
+Timing = tuple[float, float]  # median, 95th percentile (seconds)
 
 
-def _top_up(table: str, columns: str, shifted: str, target: int) -> int:
-    """Copy existing rows (new ids, times shifted) until `table` holds `target` rows."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), max(id) FROM {table}")
-        count, last = cursor.fetchone()
-        added = 0
-        while count + added < target:
-            batch = min(target - count - added, count)
-            cursor.execute(
-                f"INSERT INTO {table} (id, {columns}) SELECT id + %s, {shifted} "
-                f"FROM {table} WHERE id <= %s ORDER BY id LIMIT %s",
-                [last, last, batch],
-            )
-            added += batch
-            last += last
-    return added
-
-
-def _top_up_all(touchpoints: int, deals: int) -> None:
-    from django.db import transaction
-
-    with transaction.atomic():
-        if touchpoints:
-            cols = ("workspace_id, contact_id, campaign_id, channel, type, utm_source, "
-                    "utm_medium, utm_campaign, utm_content, utm_term, landing_page, referrer, "
-                    "custom_fields, created_at, updated_at")  # fmt: skip
-            shifted = cols.replace(", created_at, updated_at", ", created_at, updated_at")
-            added = _top_up(
-                "marketing_touchpoint",
-                f"occurred_at, {cols}",
-                f"datetime(occurred_at, '-3 days'), {shifted}",
-                touchpoints,
-            )
-            print(f"touchpoints topped up by {added:,}")
-        if deals:
-            cols = ("workspace_id, name, pipeline_id, stage_id, status, amount, currency, "
-                    "owner_id, company_id, primary_contact_id, expected_close_date, source, "
-                    "close_reason, external_id, custom_fields, updated_at")  # fmt: skip
-            added = _top_up(
-                "crm_deal",
-                f"created_at, closed_at, {cols}",
-                f"datetime(created_at, '-5 days'), datetime(closed_at, '-5 days'), {cols}",
-                deals,
-            )
-            print(f"deals topped up by {added:,}")
-
-
-def _measure(workspace_id: int) -> tuple[float, float]:
+def measure_all(
+    workspace_id: int, runs: int = RUNS, quiet: bool = False
+) -> list[tuple[str, Timing, Timing | None]]:
+    """(query, layer timing, direct timing or None for the record store) for every query."""
     from accord.metrics import catalogue, columnar
     from accord.metrics.dashboard import COST_METRICS, HEADLINES
     from accord.metrics.engine import _columnar_value
@@ -104,18 +61,22 @@ def _measure(workspace_id: int) -> tuple[float, float]:
     jobs: list[tuple[str, str]] = [(k, "none") for k in dict.fromkeys(keys)]
     jobs += [("acceptance_rate", "source"), ("rejection_reasons", "source")]
     jobs += [(k, "source") for k in COST_METRICS]
-    print(f"\n{'query':<34}{'layer p50/p95':>18}{'direct p50/p95':>20}{'ratio p95':>11}")
-    worst, worst_ratio = 0.0, 0.0
+    out: list[tuple[str, Timing, Timing | None]] = []
+    show = (lambda *a: None) if quiet else print
+    show(f"\n{'query':<34}{'layer p50/p95':>18}{'direct p50/p95':>20}{'ratio p95':>11}")
     for key, breakdown in jobs:
         spec = catalogue.MetricSpec(metric=key, start=start, end=end, breakdown=breakdown)
         sent.clear()
         result = catalogue.measure(workspace_id, spec, engine="columnar")
         queries = list(sent)
-        layer = timed(lambda spec=spec: catalogue.measure(workspace_id, spec, engine="columnar"))
+        layer = timed(
+            lambda spec=spec: catalogue.measure(workspace_id, spec, engine="columnar"), runs
+        )
         name = f"{key}" + (f" by {breakdown}" if breakdown != "none" else "")
         if result.engine != "columnar":
-            print(f"{name:<34}{1000 * layer[0]:>8.0f} / {1000 * layer[1]:<7.0f}"
-                  f"{'(record store)':>20}")  # fmt: skip
+            show(f"{name:<34}{1000 * layer[0]:>8.0f} / {1000 * layer[1]:<7.0f}"
+                 f"{'(record store)':>20}")  # fmt: skip
+            out.append((name, layer, None))
             continue
 
         def direct(queries: list[tuple[str, tuple[Any, ...]]] = queries) -> None:
@@ -123,23 +84,23 @@ def _measure(workspace_id: int) -> tuple[float, float]:
                 for sql, params in queries:
                     con.execute(sql, [_columnar_value(v) for v in params]).fetchall()
 
-        reference = timed(direct)
+        reference = timed(direct, runs)
         ratio = layer[1] / reference[1]
-        worst, worst_ratio = max(worst, layer[1]), max(worst_ratio, ratio)
-        print(
+        out.append((name, layer, reference))
+        show(
             f"{name:<34}{1000 * layer[0]:>8.0f} / {1000 * layer[1]:<7.0f}"
             f"{1000 * reference[0]:>10.0f} / {1000 * reference[1]:<7.0f}{ratio:>9.2f}x"
         )
     catalogue.run = real_run  # type: ignore[assignment]
     for view in ("cohort", "period"):
         fspec = FunnelSpec(view=view, start=start, end=end)  # type: ignore[arg-type]
-        layer = timed(lambda fspec=fspec: funnel(workspace_id, fspec, engine="columnar"))
-        worst = max(worst, layer[1])
-        print(
+        layer = timed(lambda fspec=fspec: funnel(workspace_id, fspec, engine="columnar"), runs)
+        out.append((f"funnel {view}", layer, None))
+        show(
             f"{'funnel ' + view:<34}{1000 * layer[0]:>8.0f} / {1000 * layer[1]:<7.0f}"
             f"{'(see bench/funnel.py)':>20}"
         )
-    return worst, worst_ratio
+    return out
 
 
 def main() -> None:
@@ -148,11 +109,15 @@ def main() -> None:
     parser.add_argument("--touchpoints", type=int, default=0, help="top up to this many")
     parser.add_argument("--deals", type=int, default=0, help="top up to this many")
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "bench1m"))
+    parser.add_argument("--runs", type=int, default=RUNS, help="warm runs per query")
+    add_json_option(parser)
     args = parser.parse_args()
     workspace = large_demo(args.contacts, args.data_dir)
     from accord.metrics import columnar
 
-    _top_up_all(args.touchpoints, args.deals)
+    added = top_up_all(args.touchpoints, args.deals)
+    if any(added.values()):
+        print(f"topped up by {added['touchpoints']:,} touchpoints, {added['deals']:,} deals")
     started = time.perf_counter()
     copied = columnar.sync()
     print(f"columnar sync: {sum(copied.values()):,} rows copied in "
@@ -165,7 +130,22 @@ def main() -> None:
             (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
             print(f"  {table}: {n:,} rows")
 
-    worst, worst_ratio = _measure(workspace.pk)
+    measured = measure_all(workspace.pk, args.runs)
+    figures = []
+    for name, layer, direct in measured:
+        stored = direct is None and not name.startswith("funnel")
+        ratio_ok = direct is None or layer[1] / direct[1] <= 1.5
+        figures.append(Figure(
+            f"dashboard: {name} (p95)", 1000 * layer[1], "ms",
+            None if direct is None else 1000 * direct[1],
+            None if stored else "<= 300 ms p95, ratio <= 1.5",
+            None if stored else layer[1] <= 0.3 and ratio_ok,
+            note=f"p50 {1000 * layer[0]:.0f} ms" + ("; record store by design" if stored else ""),
+        ))  # fmt: skip
+    columnar = [(n, layer, d) for n, layer, d in measured if d is not None or n.startswith("f")]
+    worst = max(layer[1] for _, layer, _ in columnar)
+    worst_ratio = max(layer[1] / d[1] for _, layer, d in columnar if d is not None)
+    write_json(args.json, "dashboard", figures, contacts=args.contacts, runs=args.runs)
     print(f"\nworst columnar p95: {1000 * worst:.0f} ms — "
           f"{'PASS' if worst <= 0.3 else 'FAIL'} against 300 ms; worst ratio {worst_ratio:.2f} — "
           f"{'PASS' if worst_ratio <= 1.5 else 'FAIL'} against 1.5")  # fmt: skip

@@ -24,6 +24,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Figure, add_json_option, write_json
+
 STAGES = ["Subscriber", "Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity"]
 SOURCES = ["Organic Search", "Paid Search", "Email Marketing", "Direct Traffic", "Paid Social"]
 HEADER = [
@@ -185,6 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    add_json_option(parser)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
@@ -211,6 +215,17 @@ def main() -> None:
         f"  ratio accord / raw: {ratio:.2f}x (target <= 2x); "
         f"rows/s target >= 40,000; peak target < 500 MB"
     )
+    together = accord["together_peak_rss_mb"]
+    at_size = args.rows >= 1_000_000 or None
+    write_json(args.json, "import", [
+        Figure(f"contacts import, {args.rows:,} rows", accord["seconds"], "s", raw["seconds"],
+               "<= 2x the raw insert", ratio <= 2),
+        Figure("import throughput", args.rows / accord["seconds"], "rows/s",
+               args.rows / raw["seconds"], ">= 40,000 rows/s",
+               at_size and args.rows / accord["seconds"] >= 40_000),
+        Figure("import peak memory (process + reader)", together, "MB", raw["peak_rss_mb"],
+               "< 500 MB", together < 500),
+    ], rows=args.rows, csv_mb=size_mb)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("alignment", "The alignment scorecard, the behavioural index and the survey's pulses"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
+    ("bench", "Run every benchmark (--quick for small sizes); append the figures to the docs"),
     ("version", "Print the Accord version"),
 ]
 
