@@ -19,7 +19,7 @@ from accord.identity.models import Membership, Role, Workspace
 from accord.marketing.asset_files import store_checked
 from accord.marketing.calendar_models import CalendarEntry, CalendarKind
 from accord.marketing.enablement_models import Asset, AssetKind, AssetUsage, AssetVersion
-from accord.marketing.models import Campaign
+from accord.marketing.models import Campaign, CampaignType
 
 PLANTED_ASSET = "ROI calculator"
 UNUSED_ASSET = "Legacy brochure"
@@ -81,7 +81,7 @@ def set_up_demo_enablement(workspace: Workspace, as_of: dt.datetime, seed: int) 
     assets = _assets(workspace, as_of, marketers)
     if sellers:
         _usage(workspace, as_of, assets, sellers, rng)
-    _calendar(workspace, as_of, marketers, rng)
+    _calendar(workspace, as_of, marketers)
 
 
 def _assets(workspace: Workspace, as_of: dt.datetime, marketers: list[int]) -> list[Asset]:
@@ -156,18 +156,32 @@ def _usage(
     AssetUsage.objects.bulk_create(rows, batch_size=2000)
 
 
-def _calendar(
-    workspace: Workspace, as_of: dt.datetime, marketers: list[int], rng: np.random.Generator
-) -> None:
-    campaigns = list(Campaign.objects.for_workspace(workspace).order_by("pk").values_list(
-        "pk", flat=True))  # fmt: skip
+# The campaign type an entry of each kind belongs to (a launch is content marketing; a paid
+# push is advertising).
+_KIND_TYPE: dict[str, str] = {
+    CalendarKind.CAMPAIGN: CampaignType.ADS, CalendarKind.EMAIL_SEND: CampaignType.EMAIL,
+    CalendarKind.WEBINAR: CampaignType.WEBINAR, CalendarKind.EVENT: CampaignType.EVENT,
+    CalendarKind.LAUNCH: CampaignType.CONTENT,
+}  # fmt: skip
+
+
+def _calendar(workspace: Workspace, as_of: dt.datetime, marketers: list[int]) -> None:
+    """Each entry is tied to the latest campaign of its kind's type (the demo's campaigns are
+    planned quarter by quarter), so the calendar and the campaigns tell one story."""
+    latest: dict[str, int] = {}
+    for pk, kind in (
+        Campaign.objects.for_workspace(workspace)
+        .order_by("start_date", "pk")
+        .values_list("pk", "type")
+    ):
+        latest[kind] = pk
     today = as_of.date()
     entries = []
     for i, (title, kind, offset, days, leads, mqls) in enumerate(CALENDAR):
         start = today + dt.timedelta(days=offset)
-        campaign = campaigns[int(rng.integers(len(campaigns)))] if campaigns else None
         entries.append(CalendarEntry(
-            workspace=workspace, title=title, kind=kind, campaign_id=campaign,
+            workspace=workspace, title=title, kind=kind,
+            campaign_id=latest.get(_KIND_TYPE.get(kind, "")),
             start_date=start, end_date=start + dt.timedelta(days=days - 1),
             expected_leads=leads, expected_mqls=mqls, owner_id=marketers[i % len(marketers)],
             notes="", created_at=as_of,
