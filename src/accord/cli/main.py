@@ -42,6 +42,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("alignment", "The alignment scorecard, the behavioural index and the survey's pulses"),
     ("token", "Create, list or revoke API tokens"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
+    ("backup", "Back up the database and uploaded files into one file (SQLite or PostgreSQL)"),
+    ("restore", "Restore a backup (refuses to overwrite a database holding data without --force)"),
     ("bench", "Run every benchmark (--quick for small sizes); append the figures to the docs"),
     ("version", "Print the Accord version"),
 ]
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] in {"version", "--version", "-V"}:
         sys.stdout.write(f"accord {accord.__version__}\n")
         return
-    if args[0] == "demo":
+    if args[0] in {"demo", "bench"}:  # local runs on loopback
         _prepare_demo_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
     from django.core.management import execute_from_command_line
