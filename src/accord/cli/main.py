@@ -87,8 +87,15 @@ def main(argv: list[str] | None = None) -> None:
         _prepare_demo_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
     from django.core.management import execute_from_command_line
+    from django.db import InterfaceError, OperationalError
 
-    execute_from_command_line(["accord", *args])
+    try:
+        execute_from_command_line(["accord", *args])
+    except (OperationalError, InterfaceError) as exc:  # down, read-only or full: no traceback
+        from accord.core.database_errors import database_problem
+
+        sys.stderr.write(f"Error: {database_problem(exc)[1]} ({exc})\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

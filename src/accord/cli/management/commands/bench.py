@@ -161,7 +161,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{b.name:<20} {b.covers}{extra}")
             return
         names = {b.name for b in REGISTRY}
-        unknown = sorted(set(options["only"]) | set(options["skip"]) - names)
+        unknown = sorted((set(options["only"]) | set(options["skip"])) - names)
         if unknown:
             raise CommandError(f"Unknown benchmark {', '.join(unknown)}; see --list.")
         root = find_root(options["root"])
@@ -205,7 +205,7 @@ class Command(BaseCommand):
         command = [sys.executable, str(script), *b.arguments(sizes, data_dir)]
         if sizes is QUICK and not b.arguments(sizes, data_dir) and "--quick" in source:
             command.append("--quick")  # a benchmark that knows its own quick size
-        if "--json" in source:
+        if "--json" in source or "add_json_option" in source:
             command += ["--json", str(out)]
         env = dict(os.environ, ACCORD_DEBUG="0", ACCORD_INSECURE_HTTP="1",
                    PYTHONUNBUFFERED="1")  # fmt: skip
