@@ -114,4 +114,6 @@ def request_membership(request: HttpRequest) -> Membership:
 
 
 def request_actor(request: HttpRequest) -> Actor:
-    return Actor.for_membership(request_membership(request), Source.API)
+    return Actor.for_membership(
+        request_membership(request), Source.API, ip=request.META.get("REMOTE_ADDR")
+    )

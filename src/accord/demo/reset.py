@@ -16,6 +16,7 @@ from accord.definitions.models import ContactPrediction, ContactScore
 from accord.demo.models import DemoDataset
 from accord.demo.writer import BulkWriter
 from accord.handoff.models import ContactCapViolation, Dispute, Escalation, Handoff
+from accord.identity.audit import entries_of_deleted_workspaces_delete
 from accord.identity.models import Workspace
 from accord.marketing.models import Campaign, CampaignCost, Touchpoint
 
@@ -83,3 +84,4 @@ def _delete(writer: BulkWriter, workspace: Workspace, *, whole_table: bool) -> N
     for model in DELETE_ORDER:
         writer.delete_workspace_rows(model, workspace.pk, whole_table=whole_table)
     workspace.delete()
+    entries_of_deleted_workspaces_delete()  # the audit log's, if no ON DELETE CASCADE ran

@@ -31,14 +31,16 @@ class Actor:
     user: User | None = None
     role: str | None = None
     rule: str = ""
+    ip: str | None = None  # the request's remote address, where an entry point knows it
 
     @classmethod
-    def for_membership(cls, membership: Membership, source: Source) -> Actor:
+    def for_membership(cls, membership: Membership, source: Source, ip: str | None = None) -> Actor:
         return cls(
             workspace=membership.workspace,
             user=membership.user,
             role=membership.role,
             source=source,
+            ip=ip,
         )
 
     @classmethod

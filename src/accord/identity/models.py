@@ -142,3 +142,7 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = dj_timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# The audit log's model lives in its own module; importing it here registers it with the app.
+from accord.identity.audit_models import AuditEntry  # noqa: E402, F401

@@ -27,7 +27,8 @@ type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
 
 
 def web_actor(membership: Membership) -> Actor:
-    return Actor.for_membership(membership, Source.WEB)
+    ip = getattr(membership, "remote_addr", None)  # set by the web middleware
+    return Actor.for_membership(membership, Source.WEB, ip=ip)
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:

@@ -38,6 +38,8 @@ class CurrentWorkspaceMiddleware:
         if user is None or not user.is_authenticated or request.path.startswith("/api/"):
             return self.get_response(request)
         membership = _current_membership(request)
+        if membership is not None:  # where the request came from, for the audit log
+            setattr(membership, "remote_addr", request.META.get("REMOTE_ADDR"))  # noqa: B010
         request.membership = membership  # type: ignore[attr-defined]
         if membership is None:
             return self.get_response(request)
