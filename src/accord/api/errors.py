@@ -23,6 +23,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from accord.core.database_errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_problem
 from accord.core.errors import (
     AccordError,
     Conflict,
@@ -184,6 +185,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
+
+    def on_database_error(request: HttpRequest, exc: object) -> HttpResponse:
+        assert isinstance(exc, Exception)
+        code, message = database_problem(exc)
+        response = respond(request, 503, code, message)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for kind in DATABASE_ERRORS:  # the server is down, or SQLite is read-only or full
+        api.add_exception_handler(kind, on_database_error)
 
 
 def json_method_not_allowed(
