@@ -32,6 +32,7 @@ WORKFLOW: DocumentWorkflow[LeadDefinition, DefinitionApproval] = DocumentWorkflo
     noun="lead definition",
     validate=validated_document,
     edit_action=Action.EDIT_DEFINITIONS,
+    audit_name="definition",
 )
 
 

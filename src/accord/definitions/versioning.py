@@ -25,9 +25,13 @@ from accord.definitions.models import (
     DocumentApproval,
     VersionedDocument,
 )
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Membership, Role, Workspace
 from accord.identity.permissions import Action
+
+# What a new version's audit entry holds.
+AUDITED_FIELDS = ("version", "status", "document", "comment", "based_on")
 
 
 def invalid_document(exc: DocumentInvalid, noun: str) -> ValidationFailed:
@@ -80,6 +84,27 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
     noun: str  # "lead definition", "SLA agreement"
     validate: Callable[[Any], dict[str, Any]]  # raw document → normalised JSON, or raises
     edit_action: Action
+    audit_name: str = "document"  # the audit log's action prefix: "definition", "sla_agreement"
+
+    def _audit(
+        self,
+        actor: Actor,
+        event: str,
+        document: D,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        *,
+        note: str = "",
+    ) -> None:
+        audit.record(
+            actor,
+            f"{self.audit_name}.{event}",
+            document,
+            label=f"{self.noun} {document.label}",
+            before=before,
+            after=after,
+            note=note,
+        )
 
     def locked(self, actor: Actor, document_id: int) -> D:
         document = (
@@ -127,7 +152,9 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
     def create_draft(self, actor: Actor, document: Any, comment: str = "") -> D:
         actor.require(self.edit_action)
         clean = self.validate(document)
-        return self._new_version(actor, clean, clean_comment(comment), DefinitionStatus.DRAFT)
+        draft = self._new_version(actor, clean, clean_comment(comment), DefinitionStatus.DRAFT)
+        self._audit(actor, "draft_created", draft, after=audit.snapshot(draft, AUDITED_FIELDS))
+        return draft
 
     def update_draft(
         self, actor: Actor, document_id: int, document: Any = None, comment: str | None = None
@@ -139,11 +166,14 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
                 f"Version v{current.version} is {current.status} and can no longer be "
                 "edited; create a new draft instead."
             )
+        before = audit.snapshot(current, ["document", "comment"])
         if document is not None:
             current.document = self.validate(document)
         if comment is not None:
             current.comment = clean_comment(comment)
         current.save(update_fields=["document", "comment", "updated_at"])
+        old, new = audit.changes(before, audit.snapshot(current, ["document", "comment"]))
+        self._audit(actor, "draft_edited", current, before=old, after=new)
         return current
 
     def propose(self, actor: Actor, document_id: int) -> D:
@@ -155,6 +185,7 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
         current.status = DefinitionStatus.PROPOSED
         current.proposed_at = timezone.now()
         current.save(update_fields=["status", "proposed_at", "updated_at"])
+        self._audit(actor, "proposed", current, {"status": "draft"}, {"status": "proposed"})
         return current
 
     def approve(self, actor: Actor, document_id: int) -> A:
@@ -177,9 +208,18 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
             decided_at=timezone.now(),
             **{self.approval_field: current},
         )
+        status_before = current.status
         if set(approvals.values_list("team_kind", flat=True)) >= set(ApprovalSide.values):
             current.status = DefinitionStatus.APPROVED
             current.save(update_fields=["status", "updated_at"])
+        self._audit(
+            actor,
+            "approved",
+            current,
+            {"status": status_before},
+            {"status": current.status, "approved_by": side.value},
+            note=f"{side.label} approval",
+        )
         return approval
 
     def activate(self, actor: Actor, document_id: int) -> D:
@@ -194,12 +234,19 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
                 f"it can become active ({detail})."
             )
         now = timezone.now()
-        self._scoped(actor.workspace).filter(status=DefinitionStatus.ACTIVE).update(
-            status=DefinitionStatus.RETIRED, retired_at=now, updated_at=now
-        )
+        active = self._scoped(actor.workspace).filter(status=DefinitionStatus.ACTIVE)
+        retiring = list(active)
+        active.update(status=DefinitionStatus.RETIRED, retired_at=now, updated_at=now)
+        for old in retiring:
+            note = f"replaced by v{current.version}"
+            was, now_ = {"status": "active"}, {"status": "retired"}
+            self._audit(actor, "retired", old, was, now_, note=note)
         current.status = DefinitionStatus.ACTIVE
         current.activated_at = now
         current.save(update_fields=["status", "activated_at", "updated_at"])
+        note = f"replaces v{retiring[0].version}" if retiring else "first active version"
+        was, now_ = {"status": "approved"}, {"status": "active"}
+        self._audit(actor, "activated", current, was, now_, note=note)
         return current
 
     def rollback(self, actor: Actor, document_id: int, comment: str = "") -> D:
@@ -210,6 +257,9 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
         if earlier.status == DefinitionStatus.DRAFT:
             raise Conflict("A draft was never published; propose it instead of rolling back to it.")
         text = clean_comment(comment) or f"Roll back to v{earlier.version}"
-        return self._new_version(
+        proposed = self._new_version(
             actor, self.validate(earlier.document), text, DefinitionStatus.PROPOSED
         )
+        after = audit.snapshot(proposed, AUDITED_FIELDS)
+        self._audit(actor, "rolled_back", proposed, after=after, note=f"to v{earlier.version}")
+        return proposed

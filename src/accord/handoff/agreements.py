@@ -46,6 +46,7 @@ WORKFLOW: DocumentWorkflow[SlaAgreement, SlaApproval] = DocumentWorkflow(
     noun="SLA agreement",
     validate=validated_sla,
     edit_action=Action.EDIT_AGREEMENTS,
+    audit_name="sla_agreement",
 )
 
 

@@ -19,6 +19,7 @@ from accord.handoff.models import (
     SellerSettings,
 )
 from accord.handoff.routing import Condition
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.models import Team, TeamKind
@@ -108,6 +109,12 @@ def clean_conditions(raw: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+# What the audit log keeps of each routing setting.
+RULE_FIELDS = ("name", "position", "conditions", "team", "user", "is_active")
+SELLER_FIELDS = ("user", "weight", "capacity", "accepts_leads")
+REASON_FIELDS = ("key", "label", "outcome", "needs_attempts", "is_active")
+
+
 def _target(actor: Actor, values: Mapping[str, Any]) -> tuple[int | None, int | None]:
     team_id, user_id = values.get("team_id"), values.get("user_id")
     if (team_id in (None, "")) == (user_id in (None, "")):
@@ -163,6 +170,7 @@ def routing_rule_create(*, actor: Actor, values: Mapping[str, Any]) -> RoutingRu
             rule.save(force_insert=True)
     except IntegrityError:
         raise Conflict(f"A routing rule named '{rule.name}' already exists.") from None
+    audit.record(actor, "routing_rule.created", rule, after=audit.snapshot(rule, RULE_FIELDS))
     return rule
 
 
@@ -182,6 +190,7 @@ def _locked_rule(actor: Actor, rule_id: int) -> RoutingRule:
 def routing_rule_update(*, actor: Actor, rule_id: int, values: Mapping[str, Any]) -> RoutingRule:
     actor.require(Action.MANAGE_ROUTING)
     rule = _locked_rule(actor, rule_id)
+    before = audit.snapshot(rule, RULE_FIELDS)
     if "name" in values:
         rule.name = _name(values)
     if "conditions" in values:
@@ -195,13 +204,18 @@ def routing_rule_update(*, actor: Actor, rule_id: int, values: Mapping[str, Any]
             rule.save()
     except IntegrityError:
         raise Conflict(f"A routing rule named '{rule.name}' already exists.") from None
+    old, new = audit.changes(before, audit.snapshot(rule, RULE_FIELDS))
+    if new:
+        audit.record(actor, "routing_rule.changed", rule, before=old, after=new)
     return rule
 
 
 @transaction.atomic
 def routing_rule_delete(*, actor: Actor, rule_id: int) -> None:
     actor.require(Action.MANAGE_ROUTING)
-    _locked_rule(actor, rule_id).delete()
+    rule = _locked_rule(actor, rule_id)
+    audit.record(actor, "routing_rule.deleted", rule, before=audit.snapshot(rule, RULE_FIELDS))
+    rule.delete()
 
 
 @transaction.atomic
@@ -214,9 +228,19 @@ def routing_rules_reorder(*, actor: Actor, rule_ids: Sequence[int]) -> list[Rout
         raise ValidationFailed.single(
             "rule_ids", "List every routing rule of this workspace exactly once."
         )
+    before = [r.pk for r in sorted(rules.values(), key=lambda r: r.position)]
     for position, rule_id in enumerate(rule_ids):
         rules[rule_id].position = position
     scoped.bulk_update(list(rules.values()), ["position"])
+    if before != list(rule_ids):
+        audit.record(
+            actor,
+            "routing_rule.reordered",
+            object_type="routing rules",
+            label="routing order",
+            before={"order": before},
+            after={"order": list(rule_ids)},
+        )
     return [rules[i] for i in rule_ids]
 
 
@@ -237,6 +261,7 @@ def seller_settings_set(*, actor: Actor, user_id: int, values: Mapping[str, Any]
     settings, _ = SellerSettings.objects.for_workspace(actor.workspace).get_or_create(
         workspace=actor.workspace, user_id=user
     )
+    before = audit.snapshot(settings, SELLER_FIELDS)
     if "weight" in values:
         try:
             weight = float(values["weight"])
@@ -259,6 +284,9 @@ def seller_settings_set(*, actor: Actor, user_id: int, values: Mapping[str, Any]
     if "accepts_leads" in values:
         settings.accepts_leads = bool(values["accepts_leads"])
     settings.save()
+    old, new = audit.changes(before, audit.snapshot(settings, SELLER_FIELDS))
+    if new:
+        audit.record(actor, "seller_settings.changed", settings, before=old, after=new)
     return settings
 
 
@@ -323,6 +351,7 @@ def rejection_reason_save(*, actor: Actor, values: Mapping[str, Any]) -> Rejecti
         )
     scoped = RejectionReason.objects.for_workspace(actor.workspace)
     reason = scoped.select_for_update().filter(key=key).first()
+    before = audit.snapshot(reason, REASON_FIELDS) if reason is not None else None
     if reason is None:
         last = scoped.aggregate(p=Max("position"))["p"]
         reason = RejectionReason(workspace=actor.workspace, key=key, position=(last or 0) + 1)
@@ -331,4 +360,10 @@ def rejection_reason_save(*, actor: Actor, values: Mapping[str, Any]) -> Rejecti
     reason.needs_attempts = bool(values.get("needs_attempts", reason.needs_attempts))
     reason.is_active = bool(values.get("is_active", True))
     reason.save()
+    after = audit.snapshot(reason, REASON_FIELDS)
+    if before is None:
+        audit.record(actor, "rejection_reason.created", reason, after=after)
+    elif before != after:
+        old, new = audit.changes(before, after)
+        audit.record(actor, "rejection_reason.changed", reason, before=old, after=new)
     return reason

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.money import normalise_currency
 from accord.core.normalise import normalise_email
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import ApiToken, Membership, Role, Team, TeamKind, User, Workspace
 from accord.identity.permissions import Action
@@ -54,27 +55,47 @@ def user_create(*, email: str, password: str, full_name: str = "", is_staff: boo
 
 
 @transaction.atomic
-def team_create(*, workspace: Workspace, name: str, kind: str) -> Team:
+def team_create(*, workspace: Workspace, name: str, kind: str, actor: Actor | None = None) -> Team:
     if kind not in TeamKind.values:
         raise ValidationFailed.single("kind", f"Team kind must be one of {TeamKind.values}.")
-    team, _ = Team.objects.get_or_create(
+    team, created = Team.objects.get_or_create(
         workspace=workspace, name=name.strip(), defaults={"kind": kind}
     )
+    if created:
+        who = actor or Actor.system(workspace)
+        audit.record(who, "team.created", team, after=audit.snapshot(team, ["name", "kind"]))
     return team
 
 
 @transaction.atomic
 def membership_set(
-    *, workspace: Workspace, user: User, role: str, team: Team | None = None
+    *,
+    workspace: Workspace,
+    user: User,
+    role: str,
+    team: Team | None = None,
+    actor: Actor | None = None,
 ) -> Membership:
-    """Add a user to a workspace, or change their role and team there."""
+    """Add a user to a workspace, or change their role and team there. `actor` is who did it
+    (the audit log names the system when none is given)."""
     if role not in Role.values:
         raise ValidationFailed.single("role", f"Role must be one of {', '.join(Role.values)}.")
     if team is not None and team.workspace_id != workspace.pk:
         raise ValidationFailed.single("team", "That team belongs to another workspace.")
+    fields = ["user", "role", "team"]
+    existing = Membership.objects.for_workspace(workspace).filter(user=user).first()
+    before = audit.snapshot(existing, fields) if existing is not None else None
     membership, _ = Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": role, "team": team}
     )
+    who = actor or Actor.system(workspace)
+    label = f"{user.display_name} ({membership.get_role_display()})"
+    after = audit.snapshot(membership, fields)
+    if before is None:
+        audit.record(who, "membership.created", membership, label=label, after=after)
+    elif before != after:
+        old, new = audit.changes(before, after)
+        audit.record(who, "membership.changed", membership, label=label, before=old, after=new)
     return membership
 
 
@@ -118,6 +139,8 @@ def api_token_create(
                 )
         except IntegrityError:  # prefix collision: astronomically rare, try a new one
             continue
+        after = audit.snapshot(token, ["user", "name", "prefix", "scope", "expires_at"])
+        audit.record(actor, "api_token.created", token, after=after)
         return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
     raise Conflict("Could not allocate a unique token prefix; try again.")
 
@@ -132,6 +155,8 @@ def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        after = {"revoked_at": audit.snapshot(token, ["revoked_at"])["revoked_at"]}
+        audit.record(actor, "api_token.revoked", token, before={"revoked_at": None}, after=after)
     return token
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accord.core.errors import AccordError
 from accord.identity import services
+from accord.identity.actor import Actor, Source
 from accord.identity.cli_support import workspace_by_slug
 from accord.identity.models import Role, User
 
@@ -50,7 +51,12 @@ class Command(BaseCommand):
                 elif workspace is None:
                     raise CommandError(f"A user with email {user.email} exists already.")
                 if workspace is not None:
-                    services.membership_set(workspace=workspace, user=user, role=options["role"])
+                    services.membership_set(
+                        workspace=workspace,
+                        user=user,
+                        role=options["role"],
+                        actor=Actor.system(workspace, Source.CLI, rule="accord createuser"),
+                    )
                     self.stdout.write(
                         self.style.SUCCESS(f"{user.email} is {options['role']} in {workspace.slug}")
                     )
