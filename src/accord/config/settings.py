@@ -28,6 +28,8 @@ def _flag(name: str, default: bool = False) -> bool:
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ACCORD_DATA_DIR", ".accord")).resolve()
+# The analytics engine for large workspaces (ClickHouse): chdb:///dir or clickhouse://host:8123/db
+ANALYTICS_URL = os.environ.get("ACCORD_ANALYTICS_URL", "").strip()
 
 DEBUG = _flag("ACCORD_DEBUG")
 SECRET_KEY = os.environ.get("ACCORD_SECRET_KEY", "")

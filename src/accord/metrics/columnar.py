@@ -235,9 +235,11 @@ def _as_date(value: Any) -> Any:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequence[Any]) -> int:
-    """Copy the matching rows in batches, each handed to DuckDB as one Arrow table (row-by-row
-    inserts are three orders of magnitude slower)."""
+def record_store_batches(
+    table: Table, where: str, params: Sequence[Any]
+) -> Iterator[dict[str, list[Any]]]:
+    """The matching rows of the record store, `BATCH` at a time, column by column, times as
+    naive UTC and dates as dates (shared by every engine's copy)."""
     columns = [name for name, _ in table.columns]
     convert = {
         i: _naive_utc if kind == "TIMESTAMP" else _as_date
@@ -247,21 +249,26 @@ def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequ
     # No ORDER BY: sorting by id would make SQLite walk the primary key (every row) instead of
     # the index the condition can use (updated_at for contacts).
     select = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where}"  # noqa: S608
-    copied = 0
     with connection.cursor() as cursor:
         cursor.execute(select, list(params))
         while rows := cursor.fetchmany(BATCH):
             values = list(zip(*rows, strict=True))
-            batch = pa.table(
-                {
-                    name: [convert[i](v) for v in values[i]] if i in convert else values[i]
-                    for i, name in enumerate(columns)
-                }
-            )
-            con.register("batch", batch)
-            con.execute(f"INSERT OR REPLACE INTO {table.name} SELECT * FROM batch")  # noqa: S608
-            con.unregister("batch")
-            copied += len(rows)
+            yield {
+                name: [convert[i](v) for v in values[i]] if i in convert else list(values[i])
+                for i, name in enumerate(columns)
+            }
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequence[Any]) -> int:
+    """Copy the matching rows in batches, each handed to DuckDB as one Arrow table (row-by-row
+    inserts are three orders of magnitude slower)."""
+    copied = 0
+    for columns in record_store_batches(table, where, params):
+        batch = pa.table(columns)
+        con.register("batch", batch)
+        con.execute(f"INSERT OR REPLACE INTO {table.name} SELECT * FROM batch")  # noqa: S608
+        con.unregister("batch")
+        copied += batch.num_rows
     return copied
 
 
@@ -357,21 +364,25 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     return con.execute(sql).fetchall()[0][0]
 
 
-def _since(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[Any]]:
-    # Table names are the fixed ones above, never input.
+def since_clause(table: Table, last: Any) -> tuple[str, list[Any]]:
+    """The record store's condition for what a copy holding up to `last` (its largest id, or
+    its latest change time) lacks. Table names are the fixed ones above, never input."""
     if table.feed == "append":
-        last_id = f"SELECT coalesce(max(id), 0) FROM {table.name}"  # noqa: S608
-        last = _scalar(con, last_id)
-        return "id > %s", [last]
+        return "id > %s", [last or 0]
     if table.feed == "whole":
         return "1 = 1", []
-    latest = f"SELECT max(updated_at) FROM {table.name}"  # noqa: S608
-    last_change = _scalar(con, latest)
-    since: Any = last_change or dt.datetime(1970, 1, 1)
+    since: Any = last or dt.datetime(1970, 1, 1)
     since = since.replace(tzinfo=dt.UTC) if connection.vendor != "sqlite" else since.isoformat(" ")
     # Strictly later: a row at the last copied instant was copied with it (timestamps have
     # microseconds), and nothing new means nothing is written.
     return "updated_at > %s", [since]
+
+
+def _since(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[Any]]:
+    if table.feed == "whole":
+        return since_clause(table, None)
+    column = "coalesce(max(id), 0)" if table.feed == "append" else "max(updated_at)"
+    return since_clause(table, _scalar(con, f"SELECT {column} FROM {table.name}"))  # noqa: S608
 
 
 _last_sync: dict[Path, float] = {}

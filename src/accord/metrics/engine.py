@@ -1,10 +1,12 @@
-"""Where a metric's query runs: the record store (the Django database, SQLite or PostgreSQL) or
-the columnar copy (embedded DuckDB). The query text is written once in DuckDB's SQL and
-transpiled for the record store (`metrics.sql`); parameters are positional.
+"""Where a metric's query runs: the record store (the Django database, SQLite or PostgreSQL),
+the columnar copy (embedded DuckDB) or, when `ACCORD_ANALYTICS_URL` is set, the analytics
+engine (ClickHouse: `metrics.clickhouse`). The query text is written once in DuckDB's SQL and
+transpiled for the others (`metrics.sql`); parameters are positional.
 
-`auto` picks the record store for small workspaces and the copy for large ones. While another
-process holds the copy (DuckDB allows one writer per file) the record store answers instead: the
-numbers are the same, only slower.
+`auto` picks the record store for small workspaces and, for large ones, ClickHouse when it is
+configured, else the DuckDB copy. While another process holds the DuckDB copy (DuckDB allows one
+writer per file), or ClickHouse cannot be reached, the record store answers instead: the numbers
+are the same, only slower.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from typing import Any, Literal
 import duckdb
 from django.db import connection
 
+from accord.metrics import clickhouse
 from accord.metrics.sql import Dialect, transpile
 
 logger = logging.getLogger(__name__)
 
-Engine = Literal["record_store", "columnar"]
+Engine = Literal["record_store", "columnar", "analytics"]
 EngineChoice = Engine | Literal["auto"]
 COLUMNAR_FROM = 200_000  # contacts: from here on the columnar copy answers faster
 
@@ -35,7 +38,12 @@ def choose_engine(workspace_id: int) -> Engine:
 
 
 def resolve(workspace_id: int, engine: EngineChoice) -> Engine:
-    return choose_engine(workspace_id) if engine == "auto" else engine
+    """`auto`: the record store for small workspaces; for large ones ClickHouse when it is
+    configured, else the DuckDB copy."""
+    if engine != "auto":
+        return engine
+    chosen = choose_engine(workspace_id)
+    return "analytics" if chosen == "columnar" and clickhouse.configured() else chosen
 
 
 def _record_store_value(value: Any) -> Any:
@@ -67,8 +75,22 @@ def columnar_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     return read(sql, [_columnar_value(v) for v in params])
 
 
+def analytics_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    from accord.metrics.clickhouse_copy import sync_if_stale
+
+    sync_if_stale()  # as the DuckDB copy: a committed ledger row is counted within seconds
+    return clickhouse.read(sql, params)
+
+
 def run(sql: str, params: Sequence[Any], engine: Engine) -> tuple[list[tuple[Any, ...]], Engine]:
     """The query's rows, and the engine that answered."""
+    if engine == "analytics":
+        try:
+            return analytics_rows(sql, params), engine
+        except clickhouse.Unavailable as error:
+            logger.warning(
+                "analytics engine unavailable (%s); answered from the record store", error
+            )
     if engine == "columnar":
         try:
             return columnar_rows(sql, params), engine

@@ -1,0 +1,291 @@
+"""The facts shipped to ClickHouse, incrementally, by the same rules as the DuckDB copy
+(`metrics.columnar`): the same tables and columns, fed the same three ways (append-only facts
+by id, changing records by `updated_at`, small tables whole), the same derived relations
+(`marketing_firsttouch`, `crm_stay`, computed by the same query text), the same watch for ids
+that commit out of order, and a rebuild when records were deleted in the record store.
+
+What differs is how ClickHouse keeps them:
+
+- every table is a ReplacingMergeTree ordered by its key, read with FINAL (`clickhouse.SETTINGS`):
+  a row copied again replaces the one before. A changed deal is simply inserted again, and a
+  sync interrupted halfway can be run again without counting anything twice;
+- ClickHouse has no transactions over several tables, so how far each table was copied (its
+  largest id, its latest change) is kept in `accord_sync` and written only once every table and
+  derived relation is up to date. A failed sync is repeated from the last complete one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import time
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection
+
+from accord.metrics import clickhouse
+from accord.metrics.columnar import (
+    _STAYS_OF_NEW,
+    COUNTED,
+    FRESHNESS,
+    GAP_PATIENCE,
+    GAP_WINDOW,
+    TABLES,
+    Table,
+    record_store_batches,
+    since_clause,
+)
+from accord.metrics.sql import transpile
+
+_TYPES = {  # DuckDB's type in `columnar.TABLES` -> ClickHouse's, Arrow's
+    "BIGINT": ("Nullable(Int64)", pa.int64()),
+    "VARCHAR": ("Nullable(String)", pa.string()),
+    "TIMESTAMP": ("Nullable(DateTime64(6, 'UTC'))", pa.timestamp("us")),
+    "DATE": ("Nullable(Date32)", pa.date32()),
+    "DECIMAL(14, 2)": ("Nullable(Decimal(14, 2))", pa.decimal128(14, 2)),
+}
+_KEY = ("id", "Int64", pa.int64())
+_ENGINE = "ENGINE = ReplacingMergeTree ORDER BY"
+DERIVED = {
+    "marketing_firsttouch": (
+        f"(contact_id Int64, first_touch_at {_TYPES['TIMESTAMP'][0]}) {_ENGINE} contact_id"
+    ),
+    "crm_stay": (
+        f"(id Int64, workspace_id Nullable(Int64), contact_id Nullable(Int64), "
+        f"left_at {_TYPES['TIMESTAMP'][0]}, entered_at {_TYPES['TIMESTAMP'][0]}, "
+        f"stage Nullable(String), definition_version Nullable(String)) {_ENGINE} id"
+    ),
+}
+BOOKKEEPING = {
+    "accord_layout": f"(fingerprint String) {_ENGINE} fingerprint",
+    "accord_sync": (
+        "(table_name String, last_id Int64, last_change Nullable(DateTime64(6, 'UTC'))) "
+        f"{_ENGINE} table_name"
+    ),
+    "accord_gap": (
+        f"(table_name String, id Int64, seen_at DateTime64(6, 'UTC')) {_ENGINE} (table_name, id)"
+    ),
+}
+# The derived relations, from the DuckDB copy's own text (`list_contains` becomes `has`).
+_FIRST_TOUCHES = transpile(
+    "SELECT contact_id, min(occurred_at) FROM marketing_touchpoint WHERE contact_id IN "
+    "(SELECT contact_id FROM marketing_touchpoint WHERE id > ? OR list_contains(?, id)) "
+    "GROUP BY contact_id",
+    "clickhouse",
+)
+_STAYS = transpile(_STAYS_OF_NEW, "clickhouse")
+
+
+def _column(name: str, kind: str) -> tuple[str, str, pa.DataType]:
+    if kind.endswith("PRIMARY KEY"):
+        return _KEY
+    return (name, *_TYPES[kind])
+
+
+def _columns(table: Table) -> list[tuple[str, str, pa.DataType]]:
+    return [_column(name, kind) for name, kind in table.columns]
+
+
+def _layout() -> str:
+    return hashlib.sha256(
+        repr((TABLES, DERIVED, BOOKKEEPING, _FIRST_TOUCHES, _STAYS)).encode()
+    ).hexdigest()[:16]
+
+
+def _all_tables() -> dict[str, str]:
+    tables = {
+        table.name: f"({', '.join(f'{n} {k}' for n, k, _ in _columns(table))}) {_ENGINE} id"
+        for table in TABLES
+    }
+    return {**tables, **DERIVED, **BOOKKEEPING}
+
+
+def _drop_all() -> None:
+    for name in _all_tables():
+        clickhouse.command(f"DROP TABLE IF EXISTS {name}")
+
+
+def ensure_tables() -> None:
+    """Create the tables; a copy made with another layout is dropped first."""
+    clickhouse.command(f"CREATE TABLE IF NOT EXISTS accord_layout {BOOKKEEPING['accord_layout']}")
+    if clickhouse.query("SELECT fingerprint FROM accord_layout") != [(_layout(),)]:
+        _drop_all()
+        clickhouse.command(f"CREATE TABLE accord_layout {BOOKKEEPING['accord_layout']}")
+        clickhouse.command("INSERT INTO accord_layout VALUES ({?: })", [_layout()])
+    for name, body in _all_tables().items():
+        clickhouse.command(f"CREATE TABLE IF NOT EXISTS {name} {body}")
+
+
+def _cents(value: Any) -> Any:
+    """SQLite hands back money as a float or text: to the cent, exactly."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _ship(table: Table, where: str, params: list[Any]) -> int:
+    """Copy the record store's matching rows, one Arrow batch at a time."""
+    columns = _columns(table)
+    schema = pa.schema([(name, arrow) for name, _, arrow in columns])
+    money = [name for name, kind in table.columns if kind.startswith("DECIMAL")]
+    shipped = 0
+    for batch in record_store_batches(table, where, params):
+        for name in money:
+            batch[name] = [_cents(v) for v in batch[name]]
+        arrow = pa.table(batch, schema=schema)
+        with clickhouse.lock:
+            clickhouse.backend().insert(table.name, arrow)
+        shipped += arrow.num_rows
+    return shipped
+
+
+def _replace_if_changed(table: Table) -> int:
+    """A small table without a change time: shipped again when its rows differ, and the rows
+    gone from the record store deleted."""
+    columns = ", ".join(name for name, _ in table.columns)
+    select = f"SELECT {columns} FROM {table.name} ORDER BY id"  # noqa: S608 - fixed names
+    with connection.cursor() as cursor:
+        cursor.execute(select)
+        current = [tuple(row) for row in cursor.fetchall()]
+    if current == clickhouse.query(select):
+        return 0
+    shipped = _ship(table, "1 = 1", [])
+    ids = [row[0] for row in current]
+    clickhouse.command(f"DELETE FROM {table.name} WHERE NOT has({{?: }}, id)", [ids])  # noqa: S608
+    return shipped
+
+
+def _fill_gaps(table: Table) -> list[int]:
+    """Ship the remembered missing ids that have committed since; forget the old ones."""
+    gaps = [
+        row[0]
+        for row in clickhouse.query(
+            "SELECT id FROM accord_gap WHERE table_name = {?: } ORDER BY id DESC LIMIT 1000",
+            [table.name],
+        )
+    ]
+    if not gaps:
+        return []
+    _ship(table, f"id IN ({', '.join(['%s'] * len(gaps))})", gaps)
+    filled = [
+        row[0]
+        for row in clickhouse.query(
+            f"SELECT id FROM {table.name} WHERE has({{?: }}, id)",  # noqa: S608
+            [gaps],
+        )
+    ]
+    cutoff = dt.datetime.now(dt.UTC) - GAP_PATIENCE
+    clickhouse.command(
+        "DELETE FROM accord_gap WHERE table_name = {?: } AND (has({?: }, id) OR seen_at < {?: })",
+        [table.name, filled, cutoff],
+    )
+    return filled
+
+
+def _note_gaps(table: Table, before: int) -> None:
+    """Remember the ids missing among the top of what was just shipped above `before` (once:
+    the first time a gap was seen starts its patience)."""
+    ((top,),) = clickhouse.query(f"SELECT coalesce(max(id), 0) FROM {table.name}")  # noqa: S608
+    low = max(before, top - GAP_WINDOW)
+    if top <= low:
+        return
+    clickhouse.command(
+        f"INSERT INTO accord_gap SELECT {{?: }}, toInt64(number), {{?: }} "  # noqa: S608
+        f"FROM numbers({{?: }}, {{?: }}) WHERE toInt64(number) NOT IN "
+        f"(SELECT id FROM {table.name} WHERE id > {{?: }}) AND toInt64(number) NOT IN "
+        "(SELECT id FROM accord_gap WHERE table_name = {?: })",
+        [table.name, dt.datetime.now(dt.UTC), low + 1, top - low, low, table.name],
+        reads=True,
+    )
+
+
+def _watermarks() -> dict[str, tuple[int, dt.datetime | None]]:
+    rows = clickhouse.query("SELECT table_name, last_id, last_change FROM accord_sync")
+    return {name: (last_id, last_change) for name, last_id, last_change in rows}
+
+
+def _record_watermarks() -> None:
+    """How far each table is copied, written once everything is."""
+    parts = [
+        f"SELECT '{table.name}', coalesce(max(id), 0), "  # noqa: S608 - fixed names
+        + ("max(updated_at)" if table.feed == "changed" else "NULL")
+        + f" FROM {table.name}"
+        for table in TABLES
+    ]
+    clickhouse.command(
+        "INSERT INTO accord_sync " + " UNION ALL ".join(parts),
+        reads=True,
+    )
+
+
+_last_sync: dict[str, float] = {}
+
+
+def sync_if_stale(max_age: float = FRESHNESS) -> None:
+    """Sync unless this process did within `max_age` seconds (as the DuckDB copy)."""
+    if time.time() - _last_sync.get(settings.ANALYTICS_URL, -math.inf) >= max_age:
+        sync()
+
+
+def sync() -> dict[str, int]:
+    """Bring the ClickHouse copy up to date; returns the rows shipped per table."""
+    _last_sync[settings.ANALYTICS_URL] = time.time()
+    with clickhouse.lock:  # one sync at a time in this process; readers wait for it
+        ensure_tables()
+        marks = _watermarks()
+        shipped: dict[str, int] = {}
+        before: dict[str, int] = {}
+        filled: dict[str, list[int]] = {}
+        for table in TABLES:
+            if table.feed == "whole":
+                shipped[table.name] = _replace_if_changed(table)
+                continue
+            last_id, last_change = marks.get(table.name, (0, None))
+            last = last_id if table.feed == "append" else last_change
+            if isinstance(last, dt.datetime):
+                last = last.replace(tzinfo=None)  # naive UTC, as the DuckDB copy keeps it
+            where, params = since_clause(table, last)
+            if table.feed == "append":
+                before[table.name] = last_id
+                filled[table.name] = _fill_gaps(table)
+            shipped[table.name] = _ship(table, where, params)
+            if table.feed == "append" and shipped[table.name]:
+                _note_gaps(table, last_id)
+        touches, entries = "marketing_touchpoint", "crm_ledgerentry"
+        if shipped[touches] or filled[touches]:
+            clickhouse.command(
+                f"INSERT INTO marketing_firsttouch {_FIRST_TOUCHES}",
+                [before[touches], filled[touches]],
+                reads=True,
+            )
+        if shipped[entries] or filled[entries]:
+            # Every stay of each contact whose ledger grew, recomputed: each replaces the
+            # one with its id (a contact's stays are one per ledger entry).
+            clickhouse.command(
+                f"INSERT INTO crm_stay {_STAYS}", [before[entries], filled[entries]], reads=True
+            )
+        if any(shipped.values()) or any(filled.values()) or not marks:
+            _record_watermarks()
+        kept = {
+            name: clickhouse.query(f"SELECT count() FROM {name}")[0][0]  # noqa: S608
+            for name in COUNTED
+        }
+    with connection.cursor() as cursor:
+        for name in COUNTED:
+            cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - fixed names
+            (current,) = cursor.fetchone()
+            if kept[name] != current:  # records were deleted in the record store: start again
+                return rebuild()
+    return shipped
+
+
+def rebuild() -> dict[str, int]:
+    """Drop the copy and ship it again (after deletions in the record store)."""
+    with clickhouse.lock:
+        _drop_all()
+        ensure_tables()
+        return sync()
