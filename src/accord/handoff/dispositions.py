@@ -29,6 +29,7 @@ from accord.handoff.models import (
 )
 from accord.handoff.notify import escalate
 from accord.handoff.routing_settings import ensure_default_reasons
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.models import Role
@@ -105,6 +106,15 @@ def _close(actor: Actor, handoff: Handoff, status: HandoffStatus, **fields: obje
             "decided_by_id": actor.user.pk if actor.user else None,
         },
     )
+    after = {"status": status.value, **audit.snapshot(handoff, fields)}
+    audit.record(
+        actor,
+        f"handoff.{status.value}",
+        handoff,
+        label=f"handoff {handoff.pk} of contact {handoff.contact_id}",
+        before={"status": HandoffStatus.OPEN.value},
+        after=after,
+    )
     return handoff
 
 
@@ -147,9 +157,13 @@ def handoff_reassign(*, actor: Actor, handoff_id: int, user_id: int) -> Handoff:
     handoff = locked_handoff(actor, handoff_id)
     if handoff.status != HandoffStatus.OPEN:
         raise Conflict("Only an open lead can be reassigned.")
+    before = {"owner_id": handoff.owner_id}
     handoff.owner_id = owner
     handoff.chosen_by = f"reassigned by {actor.label}"[:200]
     handoff.save(update_fields=["owner", "chosen_by", "updated_at"])
+    label = f"handoff {handoff.pk} of contact {handoff.contact_id}"
+    after = {"owner_id": owner}
+    audit.record(actor, "handoff.reassigned", handoff, label=label, before=before, after=after)
     _set_contact_owner(actor, handoff)
     return handoff
 
@@ -245,6 +259,12 @@ def handoff_dispute(*, actor: Actor, handoff_id: int, comment: str) -> Dispute:
         workspace=actor.workspace, handoff=handoff, raised_by=actor.user, comment=text
     )
     escalate(actor.workspace.pk, [handoff], EscalationKind.DISPUTE)
+    audit.record(
+        actor,
+        "handoff.disputed",
+        dispute,
+        after={"handoff_id": handoff.pk, "comment": text, "outcome": dispute.outcome},
+    )
     return dispute
 
 
@@ -265,6 +285,14 @@ def dispute_resolve(*, actor: Actor, handoff_id: int, outcome: str, resolution: 
         raise NotFound(f"No dispute of handoff {handoff_id} in this workspace.")
     if dispute.outcome != DisputeOutcome.PENDING:
         raise Conflict(f"This dispute was already resolved ({dispute.get_outcome_display()}).")
+    audit.record(
+        actor,
+        "dispute.resolved",
+        dispute,
+        label=f"dispute of handoff {handoff_id}",
+        before={"outcome": dispute.outcome},
+        after={"outcome": outcome, "resolution": text},
+    )
     dispute.outcome = outcome
     dispute.resolution = text
     dispute.resolved_by = actor.user

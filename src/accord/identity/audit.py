@@ -98,3 +98,11 @@ def entries_of_deleted_workspaces_delete() -> int:
         .delete()
     )
     return deleted
+
+
+def all_fields(obj: models.Model, *, leave_out: Iterable[str] = ()) -> dict[str, Any]:
+    """Every stored field of `obj` but its id and workspace (and `leave_out`): the before of a
+    deletion, the after of a creation."""
+    skip = {"id", "workspace", *leave_out}
+    names = [f.name for f in obj._meta.concrete_fields if f.name not in skip and not f.primary_key]
+    return snapshot(obj, names)

@@ -14,6 +14,7 @@ from accord.core.channels import Channel
 from accord.core.errors import NotFound, ValidationFailed
 from accord.core.events import publish
 from accord.crm.models import Contact
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -122,7 +123,9 @@ def campaign_update(*, actor: Actor, campaign_id: int, values: Mapping[str, Any]
 def campaign_delete(*, actor: Actor, campaign_id: int) -> None:
     """Delete a campaign and its cost entries; its touchpoints stay, without a campaign."""
     actor.require(Action.MANAGE_CAMPAIGNS)
-    _get(Campaign, actor, campaign_id, "campaign").delete()
+    campaign = _get(Campaign, actor, campaign_id, "campaign")
+    audit.record(actor, "campaign.deleted", campaign, before=audit.all_fields(campaign))
+    campaign.delete()
 
 
 @transaction.atomic

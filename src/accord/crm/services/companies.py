@@ -11,6 +11,7 @@ from accord.core import cleaning as c
 from accord.core.errors import Conflict, ValidationFailed
 from accord.crm.models import Company
 from accord.crm.services.records import apply, locked
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -72,4 +73,6 @@ def company_update(*, actor: Actor, company_id: int, values: Mapping[str, Any]) 
 def company_delete(*, actor: Actor, company_id: int) -> None:
     """Delete a company. Its contacts and deals stay, with no company."""
     actor.require(Action.DELETE_RECORDS)
-    locked(Company, actor, company_id, "company").delete()
+    company = locked(Company, actor, company_id, "company")
+    audit.record(actor, "company.deleted", company, before=audit.all_fields(company))
+    company.delete()

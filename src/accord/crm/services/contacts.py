@@ -15,6 +15,7 @@ from accord.core.events import publish
 from accord.crm.models import Company, Contact, LeadStatus, Seniority
 from accord.crm.services import ledger
 from accord.crm.services.records import apply, locked
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -107,7 +108,12 @@ def contact_update(
 def contact_delete(*, actor: Actor, contact_id: int) -> None:
     """Erase a contact with its touchpoints, activities and ledger rows."""
     actor.require(Action.DELETE_RECORDS)
-    locked(Contact, actor, contact_id, "contact").delete()
+    contact = locked(Contact, actor, contact_id, "contact")
+    # No name, email or other personal field: the log must not keep what an erasure removes.
+    kept = ["lifecycle_stage", "lead_status", "company", "owner", "original_source", "created_at"]
+    before = audit.snapshot(contact, kept)
+    audit.record(actor, "contact.deleted", contact, label=f"contact {contact.pk}", before=before)
+    contact.delete()
 
 
 @transaction.atomic

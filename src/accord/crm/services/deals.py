@@ -22,6 +22,7 @@ from accord.crm.models import (
     PipelineStage,
 )
 from accord.crm.services.records import apply, locked
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -145,4 +146,6 @@ def deal_update(*, actor: Actor, deal_id: int, values: Mapping[str, Any]) -> Dea
 @transaction.atomic
 def deal_delete(*, actor: Actor, deal_id: int) -> None:
     actor.require(Action.DELETE_RECORDS)
-    locked(Deal, actor, deal_id, "deal").delete()
+    deal = locked(Deal, actor, deal_id, "deal")
+    audit.record(actor, "deal.deleted", deal, before=audit.all_fields(deal))
+    deal.delete()
