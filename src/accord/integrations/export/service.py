@@ -14,8 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
 from accord.core import cleaning
 from accord.core.errors import ValidationFailed
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
 from accord.integrations.export.cells import neutralise
@@ -85,6 +88,16 @@ def export_rows(
     elif not dataclasses.is_dataclass(filters) or not isinstance(filters, filters_class):
         raise TypeError("filters must be the list's filter dataclass")
     columns = COLUMNS[record_type]
+    with transaction.atomic():  # who exported which list, with which filters
+        given = {k: v for k, v in dataclasses.asdict(filters).items() if v not in (None, "", [])}
+        audit.record(
+            actor,
+            "export.requested",
+            object_type="list",
+            object_id=record_type,
+            label=f"{record_type} export",
+            after={"list": record_type, "filters": given},
+        )
     queryset = selector(actor.workspace, filters).order_by("pk")
     rows = queryset.values_list(*(path for _, path in columns)).iterator(chunk_size=CHUNK)
     return [header for header, _ in columns], rows

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accord.core.errors import NotFound, ValidationFailed
 from accord.core.events import publish
 from accord.crm.services.bulk import BatchCounts
+from accord.identity import audit
 from accord.identity.actor import Actor, Source
 from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
@@ -141,18 +142,28 @@ def import_create(
         )
     sha = _sha256(path)
     stored = _store(path, sha, actor.workspace.pk, file_name)
-    return ImportJob.objects.create(
-        workspace=actor.workspace,
-        record_type=record_type,
-        file_name=Path(file_name).name[:255],
-        stored_path=str(stored),
-        file_sha256=sha,
-        file_size=stored.stat().st_size,
-        mode=mode,
-        on_match=on_match,
-        mapping=result.mapping.to_json(),
-        created_by=actor.user,
-    )
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            workspace=actor.workspace,
+            record_type=record_type,
+            file_name=Path(file_name).name[:255],
+            stored_path=str(stored),
+            file_sha256=sha,
+            file_size=stored.stat().st_size,
+            mode=mode,
+            on_match=on_match,
+            mapping=result.mapping.to_json(),
+            created_by=actor.user,
+        )
+        fields = ["record_type", "file_name", "file_sha256", "file_size", "mode", "on_match"]
+        audit.record(
+            actor,
+            "import.started",
+            job,
+            label=f"import job {job.pk}",
+            after=audit.snapshot(job, fields),
+        )
+    return job
 
 
 def _estimate_rows(path: Path) -> int | None:
@@ -233,17 +244,27 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
     job.status = status
     job.message = message
     job.finished_at = timezone.now()
-    ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(
-        status=status,
-        message=message,
-        finished_at=job.finished_at,
-        rows_done=job.rows_done,
-        created=job.created,
-        updated=job.updated,
-        unchanged=job.unchanged,
-        skipped=job.skipped,
-        failed=job.failed,
-    )
+    counts = ["rows_done", "created", "updated", "unchanged", "skipped", "failed"]
+    with transaction.atomic():
+        ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(
+            status=status,
+            message=message,
+            finished_at=job.finished_at,
+            rows_done=job.rows_done,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            skipped=job.skipped,
+            failed=job.failed,
+        )
+        audit.record(
+            Actor.system(job.workspace, Source.IMPORT, rule=f"import job {job.pk}"),
+            f"import.{status}",
+            job,
+            label=f"import job {job.pk}",
+            after={"status": status, **audit.snapshot(job, counts)},
+            note=message,
+        )
 
 
 def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
