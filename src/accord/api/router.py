@@ -28,6 +28,7 @@ from accord.definitions.api_predictive import router as predictive_router
 from accord.experiments.api import router as experiments_router
 from accord.handoff.api import router as handoff_router
 from accord.identity.api import router as identity_router
+from accord.identity.audit_api import router as audit_router
 from accord.integrations.api import router as integrations_router
 from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
@@ -156,6 +157,7 @@ api.add_router("", metrics_router)
 api.add_router("", goals_router)
 api.add_router("", attribution_router)
 api.add_router("", experiments_router)
+api.add_router("", audit_router)
 api.add_router("", meetings_router)
 api.add_router("", alignment_router)
 

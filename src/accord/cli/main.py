@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("meeting", "Joint meetings: the schedule, generated agendas and action items"),
     ("alignment", "The alignment scorecard, the behavioural index and the survey's pulses"),
     ("token", "Create, list or revoke API tokens"),
+    ("audit", "The audit log: who changed what, when, from where; list or export as CSV"),
     ("worker", "Run background jobs: imports, re-scores, webhook deliveries and retries"),
     ("backup", "Back up the database and uploaded files into one file (SQLite or PostgreSQL)"),
     ("restore", "Restore a backup (refuses to overwrite a database holding data without --force)"),
