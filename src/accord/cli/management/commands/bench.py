@@ -78,7 +78,7 @@ REGISTRY: list[Benchmark] = [
     Benchmark("rescore", "rescore.py", "re-score every contact (31 rules)", _on_demo),
     Benchmark("backtest", "backtest.py", "back-test over 12 months", _on_demo),
     Benchmark("breach_sweep", "breach_sweep.py", "SLA breach sweep over the open handoffs",
-              lambda s, d: ["--handoffs", str(s.handoffs)]),
+              lambda s, d: ["--handoffs", str(s.handoffs), "--data-dir", str(d.parent / "breach")]),
     Benchmark("dashboard", "dashboard.py", "every dashboard query (DuckDB copy)",
               lambda s, d: [*_on_demo(s, d), "--runs", str(s.runs)]),
     Benchmark("funnel", "funnel.py", "the funnel: record store, copy, DuckDB direct", _on_demo),
