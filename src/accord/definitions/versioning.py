@@ -100,6 +100,7 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
             actor,
             f"{self.audit_name}.{event}",
             document,
+            object_type=self.noun,
             label=f"{self.noun} {document.label}",
             before=before,
             after=after,

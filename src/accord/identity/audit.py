@@ -8,6 +8,7 @@ field named for a creation or a deletion (`snapshot`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,11 +22,20 @@ from accord.identity.audit_models import AuditEntry
 __all__ = ["AuditEntry", "changes", "record", "snapshot"]
 
 
+class _Encoder(DjangoJSONEncoder):
+    """Django's encoder, but times keep their microseconds (it cuts them to milliseconds)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime | dt.time):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _json(value: Any) -> Any:
     """Plain JSON: dates and times as ISO text, decimals as text, model instances as their id."""
     if isinstance(value, models.Model):
         return value.pk
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(value, cls=_Encoder))
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:

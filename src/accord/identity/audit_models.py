@@ -4,6 +4,8 @@ migration `0002_auditentry`), so the only way an entry goes is with its whole wo
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
 from django.utils import timezone
 
@@ -51,3 +53,11 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id} by {self.actor_label}"
+
+    @property
+    def before_text(self) -> str:
+        return "" if self.before is None else json.dumps(self.before, ensure_ascii=False)
+
+    @property
+    def after_text(self) -> str:
+        return "" if self.after is None else json.dumps(self.after, ensure_ascii=False)

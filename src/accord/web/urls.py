@@ -3,6 +3,7 @@ from django.urls import path
 from accord.web.views import (
     alignment,
     attribution,
+    audit,
     auth,
     calendar,
     campaigns,
@@ -41,6 +42,8 @@ urlpatterns = [
     path("campaigns/", campaigns.campaign_index, name="campaigns"),
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign"),
     path("ledger/", ledger.ledger_index, name="ledger"),
+    path("audit/", audit.audit_index, name="audit"),
+    path("audit/export.csv", audit.audit_export_csv, name="audit_export"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("attribution/", attribution.attribution_index, name="attribution"),
     path("attribution/settings/", attribution.attribution_settings, name="attribution_settings"),
