@@ -21,6 +21,7 @@ from ninja.responses import NinjaJSONEncoder
 from accord.alignment.api import router as alignment_router
 from accord.api.auth import SessionAuth, TokenAuth
 from accord.api.errors import ErrorOut, install_error_handlers, json_method_not_allowed
+from accord.api.ratelimit import rate_limited
 from accord.attribution.api import router as attribution_router
 from accord.crm.api import router as crm_router
 from accord.definitions.api import router as definitions_router
@@ -66,6 +67,7 @@ _ERROR_STATUSES = {
     "403": "The role or the token's scope does not allow this (permission_denied).",
     "404": "No such record in this workspace (not_found).",
     "409": "Conflicts with existing data, e.g. a duplicate email (conflict).",
+    "429": "Too many requests for this token or address (throttled); see Retry-After.",
 }
 _PATH_PARAM = re.compile(r"\{[^}]+\}")
 
@@ -119,7 +121,7 @@ class AccordAPI(NinjaAPI):
         urls = super()._get_urls()
         for url in urls:
             if isinstance(url, URLPattern):
-                url.callback = json_method_not_allowed(url.callback)
+                url.callback = rate_limited(json_method_not_allowed(url.callback))
         return urls
 
 
@@ -129,6 +131,7 @@ def _error_statuses(method: str, has_path_params: bool) -> list[str]:
         statuses.append("404")
     if method in {"post", "patch", "put"}:
         statuses.append("409")
+    statuses.append("429")
     return statuses
 
 

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accord.core.errors import Conflict, ValidationFailed
+from accord.core.errors import Conflict, PermissionDenied, ValidationFailed
 from accord.crm.models import Activity, ActivityKind
 from accord.handoff.agreements import agreement_document
 from accord.handoff.business_hours import (
@@ -36,7 +36,7 @@ from accord.handoff.models import (
 from accord.handoff.notify import escalate
 from accord.handoff.sla_document import SlaDocument
 from accord.identity.actor import Actor
-from accord.identity.models import Team
+from accord.identity.models import Role, Team
 from accord.identity.permissions import Action
 
 TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
@@ -166,6 +166,15 @@ def _open_locked(actor: Actor, handoff_id: int) -> Handoff:
     from accord.handoff.dispositions import locked_handoff
 
     handoff = locked_handoff(actor, handoff_id)
+    if (
+        handoff.owner_id is not None
+        and actor.user is not None
+        and handoff.owner_id != actor.user.pk
+        and actor.role not in (Role.MANAGER, Role.ADMIN)
+    ):
+        raise PermissionDenied(
+            "This lead is assigned to someone else; only its owner or a manager moves its clock."
+        )
     if handoff.status != HandoffStatus.OPEN:
         raise Conflict(f"This lead was already {handoff.get_status_display().lower()}.")
     return handoff

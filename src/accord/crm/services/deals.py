@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accord.core import cleaning as c
 from accord.core.channels import Channel
-from accord.core.errors import ValidationFailed
+from accord.core.errors import PermissionDenied, ValidationFailed
 from accord.core.events import publish
 from accord.crm.models import (
     Company,
@@ -25,6 +25,7 @@ from accord.crm.services.records import apply, locked
 from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
+from accord.identity.models import Role
 from accord.identity.permissions import Action
 
 DEAL_FIELDS: dict[str, c.Cleaner] = {
@@ -91,9 +92,23 @@ def _record_stage(actor: Actor, deal: Deal, from_stage_id: int | None) -> None:
     )
 
 
+# The deal's commercial terms and outcome are sales' to set: marketers may create and describe
+# deals but not set their amount, stage or close.
+SALES_ONLY_FIELDS = frozenset({"amount", "stage_id", "pipeline_id", "closed_at", "close_reason"})
+
+
+def _require_sales_terms(actor: Actor, values: Mapping[str, Any]) -> None:
+    if actor.role == Role.MARKETER and (touched := sorted(SALES_ONLY_FIELDS & set(values))):
+        raise PermissionDenied(
+            f"Marketers cannot set a deal's {', '.join(touched)}: ask the deal's owner or a "
+            "manager."
+        )
+
+
 @transaction.atomic
 def deal_create(*, actor: Actor, values: Mapping[str, Any]) -> Deal:
     actor.require(Action.WRITE_RECORDS)
+    _require_sales_terms(actor, values)
     cleaned = c.clean(DEAL_FIELDS, values, actor.workspace.pk, required=["name"])
     cleaned.setdefault("currency", actor.workspace.default_currency)
     if cleaned.get("created_at") is None:
@@ -124,6 +139,7 @@ def _deal_event(deal: Deal) -> dict[str, Any]:
 @transaction.atomic
 def deal_update(*, actor: Actor, deal_id: int, values: Mapping[str, Any]) -> Deal:
     actor.require(Action.WRITE_RECORDS)
+    _require_sales_terms(actor, values)
     deal = locked(Deal, actor, deal_id, "deal")
     cleaned = c.clean(DEAL_FIELDS, values, actor.workspace.pk)
     if "created_at" in cleaned:

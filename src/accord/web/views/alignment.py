@@ -258,6 +258,8 @@ def survey_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
             "used": latest is not None and services.version_used(latest),
             "areas": AREAS,
             "errors": errors,
+            # A list, not errors.items: the template would read a field named "items" instead.
+            "error_items": list(errors.items()),
             "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
         },
         status=400 if errors else 200,
