@@ -46,16 +46,15 @@ class HandoffFilters:
 def handoff_list(
     workspace: Workspace, filters: HandoffFilters | None = None, *, me: int | None = None
 ) -> QuerySet[Handoff]:
-    """Handoffs with everything their detail shows joined in (one query per page)."""
+    """Handoffs with everything their detail shows: the contact, owner, team and agreement
+    joined in, the decider, reason and dispute (present on decided handoffs only) fetched in one
+    query each for the whole page. Joining all seven made PostgreSQL spend ~100 ms planning
+    each page (the join search grows exponentially with the number of joins)."""
     f = filters or HandoffFilters()
-    qs = Handoff.objects.for_workspace(workspace).select_related(
-        "contact",
-        "owner",
-        "team",
-        "decided_by",
-        "reason",
-        "agreement",
-        "dispute",
+    qs = (
+        Handoff.objects.for_workspace(workspace)
+        .select_related("contact", "owner", "team", "agreement")
+        .prefetch_related("decided_by", "reason", "dispute")
     )
     if f.status:
         qs = qs.filter(status=f.status)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Model, OrderBy, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -16,6 +17,36 @@ from accord.web.forms import FilterForm
 
 PAGE_SIZE = 50
 RESULTS_TARGET = "results"  # id of the element an htmx request refreshes
+
+
+def may_be_null(model: type[Model], path: str) -> bool:
+    """Whether `path` (`field` or `relation__field`) can be NULL in a row of `model`: the field
+    allows it, or a nullable relation on the way is a LEFT JOIN. Unknown names (annotations)
+    are assumed to allow it."""
+    current = model
+    parts = path.split("__")
+    for index, part in enumerate(parts):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if getattr(field, "null", False):
+            return True
+        if index < len(parts) - 1:
+            related = field.related_model
+            if related is None or isinstance(related, str):
+                return True
+            current = related
+    return False
+
+
+def _order(model: type[Model], field: str, descending: bool) -> OrderBy:
+    # NULLS LAST only where a NULL can occur: on a NOT NULL column it changes no order but
+    # keeps PostgreSQL from reading a (workspace, column) index in order, so every page would
+    # sort the whole table.
+    if may_be_null(model, field):
+        return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return F(field).desc() if descending else F(field).asc()
 
 
 def sort_queryset[M: Model](
@@ -31,10 +62,7 @@ def sort_queryset[M: Model](
     """
     key = requested if requested.lstrip("-") in columns else default
     descending = key.startswith("-")
-    ordering = [
-        F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
-        for field in columns[key.lstrip("-")]
-    ]
+    ordering = [_order(queryset.model, field, descending) for field in columns[key.lstrip("-")]]
     return queryset.order_by(*ordering, "-pk" if descending else "pk"), key
 
 
