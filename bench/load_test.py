@@ -266,7 +266,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small data, 15 s steps, no docs")
     parser.add_argument("--contacts", type=int, default=None, help="demo size (20,000)")
-    parser.add_argument("--handoffs", type=int, default=None, help="open handoffs made (6,000)")
+    parser.add_argument("--handoffs", type=int, default=None, help="open handoffs made (2,000)")
     parser.add_argument("--step-seconds", type=int, default=None, help="per step (60)")
     parser.add_argument("--users", default=None, help="user counts to step through")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
@@ -276,9 +276,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     args = parser.parse_args()
     quick = args.quick
     contacts = args.contacts or (2_000 if quick else 20_000)
-    handoffs = args.handoffs or (600 if quick else 6_000)
+    handoffs = args.handoffs or (300 if quick else 2_000)
     seconds = args.step_seconds or (15 if quick else 60)
-    users = [int(u) for u in (args.users or ("4,16" if quick else "4,8,12,16,24,32")).split(",")]
+    users = [int(u) for u in (args.users or ("2,8" if quick else "1,2,4,8,16,32")).split(",")]
     out = Path(tempfile.mkdtemp(prefix="accord-load."))
     print(
         f"Load test: {contacts:,} contacts, {args.workers} gunicorn workers, steps of {seconds} s"
@@ -352,10 +352,12 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
                 break
         passing = [s for s in steps if s.ok]
         best = max(passing, key=lambda s: s.rps) if passing else None
-        if best and not args.no_profile:
-            print(f"Profiling the workers at {best.users} users ...", flush=True)
+        # With no step on target, the figures are those of the fastest step, marked unmet.
+        top = best or max(steps, key=lambda s: s.rps)
+        if not args.no_profile:
+            print(f"Profiling the workers at {top.users} users ...", flush=True)
             length = max(10, seconds // 2)
-            profile_lines = run_in_background_profile(app, app_run, best.users, length, out)
+            profile_lines = run_in_background_profile(app, app_run, top.users, length, out)
             for line in profile_lines:
                 print(f"  {line}")
         used_pool = pool_start
@@ -367,7 +369,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
         bare_file = LOAD / "bare_locustfile.py"
         run_locust(bare_file, bare.url, users[0], 5, out, env)  # warm-up
         print("Bare Django JSON view")
-        reference = best.users if best else users[0]
+        reference = top.users
         counts = [reference]
         while True:
             step = run_locust(bare_file, bare.url, counts[-1], seconds, out, env)
@@ -388,8 +390,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     bare_ok = [s for s in bare_steps if s.ok]
     bare_best = max(bare_ok, key=lambda s: s.rps) if bare_ok else None
     same = bare_steps[0] if bare_steps else None
-    ratio = best.rps / bare_best.rps if best and bare_best else None
-    ratio_same = best.rps / same.rps if best and same and same.rps else None
+    ratio = top.rps / bare_best.rps if bare_best else None
+    ratio_same = top.rps / same.rps if same and same.rps else None
     minutes = (time.monotonic() - started) / 60
     print()
     print("\n".join(step_table(steps + bare_steps)))
@@ -403,11 +405,12 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
             f"(p99 {best.p99:.0f} ms, 0 errors)."
         )
     else:
-        print("No step met the target (p99 <= 500 ms, no errors).")
+        print("No step met the target (p99 <= 500 ms, no errors); the fastest step:")
+        print("\n".join(endpoint_table(top)))
     if ratio is not None and bare_best is not None:
         print(
             f"Bare Django view: {bare_best.rps:.1f} req/s at {bare_best.users} users; ratio "
-            f"{ratio:.2f} (target >= {RATIO_TARGET}); at the same {best.users if best else 0} "
+            f"{ratio:.2f} (target >= {RATIO_TARGET}); at the same {top.users} "
             f"users: {ratio_same or 0:.2f}."
         )
     print(f"Open handoffs decided: {used_pool:,} of {len(setup['handoff_ids']):,}.")
@@ -424,6 +427,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
         "steps": [asdict(s) for s in steps],
         "bare_steps": [asdict(s) for s in bare_steps],
         "best": asdict(best) if best else None,
+        "top": asdict(top),
         "bare_best": asdict(bare_best) if bare_best else None,
         "ratio": ratio,
         "ratio_same_users": ratio_same,
@@ -435,7 +439,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
     if not quick and not args.no_docs:
-        append_docs(result, steps + bare_steps, best)
+        append_docs(result, steps + bare_steps, best, top)
         print("Appended to docs/benchmarks.md")
 
 
@@ -462,7 +466,7 @@ def run_in_background_profile(
     return lines
 
 
-def append_docs(result: dict[str, object], steps: list[Step], best: Step | None) -> None:
+def append_docs(result: dict[str, object], steps: list[Step], best: Step | None, top: Step) -> None:
     m = result["machine"]
     assert isinstance(m, dict)
     sizes = result["sizes"]
@@ -482,24 +486,28 @@ def append_docs(result: dict[str, object], steps: list[Step], best: Step | None)
         *step_table(steps),
         "",
     ]
+    bare_best = result["bare_best"]
+    ratio_text = ""
+    if isinstance(bare_best, dict) and isinstance(ratio, float):
+        met = "met" if ratio >= RATIO_TARGET else "not met"
+        ratio_text = (
+            f"The bare Django JSON view peaked at {bare_best['rps']:.1f} req/s "
+            f"({bare_best['users']} users): ratio **{ratio:.2f}** (target >= {RATIO_TARGET}: "
+            f"{met})."
+        )
     if best is not None:
-        bare_best = result["bare_best"]
-        assert isinstance(bare_best, dict)
-        met = "met" if isinstance(ratio, float) and ratio >= RATIO_TARGET else "not met"
-        lines += [
+        lines.append(
             f"Highest rate with p99 <= 500 ms and no errors: **{best.rps:.1f} req/s** at "
             f"{best.users} users (p50 {best.p50:.0f} ms, p95 {best.p95:.0f} ms, p99 "
-            f"{best.p99:.0f} ms). The bare Django JSON view peaked at {bare_best['rps']:.1f} "
-            f"req/s ({bare_best['users']} users): ratio **{ratio:.2f}** (target >= "
-            f"{RATIO_TARGET}: {met}).",
-            "",
-            f"Per request at {best.users} users:",
-            "",
-            *endpoint_table(best),
-            "",
-        ]
+            f"{best.p99:.0f} ms). {ratio_text}"
+        )
     else:
-        lines += ["No step met the target (p99 <= 500 ms with no errors).", ""]
+        lines.append(
+            f"**No step met the target** (p99 <= 500 ms with no errors). The fastest step: "
+            f"{top.rps:.1f} req/s at {top.users} users (p50 {top.p50:.0f} ms, p95 "
+            f"{top.p95:.0f} ms, p99 {top.p99:.0f} ms, {top.failures} errors). {ratio_text}"
+        )
+    lines += ["", f"Per request at {top.users} users:", "", *endpoint_table(top), ""]
     profile_lines = result.get("profile") or []
     assert isinstance(profile_lines, list)
     if profile_lines:
