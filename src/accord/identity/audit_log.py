@@ -87,7 +87,7 @@ def audit_choices(actor: Actor) -> dict[str, list[Any]]:
     require_audit_access(actor)
     entries = AuditEntry.objects.for_workspace(actor.workspace)
     users = (
-        entries.exclude(user_id=None)
+        entries.filter(user_id__isnull=False)
         .order_by("user_id", "-id")
         .values_list("user_id", "actor_label")
     )

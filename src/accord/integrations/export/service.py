@@ -89,7 +89,11 @@ def export_rows(
         raise TypeError("filters must be the list's filter dataclass")
     columns = COLUMNS[record_type]
     with transaction.atomic():  # who exported which list, with which filters
-        given = {k: v for k, v in dataclasses.asdict(filters).items() if v not in (None, "", [])}
+        given = {
+            k: list(v) if isinstance(v, tuple | set | frozenset) else v
+            for k, v in dataclasses.asdict(filters).items()
+            if v is not None and v != "" and not (isinstance(v, tuple | list | set) and not v)
+        }
         audit.record(
             actor,
             "export.requested",

@@ -8,6 +8,7 @@ runner calls it between transactional tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.management.commands.flush import Command as DjangoFlush
@@ -22,7 +23,7 @@ class Command(DjangoFlush):
         table = ops.quote_name(Workspace._meta.db_table)
         original = ops.execute_sql_flush
 
-        def workspaces_first(sql_list: list[str]) -> None:
+        def workspaces_first(sql_list: Iterable[str]) -> None:
             original(sorted(sql_list, key=lambda sql: table not in sql))
 
         ops.execute_sql_flush = workspaces_first  # type: ignore[method-assign]
