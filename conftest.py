@@ -12,6 +12,16 @@ os.environ.setdefault("ACCORD_DEBUG", "1")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters():  # type: ignore[no-untyped-def]
+    """Every test starts with no API rate-limit or sign-in failure counts (they live in the
+    cache, and every test client calls from the same address)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def workspace(db):  # type: ignore[no-untyped-def]
     from accord.identity.tests.factories import WorkspaceFactory
