@@ -16,9 +16,12 @@ The facts are shipped by `metrics.clickhouse_copy`. When the engine cannot be re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import math
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -160,6 +163,7 @@ class _Server:
                 password=unquote(parts.password or ""),
                 database=parts.path.strip("/") or "default",
                 secure=parts.scheme == "clickhouses",
+                connect_timeout=3,
             )
         except OperationalError as error:
             raise Unavailable(f"ClickHouse at {parts.hostname} cannot be reached") from error
@@ -201,14 +205,25 @@ def _connect(url: str) -> Backend:
 
 lock = threading.RLock()  # one statement at a time per process (chDB's session is not shared)
 _open: dict[str, Backend] = {}
+RETRY_AFTER = 30.0  # seconds: an engine found unreachable is not tried again before then
+_down_since: dict[str, float] = {}
 
 
 def backend() -> Backend:
-    """This process's connection to the configured engine (call with `lock` held)."""
+    """This process's connection to the configured engine (call with `lock` held). An engine
+    found unreachable is not tried again for RETRY_AFTER seconds: a page of twenty queries does
+    not wait twenty connection timeouts."""
     url = settings.ANALYTICS_URL
     if url not in _open:
+        if time.monotonic() - _down_since.get(url, -math.inf) < RETRY_AFTER:
+            raise Unavailable("unreachable at the last attempt; retried after a pause")
         close()  # chDB: one directory per process; a test may point elsewhere
-        _open[url] = _connect(url)
+        try:
+            _open[url] = _connect(url)
+        except Unavailable:
+            _down_since[url] = time.monotonic()
+            raise
+        _down_since.pop(url, None)
     return _open[url]
 
 
@@ -219,18 +234,45 @@ def close() -> None:
         _open.clear()
 
 
+def _lost() -> None:
+    """The engine stopped answering: forget the connection, pause before the next attempt."""
+    url = settings.ANALYTICS_URL
+    held = _open.pop(url, None)
+    _down_since[url] = time.monotonic()
+    if held is not None:
+        with contextlib.suppress(Exception):
+            held.close()
+
+
 def query(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Rows of `sql` (ClickHouse SQL with positional placeholders), with every read setting."""
     text, named = bind(sql, params)
     with lock:
-        return _rows(backend().query(f"{text} {SETTINGS}", named))
+        try:
+            return _rows(backend().query(f"{text} {SETTINGS}", named))
+        except Unavailable:
+            _lost()
+            raise
 
 
 def command(sql: str, params: Sequence[Any] = (), *, reads: bool = False) -> None:
     """A statement; one that `reads` tables (INSERT ... SELECT) gets the read settings."""
     text, named = bind(sql, params)
     with lock:
-        backend().command(f"{text} {SETTINGS}" if reads else text, named)
+        try:
+            backend().command(f"{text} {SETTINGS}" if reads else text, named)
+        except Unavailable:
+            _lost()
+            raise
+
+
+def insert(table: str, batch: pa.Table) -> None:
+    with lock:
+        try:
+            backend().insert(table, batch)
+        except Unavailable:
+            _lost()
+            raise
 
 
 def read(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
