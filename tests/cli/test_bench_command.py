@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accord.cli.management.commands.bench import QUICK, REGISTRY, number
+from accord.cli.management.commands.bench import QUICK, REGISTRY, figures_of, number
 
 COMMON = Path(__file__).resolve().parents[2] / "bench" / "common.py"
 
@@ -109,3 +109,18 @@ def test_numbers_are_formatted_by_unit() -> None:
     assert number(234.4, "ms") == "234 ms"
     assert number(13_100.2, "rows/s") == "13,100 rows/s"
     assert number(None, "s") == "—"
+
+
+def test_the_load_tests_result_becomes_figures() -> None:
+    result = {"best": {"users": 8, "rps": 42.0, "p99": 310.0}, "top": {"users": 8},
+              "bare_best": {"users": 16, "rps": 120.0}, "ratio": 0.35}  # fmt: skip
+    throughput, p99 = figures_of(result)
+    assert (throughput["value"], throughput["reference"], throughput["met"]) == (42.0, 120.0, True)
+    assert throughput["ratio"] == pytest.approx(0.35)
+    assert (p99["value"], p99["unit"], p99["met"]) == (310.0, "ms", True)
+    missed = {"best": None, "top": {"users": 4, "rps": 10.0, "p99": 900.0}, "bare_best": None}
+    throughput, p99 = figures_of(missed)
+    assert (throughput["reference"], throughput["ratio"], throughput["met"]) == (None, None, None)
+    assert "no step met it" in throughput["name"] and p99["met"] is False
+    assert figures_of({"figures": [{"name": "x"}]}) == [{"name": "x"}]
+    assert figures_of({"best": None, "top": None}) == []
