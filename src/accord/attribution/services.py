@@ -23,6 +23,7 @@ from accord.attribution.report import DATA_DRIVEN, SALES_CHANNELS, data_driven_s
 from accord.core import cleaning as c
 from accord.core.errors import ValidationFailed
 from accord.core.events import Event, muted, publish
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import User, Workspace
 from accord.identity.permissions import Action
@@ -86,10 +87,17 @@ def settings_update(*, actor: Actor, values: Mapping[str, Any]) -> AttributionSe
     chosen = (
         AttributionSettings.objects.for_workspace(actor.workspace).select_for_update().first()
     ) or AttributionSettings(workspace=actor.workspace)
+    before = audit.snapshot(chosen, list(SETTINGS_FIELDS))
     for key, value in cleaned.items():
         setattr(chosen, key, value)
     chosen.updated_by = actor.user
     chosen.save()
+    old, new = audit.changes(before, audit.snapshot(chosen, list(SETTINGS_FIELDS)))
+    if new:
+        label = "attribution settings"
+        audit.record(
+            actor, "attribution.settings_changed", chosen, label=label, before=old, after=new
+        )
     return chosen
 
 

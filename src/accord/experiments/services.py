@@ -33,6 +33,7 @@ from accord.experiments.models import (
     Subject,
     Variant,
 )
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -227,6 +228,9 @@ def _move(actor: Actor, experiment_id: int, *, from_status: str, to_status: str,
     experiment.status = to_status
     setattr(experiment, stamp, timezone.now())
     experiment.save(update_fields=["status", stamp, "updated_at"])
+    event = "started" if to_status == ExperimentStatus.RUNNING else "stopped"
+    was, now = {"status": from_status}, {"status": to_status}
+    audit.record(actor, f"experiment.{event}", experiment, before=was, after=now)
     return experiment
 
 
@@ -263,9 +267,14 @@ def experiment_conclude(*, actor: Actor, experiment_id: int, values: Mapping[str
         workspace=actor.workspace, experiment=experiment,
         defaults={**cleaned, "recorded_by": actor.user},
     )  # fmt: skip
+    status_before = experiment.status
     experiment.status = ExperimentStatus.CONCLUDED
     experiment.stopped_at = experiment.stopped_at or timezone.now()
     experiment.save(update_fields=["status", "stopped_at", "updated_at"])
+    after = {"status": ExperimentStatus.CONCLUDED.value, **cleaned}
+    audit.record(
+        actor, "experiment.concluded", experiment, before={"status": status_before}, after=after
+    )
     return learning
 
 
@@ -275,6 +284,7 @@ def experiment_delete(*, actor: Actor, experiment_id: int) -> None:
     experiment = _get(actor, experiment_id, lock=True)
     if experiment.status != ExperimentStatus.DRAFT:
         raise Conflict("Only a draft can be deleted; a started experiment is concluded instead.")
+    audit.record(actor, "experiment.deleted", experiment, before=audit.all_fields(experiment))
     experiment.delete()
 
 

@@ -20,6 +20,7 @@ from accord.core import cleaning as c
 from accord.core.channels import Channel
 from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import parse_amount
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
@@ -165,8 +166,9 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
         "segment": cleaned.get("segment", ""),
     }
     existing = Goal.objects.for_workspace(actor.workspace).select_for_update().filter(**key).first()
+    fields = ["period", "period_start", "segment", "revenue", "lookback_days", "channels", "note"]
     if existing is None:
-        return Goal.objects.create(
+        goal = Goal.objects.create(
             **key,
             revenue=cleaned["revenue"],
             lookback_days=cleaned.get("lookback_days", LOOKBACK_DEFAULT),
@@ -174,6 +176,9 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
             note=cleaned.get("note", ""),
             created_by=actor.user,
         )
+        audit.record(actor, "goal.created", goal, after=audit.snapshot(goal, fields))
+        return goal
+    before = audit.snapshot(existing, fields)
     existing.revenue = cleaned["revenue"]
     changed = ["revenue", "updated_at"]
     for name in ("lookback_days", "channels", "note"):
@@ -181,15 +186,22 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
             setattr(existing, name, cleaned[name])
             changed.append(name)
     existing.save(update_fields=changed)
+    old, new = audit.changes(before, audit.snapshot(existing, fields))
+    if new:
+        audit.record(actor, "goal.changed", existing, before=old, after=new)
     return existing
 
 
 @transaction.atomic
 def goal_delete(*, actor: Actor, goal_id: int) -> None:
     _require_setter(actor)
-    deleted, _ = Goal.objects.for_workspace(actor.workspace).filter(pk=goal_id).delete()
-    if not deleted:
+    goal = (
+        Goal.objects.for_workspace(actor.workspace).select_for_update().filter(pk=goal_id).first()
+    )
+    if goal is None:
         raise NotFound(f"No goal with id {goal_id} in this workspace.")
+    audit.record(actor, "goal.deleted", goal, before=audit.all_fields(goal))
+    goal.delete()
 
 
 # Reads -------------------------------------------------------------------------------------
