@@ -40,7 +40,7 @@ class ErrorDetail(Schema):
     code: str = Field(
         description="Stable machine-readable code: validation_error, malformed_json, "
         "unauthenticated, permission_denied, not_found, conflict, method_not_allowed, "
-        "payload_too_large."
+        "payload_too_large, database_unavailable, database_read_only, database_full."
     )
     message: str = Field(description="A sentence for people.")
     fields: dict[str, list[str]] = Field(

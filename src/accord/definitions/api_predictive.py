@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
+from accord.api.errors import ErrorOut
 from accord.api.schemas import InSchema, RecordId
 from accord.core.errors import NotFound
 from accord.definitions.models import PredictiveModel
@@ -74,7 +75,11 @@ def _model(model: PredictiveModel) -> dict[str, Any]:
     return {name: getattr(model, name) for name in PredictiveModelOut.model_fields}
 
 
-@router.get("/predictive-model", response=PredictiveModelOut, tags=["definitions"])
+@router.get(
+    "/predictive-model",
+    response={200: PredictiveModelOut, 404: ErrorOut},
+    tags=["definitions"],
+)
 def get_predictive_model(request: HttpRequest) -> dict[str, Any]:
     """The active predictive model: test AUC beside the rule score's AUC, Brier score,
     reliability per decile, top coefficients and the verdict (404 before the first training)."""

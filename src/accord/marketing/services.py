@@ -91,6 +91,8 @@ def campaign_create(*, actor: Actor, values: Mapping[str, Any]) -> Campaign:
         extra_checks=[_dates_in_order],
     )
     cleaned.setdefault("currency", actor.workspace.default_currency)
+    if not cleaned.get("type", True):  # a null or empty type: the default, never ""
+        del cleaned["type"]
     _name_free(actor, cleaned["name"])
     return Campaign.objects.create(workspace=actor.workspace, **cleaned)
 
@@ -100,7 +102,7 @@ def campaign_update(*, actor: Actor, campaign_id: int, values: Mapping[str, Any]
     actor.require(Action.MANAGE_CAMPAIGNS)
     campaign = _get(Campaign, actor, campaign_id, "campaign")
     cleaned = c.clean(CAMPAIGN_FIELDS, values, actor.workspace.pk)
-    for required in ("name", "channel"):
+    for required in ("name", "channel", "type"):
         if required in cleaned and not cleaned[required]:
             raise ValidationFailed.single(required, "This field is required.")
     _dates_in_order(

@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
+from accord.api.errors import ErrorOut
 from accord.api.pagination import Page, PageResult, paginate_params
 from accord.api.schemas import InSchema, RecordId
 from accord.definitions.api import (
@@ -68,7 +69,7 @@ def create_sla_agreement(request: HttpRequest, payload: AgreementIn) -> Status[A
 
 
 # Registered before /sla-agreements/{agreement_id} so that the literal path wins.
-@router.get("/sla-agreements/active", response=AgreementDetailOut)
+@router.get("/sla-agreements/active", response={200: AgreementDetailOut, 404: ErrorOut})
 def get_active_sla_agreement(request: HttpRequest) -> dict[str, Any]:
     """The agreement that times every new handoff (404 while none is active)."""
     return _detail(queries.agreement_active(request_membership(request).workspace))
