@@ -99,3 +99,35 @@ def test_an_experiments_lifecycle(workspace: Any, actor: Any) -> None:
         {"status": "stopped"},
         {"status": "concluded", **LEARNING},
     )
+
+
+def test_survey_versions_and_index_weightings(workspace: Any, actor: Any) -> None:
+    from accord.alignment import services as alignment
+    from accord.alignment.behaviour_weights import COMPONENT_KEYS
+    from tests.alignment.conftest import THREE_ITEMS
+
+    version = alignment.survey_update(actor=actor, document=THREE_ITEMS, comment="short")
+    alignment.survey_update(actor=actor, document=THREE_ITEMS, comment="shorter")
+    with pytest.raises(ValidationFailed):
+        alignment.survey_update(actor=actor, document={"items": "none"})
+    weights = dict.fromkeys(COMPONENT_KEYS, 1) | {"crm_adoption": 3}
+    weighting = alignment.weighting_update(actor=actor, weights=weights, comment="CRM first")
+    with pytest.raises(ValidationFailed):
+        alignment.weighting_update(actor=actor, weights={"nonsense": 1})
+    entries = logged(workspace)
+    assert [(e["action"], e["object"][1]) for e in entries] == [
+        ("survey.version_created", str(version.pk)),
+        ("survey.edited", str(version.pk)),
+        ("index_weighting.created", str(weighting.pk)),
+    ]
+    assert entries[0]["after"]["number"] == version.number
+    assert entries[0]["after"]["comment"] == "short"
+    assert (entries[1]["before"], entries[1]["after"]) == (
+        {"comment": "short"},
+        {"comment": "shorter"},
+    )
+    assert entries[2]["after"] == {
+        "number": 1,
+        "weights": {k: float(v) for k, v in weights.items()},
+        "comment": "CRM first",
+    }

@@ -34,6 +34,7 @@ from accord.alignment.models import (
 )
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.handoff.models import Handoff, HandoffStatus
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Membership, Role, TeamKind
 from accord.identity.permissions import Action
@@ -76,14 +77,21 @@ def survey_update(*, actor: Actor, document: Any, comment: str = "") -> SurveyVe
     ws = actor.workspace.pk
     latest = latest_version(ws)
     data = instrument.model_dump(mode="json")
+    fields = ["number", "document", "comment"]
     if latest is not None and not version_used(latest):
+        before = audit.snapshot(latest, fields)
         latest.document, latest.comment, latest.author = data, comment[:300], actor.user
         latest.save(update_fields=["document", "comment", "author", "updated_at"])
+        old, new = audit.changes(before, audit.snapshot(latest, fields))
+        if new:
+            audit.record(actor, "survey.edited", latest, before=old, after=new)
         return latest
-    return SurveyVersion.objects.create(
+    version = SurveyVersion.objects.create(
         workspace_id=ws, number=(latest.number + 1) if latest else 1, document=data,
         author=actor.user, comment=comment[:300],
     )  # fmt: skip
+    audit.record(actor, "survey.version_created", version, after=audit.snapshot(version, fields))
+    return version
 
 
 def _current_version(actor: Actor) -> SurveyVersion:
@@ -277,8 +285,11 @@ def weighting_update(*, actor: Actor, weights: Any, comment: str = "") -> IndexW
     clean = validate_weights(weights)
     ws = actor.workspace.pk
     last = IndexWeighting.objects.for_workspace(ws).aggregate(n=Max("number"))["n"] or 0
-    return IndexWeighting.objects.create(workspace_id=ws, number=last + 1, weights=clean,
-                                         author=actor.user, comment=comment[:300])  # fmt: skip
+    weighting = IndexWeighting.objects.create(workspace_id=ws, number=last + 1, weights=clean,
+                                              author=actor.user, comment=comment[:300])  # fmt: skip
+    after = audit.snapshot(weighting, ["number", "weights", "comment"])
+    audit.record(actor, "index_weighting.created", weighting, after=after)
+    return weighting
 
 
 def current_weights(workspace_id: int) -> tuple[int, dict[str, float]]:
