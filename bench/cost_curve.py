@@ -166,7 +166,9 @@ def slope(sizes: list[int], seconds: list[float]) -> float:
 def table(curve: dict[int, dict[str, Any]]) -> tuple[str, dict[str, tuple[float, float]]]:
     sizes = sorted(curve)
     lines = [
-        "| operation | " + " | ".join(f"{n:,}" for n in sizes) + " | slope | reference slope |",
+        "| operation | "
+        + " | ".join(f"{n:,}" for n in sizes)
+        + " | slope (reference) | last step's slope (reference) |",
         "|---|" + "---|" * (len(sizes) + 2),
     ]
     slopes = {}
@@ -175,7 +177,11 @@ def table(curve: dict[int, dict[str, Any]]) -> tuple[str, dict[str, tuple[float,
         theirs = [curve[n][key][1] for n in sizes]
         slopes[key] = (slope(sizes, ours), slope(sizes, theirs))
         cells = " | ".join(f"{a:.2f} s ({a / b:.2f}x)" for a, b in zip(ours, theirs, strict=True))
-        lines.append(f"| {label} | {cells} | {slopes[key][0]:.2f} | {slopes[key][1]:.2f} |")
+        last = slope(sizes[-2:], ours[-2:]), slope(sizes[-2:], theirs[-2:])
+        lines.append(
+            f"| {label} | {cells} | {slopes[key][0]:.2f} ({slopes[key][1]:.2f}) | "
+            f"{last[0]:.2f} ({last[1]:.2f}) |"
+        )
     return "\n".join(lines), slopes
 
 
