@@ -24,8 +24,8 @@ API = "/api/v1"
 ANON = "anonymous"
 # How the services word a refusal of the caller's role or relation to the record.
 PERMISSION_MESSAGE = re.compile(
-    r"Your role|does not allow|Only (a|its|the|managers)|assigned to someone else|cannot set|"
-    r"not a member|were not asked"
+    r"Your role|does not allow|Only an? (manager|admin|person)|Only its recipient|Only managers|"
+    r"assigned to someone else|cannot set|not a member|were not asked"
 )
 _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 
