@@ -187,3 +187,29 @@ def test_the_cli_rejects_bad_dates(admin: Membership, seeded: Any) -> None:
     with pytest.raises(CommandError, match="not a date"):
         call_command("audit", "export", "--workspace", "acme", "--since", "yesterday")
     assert actions(admin.workspace, "audit.") == []
+
+
+def test_the_page_and_the_api_take_as_many_queries_for_many_entries(
+    admin: Membership, member_factory: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(admin)
+    _, token = make_token(admin, scope="read")
+    api = Api(token)
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/audit/").status_code == 200
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get("/audit").status == 200
+        return len(page), len(listed)
+
+    _record(Actor.for_membership(admin, Source.WEB), "thing.a", "one")
+    count()  # the first requests also touch the session and the token's last use
+    few = count()
+    for i in range(40):
+        someone = member_factory("manager") if i % 10 == 0 else admin
+        _record(Actor.for_membership(someone, Source.API), f"thing.kind{i % 7}", f"n{i}")
+    assert count() == few

@@ -83,20 +83,19 @@ def audit_entries(actor: Actor, filters: AuditFilters | None = None) -> QuerySet
 
 
 def audit_choices(actor: Actor) -> dict[str, list[Any]]:
-    """The distinct actions, object types and acting users, for the page's filter menus."""
+    """The distinct actions, object types and acting users, for the page's filter menus (three
+    DISTINCT queries, so the page does not read the whole log)."""
     require_audit_access(actor)
-    entries = AuditEntry.objects.for_workspace(actor.workspace)
-    users = (
-        entries.filter(user_id__isnull=False)
-        .order_by("user_id", "-id")
-        .values_list("user_id", "actor_label")
-    )
+    entries = AuditEntry.objects.for_workspace(actor.workspace).order_by()
+    users = entries.filter(user_id__isnull=False).values_list("user_id", "actor_label").distinct()
     seen: dict[int, str] = {}
-    for user_id, label in users:
+    for user_id, label in sorted(users):
         seen.setdefault(int(user_id), label.rsplit(" via ", 1)[0])
     return {
-        "actions": sorted(set(entries.values_list("action", flat=True))),
-        "object_types": sorted(set(entries.values_list("object_type", flat=True))),
+        "actions": list(entries.values_list("action", flat=True).distinct().order_by("action")),
+        "object_types": list(
+            entries.values_list("object_type", flat=True).distinct().order_by("object_type")
+        ),
         "users": sorted(seen.items(), key=lambda item: item[1].lower()),
     }
 
