@@ -110,6 +110,7 @@ class Gunicorn:
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers),
             "--worker-class", "sync",
+            "--preload",  # import the app once, before forking
             "--chdir", str(self.chdir),
             "--backlog", "2048",
             "--timeout", "60",
@@ -117,12 +118,12 @@ class Gunicorn:
             "--error-logfile", str(self.log),
         ]  # fmt: skip
         self.process = subprocess.Popen(command, env=self.env, cwd=self.chdir)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited; see {self.log}")
             try:
-                with urllib.request.urlopen(self.url + probe, timeout=5):  # noqa: S310
+                with urllib.request.urlopen(self.url + probe, timeout=60):  # noqa: S310
                     return
             except urllib.error.HTTPError:
                 return  # it answers (a redirect to the sign-in page, a 401 ...)
