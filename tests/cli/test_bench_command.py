@@ -108,6 +108,7 @@ def test_numbers_are_formatted_by_unit() -> None:
     assert number(4.26, "ms") == "4.3 ms"
     assert number(234.4, "ms") == "234 ms"
     assert number(13_100.2, "rows/s") == "13,100 rows/s"
+    assert number(0.00031, "s") == "0.31 ms"
     assert number(None, "s") == "—"
 
 

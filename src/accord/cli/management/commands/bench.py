@@ -146,10 +146,13 @@ def figures_of(document: dict[str, Any]) -> list[dict[str, Any]]:
 def number(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
+    if unit == "s" and value < 0.01:
+        unit, value = "ms", value * 1000
     if unit == "s":
         return f"{value:.3f} s" if value < 1 else f"{value:,.1f} s"
     if unit == "ms":
-        return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+        return f"{value:.2g} ms" if value < 1 else (
+            f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms")  # fmt: skip
     digits = 0 if abs(value) >= 100 else 2
     return f"{value:,.{digits}f} {unit}".strip()
 
