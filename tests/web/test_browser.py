@@ -107,7 +107,7 @@ def test_search_refreshes_the_table_in_place(signed_in: Any, live_server: Any) -
     page.evaluate("window.__same_document = true")
     assert page.locator("table.table tbody tr").count() == 2
     page.fill("input[name=q]", "samir")
-    page.wait_for_function("document.querySelectorAll('table.table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('table.table tbody tr').length === 1")
     assert page.locator("table.table tbody tr").inner_text().startswith("Samir")
     assert page.evaluate("window.__same_document") is True  # htmx swapped, no reload
     assert re.search(r"[?&]q=samir", page.url)
