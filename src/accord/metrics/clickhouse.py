@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import shutil
 import tempfile
 import threading
 import time
@@ -142,6 +143,7 @@ class _Embedded:
 
     def close(self) -> None:
         self.session.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class _Server:
