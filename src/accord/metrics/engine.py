@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -29,12 +30,25 @@ EngineChoice = Engine | Literal["auto"]
 COLUMNAR_FROM = 200_000  # contacts: from here on the columnar copy answers faster
 
 
+CHOICE_SECONDS = 60.0  # how long a workspace's size class is remembered in a process
+_choices: dict[tuple[int, int], tuple[Engine, float]] = {}
+
+
 def choose_engine(workspace_id: int) -> Engine:
-    """The record store for small workspaces, the columnar copy for large ones."""
+    """The record store for small workspaces, the columnar copy for large ones. The size check
+    reads up to 200,000 index entries, and a dashboard asks once per metric (about 25 times a
+    page), so the answer is remembered for a minute: a workspace crosses the line rarely, and
+    either engine gives the same numbers."""
     from accord.crm.models import Contact
 
+    key, now = (workspace_id, COLUMNAR_FROM), time.monotonic()
+    known = _choices.get(key)
+    if known is not None and known[1] > now:
+        return known[0]
     large = Contact.objects.for_workspace(workspace_id)[COLUMNAR_FROM - 1 : COLUMNAR_FROM].exists()
-    return "columnar" if large else "record_store"
+    chosen: Engine = "columnar" if large else "record_store"
+    _choices[key] = (chosen, now + CHOICE_SECONDS)
+    return chosen
 
 
 def resolve(workspace_id: int, engine: EngineChoice) -> Engine:
