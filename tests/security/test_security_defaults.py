@@ -30,7 +30,12 @@ PYTHON = sys.executable
 
 
 def _production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    # Nothing of the test run's environment that a deployment would not have.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ACCORD_", "DJANGO_")) and k != "PYTEST_XDIST_WORKER"
+    }
     env.update(
         ACCORD_SECRET_KEY=secrets.token_urlsafe(50),
         ACCORD_ALLOWED_HOSTS="accord.example.com",
