@@ -61,22 +61,11 @@ def _half_life(value: Any, field: str, workspace_id: int) -> float:
     return days
 
 
-def _flag(value: Any, field: str, workspace_id: int) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off", ""):
-        return False
-    raise ValidationFailed.single(field, f"'{value}' is not yes or no.")
-
-
 SETTINGS_FIELDS: dict[str, c.Cleaner] = {
     "model": c.Choice(AttributionModel, required=True),
     "lookback_days": _lookback,
     "half_life_days": _half_life,
-    "include_activities": _flag,
+    "include_activities": c.flag,
 }
 
 

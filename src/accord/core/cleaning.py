@@ -146,6 +146,19 @@ def datetime(value: Any, field: str, workspace_id: int) -> dt.datetime | None:
     return parsed
 
 
+def flag(value: Any, field: str, workspace_id: int) -> bool:
+    """A yes/no value from JSON, a form or the CLI: true/false, 1/0, yes/no, on/off (blank is
+    no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", "", "none"):
+        return False
+    raise ValidationFailed.single(field, f"'{value}' is not yes or no (true or false).")
+
+
 def json_object(value: Any, field: str, workspace_id: int) -> dict[str, Any]:
     if value is None or value == "":
         return {}

@@ -55,17 +55,6 @@ def _key(value: Any, field: str, workspace_id: int, longest: int = 60) -> str:
 VARIANT_FIELDS = frozenset({"key", "name", "is_control", "weight", "description"})
 
 
-def _flag(value: Any, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no", "", "none"):
-        return False
-    raise ValidationFailed.single(field, f"'{value}' is not true or false.")
-
-
 def _metrics(value: Any, field: str, workspace_id: int) -> list[str]:
     if value in (None, ""):
         return []
@@ -115,7 +104,7 @@ def _variants(raw: Any) -> list[dict[str, Any]]:
             continue
         try:
             key = _key(item.get("key"), f"variants.{i}.key", 0, longest=40)
-            control = _flag(item.get("is_control", False), f"variants.{i}.is_control")
+            control = c.flag(item.get("is_control", False), f"variants.{i}.is_control", 0)
             name = c.Text(200, required=True)(item.get("name"), f"variants.{i}.name", 0)
             weight = c.PositiveInt(1000)(item.get("weight", 1), f"variants.{i}.weight", 0)
             description = c.Text(2000)(item.get("description"), f"variants.{i}.description", 0)

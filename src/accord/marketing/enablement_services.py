@@ -56,17 +56,6 @@ def link(value: Any, field: str, workspace_id: int) -> str:
     return text
 
 
-def _flag(value: Any, field: str, workspace_id: int) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off", ""):
-        return False
-    raise ValidationFailed.single(field, f"'{value}' is not true or false.")
-
-
 ASSET_FIELDS: dict[str, c.Cleaner] = {
     "title": c.Text(200, required=True),
     "description": c.Text(4000),
@@ -81,7 +70,7 @@ ASSET_FIELDS: dict[str, c.Cleaner] = {
 UPDATE_FIELDS: dict[str, c.Cleaner] = {
     **{k: ASSET_FIELDS[k] for k in ("title", "description", "stages", "personas", "industries")},
     "owner_id": member,
-    "archived": _flag,
+    "archived": c.flag,
 }
 
 
