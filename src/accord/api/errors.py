@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -195,6 +196,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     for kind in DATABASE_ERRORS:  # the server is down, or SQLite is read-only or full
         api.add_exception_handler(kind, on_database_error)
+
+    def on_data_error(request: HttpRequest, exc: object) -> HttpResponse:
+        # A value the request carried that the database cannot store or compare, such as a
+        # time zone offset beyond what PostgreSQL accepts: the caller's input, not an outage.
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of range"
+        message = f"A value is outside what the database accepts ({problem}); nothing changed."
+        return respond(request, 400, ValidationFailed.code, message)
+
+    api.add_exception_handler(DataError, on_data_error)
 
 
 def json_method_not_allowed(
