@@ -16,6 +16,8 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
+from accord.core.errors import ValidationFailed
+
 # The largest primary key a 64-bit integer column holds. Bigger numbers would overflow in the
 # database driver (a 500), so they are rejected while parsing (a 400).
 MAX_ID = 2**63 - 1
@@ -83,8 +85,14 @@ def money(value: Decimal | int | float | None) -> str:
     return format(Decimal(value or 0), ".2f")
 
 
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """Query parameters without an offset are read as UTC."""
-    if value is not None and timezone.is_naive(value):
+def aware(value: dt.datetime | None, field: str = "query") -> dt.datetime | None:
+    """Query parameters without an offset are read as UTC; every value goes on in UTC, so an
+    offset Python accepts but the database does not (beyond +-15:59) never reaches it."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
         return timezone.make_aware(value, dt.UTC)
-    return value
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValidationFailed.single(field, f"'{value}' is out of range in UTC.") from None

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accord.api.auth import request_membership
+from accord.api.schemas import aware
 from accord.core.errors import ValidationFailed
 from accord.definitions.api import RateOut
 from accord.handoff.reports import Dimension, dispositions, sla_report
@@ -79,6 +80,9 @@ def _period(params: PeriodParams) -> tuple[dt.datetime, dt.datetime]:
     start = params.start or end - dt.timedelta(days=90)
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed.single("start", "Give times with a UTC offset (e.g. …Z).")
+    utc_start, utc_end = aware(start, "start"), aware(end, "end")
+    assert utc_start is not None and utc_end is not None
+    start, end = utc_start, utc_end
     if start >= end:
         raise ValidationFailed.single("start", "start must be before end.")
     return start, end
