@@ -22,12 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from accord.alignment.instrument import AREAS, Instrument, item_score
-from accord.alignment.models import Participation, Pulse, PulseStatus, Response, SurveyTeam
+from accord.alignment.models import Participation, Pulse, Response, SurveyTeam
 from accord.experiments.stats.means import compare_means, summarise
 
 MIN_GROUP = 5
 TEAMS = (SurveyTeam.SALES.value, SurveyTeam.MARKETING.value)
-GAP_WORTH_NOTING = 15.0  # points on the 0-100 scale
 
 
 @dataclass
@@ -213,9 +212,6 @@ class TrendPoint:
     pulse: Pulse
     areas: dict[str, dict[str, float | None]]  # area -> team -> score (None hidden)
 
-    def both(self, area: str) -> float | None:
-        return self.areas.get(area, {}).get("both")
-
 
 def trend(workspace_id: int) -> list[TrendPoint]:
     """Area scores per team across pulses, oldest first."""
@@ -225,7 +221,3 @@ def trend(workspace_id: int) -> list[TrendPoint]:
         points.append(TrendPoint(pulse, {a.area: {t: s.value for t, s in a.scores.items()}
                                          for a in result.areas}))  # fmt: skip
     return points
-
-
-def is_open(pulse: Pulse) -> bool:
-    return pulse.status == PulseStatus.OPEN

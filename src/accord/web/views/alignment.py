@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.alignment import services
 from accord.alignment.behaviour_weights import COMPONENTS
 from accord.alignment.instrument import AREAS, DEFAULT_INSTRUMENT, Instrument
-from accord.alignment.models import Participation, PulseStatus, RejectionReview
+from accord.alignment.models import Participation, RejectionReview
 from accord.alignment.scorecard import scorecard
 from accord.alignment.survey_results import MIN_GROUP, pulse_result, pulses
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -28,18 +28,6 @@ from accord.web.views.access import member_view, web_actor
 FEEDBACK_ROWS = 100
 LIKERT = [(1, "Strongly disagree"), (2, "Disagree"), (3, "Neither"), (4, "Agree"),
           (5, "Strongly agree")]  # fmt: skip
-
-
-def _open_pulse_for(membership: Membership) -> tuple[Any, bool] | None:
-    """The open pulse the member was asked in, and whether they answered."""
-    found = (
-        Participation.objects.for_workspace(membership.workspace)
-        .filter(user=membership.user, pulse__status=PulseStatus.OPEN)
-        .select_related("pulse")
-        .order_by("-pulse__opened_at")
-        .first()
-    )
-    return (found.pulse, found.answered) if found else None
 
 
 @require_GET
@@ -57,7 +45,6 @@ def scorecard_page(request: HttpRequest, membership: Membership) -> HttpResponse
             "card": card,
             "days": days,
             "min_group": MIN_GROUP,
-            "asked": _open_pulse_for(membership),
             "can_run": web_actor(membership).can(Action.RUN_SURVEYS),
         },
     )
