@@ -150,7 +150,12 @@ def pulse_open(*, actor: Actor, title: str = "", days: Any = 14,
         Participation(workspace_id=ws, pulse=pulse, user_id=user, team=team)
         for user, team in sorted(asked)  # by user, not by anything about answering
     )
+    after = {**audit.snapshot(pulse, PULSE_FIELDS), "asked": len(asked)}
+    audit.record(actor, "pulse.opened", pulse, after=after)
     return pulse
+
+
+PULSE_FIELDS = ["title", "version", "opened_at", "closes_at"]
 
 
 def pulse_for(workspace_id: int, pulse_id: int) -> Pulse:
@@ -223,6 +228,8 @@ def pulse_close(*, actor: Actor, pulse_id: int, now: dt.datetime | None = None) 
         return pulse
     pulse.status, pulse.closed_at = PulseStatus.CLOSED, now or timezone.now()
     pulse.save(update_fields=["status", "closed_at", "updated_at"])
+    after = audit.snapshot(pulse, ["status", "closed_at"])
+    audit.record(actor, "pulse.closed", pulse, before={"status": "open"}, after=after)
     return pulse
 
 
@@ -267,9 +274,19 @@ def pulses_tend(now: dt.datetime | None = None) -> dict[str, int]:
     closed = reminded = 0
     for pulse in Pulse.objects.across_workspaces().filter(status=PulseStatus.OPEN):
         if at >= pulse.closes_at:
-            Pulse.objects.for_workspace(pulse.workspace_id).filter(pk=pulse.pk).update(
-                status=PulseStatus.CLOSED, closed_at=pulse.closes_at
-            )
+            with transaction.atomic():
+                done = Pulse.objects.for_workspace(pulse.workspace_id).filter(
+                    pk=pulse.pk, status=PulseStatus.OPEN
+                )
+                if not done.update(status=PulseStatus.CLOSED, closed_at=pulse.closes_at):
+                    continue  # closed meanwhile, by a person or another pass
+                audit.record(
+                    Actor.system(pulse.workspace, rule="pulse schedule"),
+                    "pulse.closed",
+                    pulse,
+                    before={"status": "open"},
+                    after={"status": "closed", "closed_at": pulse.closes_at},
+                )
             closed += 1
         else:
             reminded += pulse_remind(pulse, at.date())

@@ -312,13 +312,25 @@ def out_of_office_add(
             f"This overlaps the absence from {other.starts_on} to {other.ends_on}; "
             "change that one instead."
         )
-    return OutOfOffice.objects.create(
+    absence = OutOfOffice.objects.create(
         workspace=actor.workspace,
         user_id=user,
         starts_on=starts_on,
         ends_on=ends_on,
         note=note.strip()[:200],
     )
+    after = audit.snapshot(absence, ABSENCE_FIELDS)
+    audit.record(
+        actor, "out_of_office.created", absence, label=_absence_label(absence), after=after
+    )
+    return absence
+
+
+ABSENCE_FIELDS = ["user", "starts_on", "ends_on", "note"]
+
+
+def _absence_label(absence: OutOfOffice) -> str:
+    return f"user {absence.user_id}: {absence.starts_on} to {absence.ends_on}"
 
 
 @transaction.atomic
@@ -328,6 +340,10 @@ def out_of_office_remove(*, actor: Actor, absence_id: int) -> None:
         raise NotFound(f"No absence with id {absence_id} in this workspace.")
     if actor.user is None or actor.user.pk != absence.user_id:
         actor.require(Action.MANAGE_ROUTING)
+    before = audit.snapshot(absence, ABSENCE_FIELDS)
+    audit.record(
+        actor, "out_of_office.deleted", absence, label=_absence_label(absence), before=before
+    )
     absence.delete()
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accord.core import cleaning as c
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.crm.models import Deal
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -72,6 +73,12 @@ UPDATE_FIELDS: dict[str, c.Cleaner] = {
     "owner_id": member,
     "archived": c.flag,
 }
+
+
+AUDITED_ASSET = [
+    *("title", "description", "kind", "stages", "personas", "industries", "owner", "archived")
+]
+AUDITED_VERSION = ["number", "url", "file_name", "size", "sha256", "content_type", "note"]
 
 
 def _title_free(workspace_id: int, title: str, exclude: int | None = None) -> None:
@@ -130,12 +137,16 @@ def asset_create(
     try:
         with transaction.atomic():
             asset = Asset.objects.create(workspace=actor.workspace, **cleaned)
-            AssetVersion.objects.create(
+            first = AssetVersion.objects.create(
                 workspace=actor.workspace,
                 asset=asset,
                 number=1,
                 **_version_values(stored, file_name, url, note, actor),
             )
+            after = audit.snapshot(asset, AUDITED_ASSET) | {
+                "version": audit.snapshot(first, AUDITED_VERSION)
+            }
+            audit.record(actor, "asset.created", asset, after=after)
     except BaseException:
         if stored is not None:
             stored.path.unlink(missing_ok=True)
@@ -160,10 +171,17 @@ def asset_update(*, actor: Actor, asset_id: int, values: Mapping[str, Any]) -> A
         if not cleaned["title"]:
             raise ValidationFailed.single("title", "This field is required.")
         _title_free(actor.workspace.pk, cleaned["title"], exclude=asset.pk)
+    before = audit.snapshot(asset, AUDITED_ASSET)
     for name, value in cleaned.items():
         setattr(asset, name, value)
     if cleaned:
         asset.save()
+    old, new = audit.changes(before, audit.snapshot(asset, AUDITED_ASSET))
+    if new:
+        action = "asset.changed"
+        if set(new) == {"archived"}:
+            action = "asset.archived" if new["archived"] else "asset.restored"
+        audit.record(actor, action, asset, before=old, after=new)
     return asset
 
 
@@ -195,6 +213,8 @@ def version_add(
                 **_version_values(stored, file_name, clean_url, clean_note, actor),
             )
             asset.save(update_fields=["updated_at"])
+            after = audit.snapshot(version, AUDITED_VERSION)
+            audit.record(actor, "asset.version_added", asset, after=after)
     except BaseException:
         if stored is not None:
             stored.path.unlink(missing_ok=True)

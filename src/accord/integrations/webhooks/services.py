@@ -15,6 +15,7 @@ from django.utils import timezone
 from accord.core import cleaning as c
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.events import EVENT_NAMES
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
 from accord.integrations.models import (
@@ -29,6 +30,8 @@ from accord.integrations.webhooks.dispatch import create_deliveries
 from accord.integrations.webhooks.tasks import enqueue_attempt
 
 PING_EVENT = "ping"
+# What the audit log keeps of a subscription: never its salt, from which the secret derives.
+AUDITED_FIELDS = ["url", "description", "events", "kind", "active"]
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -104,6 +107,8 @@ def webhook_create(
         workspace=actor.workspace, salt=new_salt(), created_by=actor.user, **cleaned
     )
     secret = subscription_secret(subscription) if subscription.kind == WebhookKind.GENERIC else None
+    after = audit.snapshot(subscription, AUDITED_FIELDS)
+    audit.record(actor, "webhook.created", subscription, after=after)
     return subscription, secret
 
 
@@ -118,10 +123,16 @@ def webhook_update(
         if required in cleaned and not cleaned[required]:
             raise ValidationFailed.single(required, "This field is required.")
     changed = [k for k, v in cleaned.items() if getattr(subscription, k) != v]
+    before = audit.snapshot(subscription, changed)
     for name in changed:
         setattr(subscription, name, cleaned[name])
     if changed:
         subscription.save(update_fields=[*changed, "updated_at"])
+        action = "webhook.changed"
+        if changed == ["active"]:
+            action = "webhook.resumed" if subscription.active else "webhook.paused"
+        after = audit.snapshot(subscription, changed)
+        audit.record(actor, action, subscription, before=before, after=after)
     return subscription
 
 
@@ -132,6 +143,7 @@ def webhook_rotate_secret(*, actor: Actor, subscription_id: int) -> tuple[Webhoo
     subscription = _locked(actor, subscription_id)
     subscription.salt = new_salt()
     subscription.save(update_fields=["salt", "updated_at"])
+    audit.record(actor, "webhook.secret_rotated", subscription, note="A new signing secret.")
     return subscription, subscription_secret(subscription)
 
 
@@ -139,7 +151,14 @@ def webhook_rotate_secret(*, actor: Actor, subscription_id: int) -> tuple[Webhoo
 def webhook_delete(*, actor: Actor, subscription_id: int) -> None:
     """Delete a subscription with its delivery log; queued attempts then do nothing."""
     actor.require(Action.MANAGE_WORKSPACE)
-    _locked(actor, subscription_id).delete()
+    subscription = _locked(actor, subscription_id)
+    audit.record(
+        actor,
+        "webhook.deleted",
+        subscription,
+        before=audit.snapshot(subscription, AUDITED_FIELDS),
+    )
+    subscription.delete()
 
 
 def webhook_ping(*, actor: Actor, subscription_id: int) -> WebhookDelivery:
