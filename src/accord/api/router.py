@@ -33,6 +33,7 @@ from accord.identity.audit_api import router as audit_router
 from accord.integrations.api import router as integrations_router
 from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
+from accord.integrations.privacy.api import router as privacy_router
 from accord.marketing.api import router as marketing_router
 from accord.marketing.enablement_api import calendar_router
 from accord.marketing.enablement_api import router as enablement_router
@@ -156,6 +157,7 @@ api.add_router("", handoff_router)
 api.add_router("", export_router)
 api.add_router("", imports_router)
 api.add_router("", integrations_router)
+api.add_router("", privacy_router)
 api.add_router("", metrics_router)
 api.add_router("", goals_router)
 api.add_router("", attribution_router)

@@ -26,6 +26,7 @@ COMMANDS: list[tuple[str, str]] = [
         "Import contacts, companies, deals … from CSV/XLSX (HubSpot, Salesforce, Pipedrive)",
     ),
     ("export", "Export a list (with its filters) to CSV or Parquet"),
+    ("contacts", "A contact's personal data: export everything held about it, or erase it"),
     ("rescore", "Re-score contacts with the active lead definition (ledger: lead → MQL)"),
     ("predict", "Train the predictive score and show its test AUC, calibration and verdict"),
     ("backtest", "Replay a lead definition over past months beside the active one"),

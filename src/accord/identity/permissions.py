@@ -28,6 +28,7 @@ class Action(StrEnum):
     MANAGE_ASSETS = "manage_assets"  # the enablement library: add assets and versions
     RECORD_ASSET_USE = "record_asset_use"  # a seller records an asset used on a deal
     RUN_SURVEYS = "run_surveys"  # the alignment survey, its pulses and the index weighting
+    MANAGE_PERSONAL_DATA = "manage_personal_data"  # export or erase what is held on a contact
 
 
 _EVERYONE = {Action.READ, Action.MANAGE_OWN_TOKENS}
@@ -52,6 +53,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_ASSETS,
             Action.RECORD_ASSET_USE,
             Action.RUN_SURVEYS,
+            Action.MANAGE_PERSONAL_DATA,
         }
     ),
     Role.SALES_REP: frozenset(_RECORD_WORKERS | {Action.WORK_HANDOFFS, Action.RECORD_ASSET_USE}),
