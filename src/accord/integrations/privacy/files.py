@@ -5,6 +5,7 @@ the digest of its content, so the old name must not hold the new content."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from pathlib import Path
@@ -22,9 +23,12 @@ def _digest(path: Path) -> str:
 
 def _blank_csv(table: CsvTable, rows: set[int], target: Path) -> None:
     csv.field_size_limit(1 << 30)
+    with table.path.open("rb") as fh:
+        had_bom = fh.read(3) == codecs.BOM_UTF8
+    encoding = "utf-8" if table.encoding == "utf-8-sig" and not had_bom else table.encoding
     with (
         table.path.open("r", encoding=table.encoding, newline="") as src,
-        target.open("w", encoding=table.encoding, newline="") as out,
+        target.open("w", encoding=encoding, newline="") as out,
     ):
         reader = csv.reader(src, delimiter=table.delimiter)
         writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
