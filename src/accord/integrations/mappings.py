@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
@@ -254,4 +255,8 @@ def saved_mapping_update(
 def saved_mapping_delete(*, actor: Actor, mapping_id: int) -> None:
     actor.require(Action.WRITE_RECORDS)
     mapping = saved_mapping_get(actor.workspace, mapping_id)
-    SavedMapping.objects.for_workspace(actor.workspace).filter(pk=mapping.pk).delete()
+    with transaction.atomic():
+        gone = SavedMapping.objects.for_workspace(actor.workspace).filter(pk=mapping.pk)
+        if gone.delete()[0]:
+            before = audit.snapshot(mapping, ["name", "record_type", "columns", "value_maps"])
+            audit.record(actor, "saved_mapping.deleted", mapping, before=before)

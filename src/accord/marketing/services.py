@@ -259,4 +259,10 @@ def touchpoint_update(*, actor: Actor, touchpoint_id: int, values: Mapping[str, 
 @transaction.atomic
 def touchpoint_delete(*, actor: Actor, touchpoint_id: int) -> None:
     actor.require(Action.DELETE_RECORDS)
-    _get(Touchpoint, actor, touchpoint_id, "touchpoint").delete()
+    touchpoint = _get(Touchpoint, actor, touchpoint_id, "touchpoint")
+    # No landing page, referrer, free UTM text or custom fields: they can name the person.
+    kept = ["contact", "campaign", "channel", "type", "occurred_at", "utm_source", "utm_medium",
+            "utm_campaign", "created_at"]  # fmt: skip
+    before = audit.snapshot(touchpoint, kept)
+    audit.record(actor, "touchpoint.deleted", touchpoint, before=before)
+    touchpoint.delete()

@@ -13,6 +13,7 @@ from accord.core.errors import ValidationFailed
 from accord.core.events import publish
 from accord.crm.models import Activity, ActivityKind, ActivityOutcome, Contact, Deal, Direction
 from accord.crm.services.records import apply, locked
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
 from accord.identity.permissions import Action
@@ -102,4 +103,10 @@ def activity_update(*, actor: Actor, activity_id: int, values: Mapping[str, Any]
 @transaction.atomic
 def activity_delete(*, actor: Actor, activity_id: int) -> None:
     actor.require(Action.DELETE_RECORDS)
-    locked(Activity, actor, activity_id, "activity").delete()
+    activity = locked(Activity, actor, activity_id, "activity")
+    # No subject, body or custom fields: what was said to a person does not live on in the log.
+    kept = ["kind", "user", "contact", "deal", "direction", "outcome", "occurred_at", "created_at"]
+    before = audit.snapshot(activity, kept)
+    label = f"activity {activity.pk}"
+    audit.record(actor, "activity.deleted", activity, label=label, before=before)
+    activity.delete()

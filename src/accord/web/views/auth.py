@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 
+from accord.identity.audit_sign_ins import sign_in_throttled
 from accord.web.forms import EmailAuthenticationForm
 
 _PREFIX = "accord-login-failures"
@@ -74,6 +75,7 @@ class ThrottledLoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = locked_for(request)
         if wait:
+            sign_in_throttled(request, request.POST.get("username"), wait)
             # An unbound form: the password is not even checked while sign-in is refused.
             form = self.form_class(request, initial={"username": request.POST.get("username")})
             minutes = max(1, math.ceil(wait / 60))
