@@ -22,6 +22,7 @@ from accord.web.views import (
     ledger,
     meetings,
     predictive,
+    privacy,
     workspace,
 )
 
@@ -35,6 +36,12 @@ urlpatterns = [
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
     path("contacts/<int:pk>/lifecycle/", contacts.contact_change_stage, name="contact_lifecycle"),
     path("contacts/<int:pk>/activities/", contacts.contact_log_activity, name="contact_activity"),
+    path(
+        "contacts/<int:pk>/personal-data/",
+        privacy.contact_personal_data,
+        name="contact_personal_data",
+    ),
+    path("contacts/<int:pk>/erase/", privacy.contact_erase, name="contact_erase"),
     path("companies/", companies.company_index, name="companies"),
     path("companies/<int:pk>/", companies.company_detail, name="company"),
     path("deals/", deals.deal_index, name="deals"),

@@ -140,6 +140,7 @@ def _detail_context(
         ),
         "activity_form": activity_form or (ActivityForm() if can_log_activity else None),
         "score": _score(membership, contact),
+        "can_manage_personal_data": actor.can(Action.MANAGE_PERSONAL_DATA),
     }
 
 
