@@ -41,13 +41,14 @@ def test_demo_attribution(demo, settings: Any, tmp_path: Any) -> None:  # type: 
 def the_roi_table_ranks_the_most_efficient_channel_first(demo: Any) -> None:
     """First touch is the generator's own view: each contact's first touch is its source, and
     the source channel's rates decide whether it is won. Over the demo's whole year, revenue
-    over spend per channel follows the generator's expected revenue per dollar: the rank
-    correlation is high and the most efficient channel is at the top. The data moves with the
-    date the demo ends on, and a channel with little spend and few won deals (email) can swap
-    with its neighbour, so the check is on the ranking as a whole, not on one swap."""
+    over spend per channel follows the generator's expected revenue per dollar: the most
+    efficient channel is first and the rank correlation is high. The generator makes the best
+    channel far more efficient than the next (3.5 times), so the data's noise (it moves with the date
+    the demo ends on) cannot swap the first place; neighbours lower down may swap, so the rest
+    is checked as a whole."""
     paid = sorted((c for c in P.channels if c.cost_per_lead > 0), key=revenue_per_dollar)
     best, runner_up = paid[-1], paid[-2]
-    assert revenue_per_dollar(best) > 1.5 * revenue_per_dollar(runner_up)
+    assert revenue_per_dollar(best) > 2.5 * revenue_per_dollar(runner_up)
     ws = demo.dataset.workspace
     as_of = dt.datetime.fromisoformat(demo.dataset.summary["as_of"])
     report = attribution_report(ws, model="first_touch", start=as_of - dt.timedelta(
@@ -55,7 +56,7 @@ def the_roi_table_ranks_the_most_efficient_channel_first(demo: Any) -> None:
     ranking = report.roi_ranking
     realised = {x.key: x.roi for x in ranking}
     shown = [(x.key, x.roi) for x in ranking]
-    assert best.channel in [x.key for x in ranking[:2]], shown
+    assert ranking[0].key == best.channel, shown
     expected = [revenue_per_dollar(c) for c in paid]
     rho = spearmanr(expected, [realised[c.channel] for c in paid]).statistic
     assert rho >= 0.8, (rho, shown)

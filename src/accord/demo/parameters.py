@@ -210,12 +210,12 @@ DEFAULT_CHANNELS: tuple[ChannelParameters, ...] = (
          _variant("Retargeting", "ads", "facebook", "paid_social", 0.3)),
     ),
     ChannelParameters(
-        "organic_search", 0.18, 12.0, 0.15, 0.28, 0.75, 0.55, 0.60, 0.26, 20_000.0,
+        "organic_search", 0.18, 15.0, 0.15, 0.28, 0.75, 0.55, 0.60, 0.26, 20_000.0,
         (0.30, 0.20, 0.15, 0.08, 0.07, 0.20), "form_fill",
         (_variant("SEO content", "seo", "google", "organic", 1.0),),
     ),
     ChannelParameters(
-        "email", 0.08, 8.0, 0.35, 0.30, 0.70, 0.50, 0.60, 0.25, 17_000.0,
+        "email", 0.08, 12.0, 0.35, 0.30, 0.70, 0.50, 0.60, 0.25, 17_000.0,
         (0.20, 0.25, 0.05, 0.05, 0.15, 0.30), "email_click",
         (_variant("Monthly newsletter", "email", "newsletter", "email", 0.5),
          _variant("Nurture programme", "email", "hubspot", "email", 0.5)),
@@ -238,7 +238,7 @@ DEFAULT_CHANNELS: tuple[ChannelParameters, ...] = (
          _variant("Review sites", "content", "g2", "syndication", 0.4)),
     ),
     ChannelParameters(
-        "referral", 0.05, 60.0, 0.0, 0.60, 0.88, 0.70, 0.72, 0.40, 32_000.0,
+        "referral", 0.05, 40.0, 0.0, 0.60, 0.88, 0.70, 0.72, 0.40, 32_000.0,
         (0.30, 0.30, 0.05, 0.05, 0.10, 0.20), "form_fill",
         (_variant("Customer referral programme", "referral", "referral", "referral", 1.0),),
     ),
