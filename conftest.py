@@ -10,6 +10,10 @@ os.environ.setdefault("ACCORD_DEBUG", "1")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the same
 # thread are still synchronous, so its async-safety check does not apply to these tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Tests write records straight through the ORM, which no running process would do, and then
+# measure again at once: the metric result cache is off here and on in its own tests
+# (tests/metrics/test_result_cache.py).
+os.environ.setdefault("ACCORD_METRICS_CACHE_SECONDS", "0")
 
 
 @pytest.fixture(autouse=True)

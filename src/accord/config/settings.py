@@ -226,6 +226,10 @@ ACCORD_LOGIN_MAX_FAILURES = int(os.environ.get("ACCORD_LOGIN_MAX_FAILURES", "5")
 ACCORD_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("ACCORD_LOGIN_MAX_FAILURES_PER_IP", "20"))
 ACCORD_LOGIN_WINDOW_SECONDS = int(os.environ.get("ACCORD_LOGIN_WINDOW_SECONDS", "900"))
 
+# Metric results are cached per (spec, workspace, data version) for this many seconds (0: off).
+# A change this process commits is seen at once; one committed by another process within it.
+ACCORD_METRICS_CACHE_SECONDS = float(os.environ.get("ACCORD_METRICS_CACHE_SECONDS", "5"))
+
 # Import uploads larger than this are refused (megabytes).
 ACCORD_MAX_UPLOAD_MB = int(os.environ.get("ACCORD_MAX_UPLOAD_MB", "200"))
 # Outbound webhooks: seconds between attempts (comma-separated), attempts, request timeout.

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
+from accord.core import data_version
 from accord.identity.actor import Actor
 from accord.identity.audit_models import AuditEntry
 
@@ -76,6 +77,7 @@ def record(
     single row). Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change.")
+    data_version.bump(actor.workspace.pk)  # rules and settings change what is computed
     if obj is not None:
         object_type = object_type or str(obj._meta.verbose_name)
         object_id = object_id or obj.pk

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from accord.metrics import queries
+from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 from accord.metrics.values import (
     Value,
@@ -430,8 +430,13 @@ def measure(
 ) -> MetricResult:
     metric = CATALOGUE[spec.metric]
     chosen = "record_store" if metric.engines == "record_store" else resolve(workspace_id, engine)
-    query = Query(workspace_id, spec, chosen)
-    # Breakdown values in a stable order (the engines return groups in any order); the
-    # items within one keep the order the metric gave them (stages in path order, …).
-    values = sorted(metric.compute(query), key=lambda v: v.dimension)
-    return MetricResult(workspace_id, spec, metric, query.answered_by or chosen, values)
+
+    def compute() -> tuple[list[Value], Engine]:
+        query = Query(workspace_id, spec, chosen)
+        # Breakdown values in a stable order (the engines return groups in any order); the
+        # items within one keep the order the metric gave them (stages in path order, …).
+        values = sorted(metric.compute(query), key=lambda v: v.dimension)
+        return values, query.answered_by or chosen
+
+    values, answered_by = result_cache.cached(workspace_id, spec.model_dump_json(), chosen, compute)
+    return MetricResult(workspace_id, spec, metric, answered_by, list(values))
