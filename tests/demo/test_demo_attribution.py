@@ -43,9 +43,9 @@ def the_roi_table_ranks_the_most_efficient_channel_first(demo: Any) -> None:
     the source channel's rates decide whether it is won. Over the demo's whole year, revenue
     over spend per channel follows the generator's expected revenue per dollar: the most
     efficient channel is first and the rank correlation is high. The generator makes the best
-    channel far more efficient than the next (3.5 times), so the data's noise (it moves with the date
-    the demo ends on) cannot swap the first place; neighbours lower down may swap, so the rest
-    is checked as a whole."""
+    channel far more efficient than the next (3.5 times), so the data's noise (it moves with
+    the date the demo ends on) cannot swap the first place; neighbours lower down may swap, so
+    the rest is checked as a whole."""
     paid = sorted((c for c in P.channels if c.cost_per_lead > 0), key=revenue_per_dollar)
     best, runner_up = paid[-1], paid[-2]
     assert revenue_per_dollar(best) > 2.5 * revenue_per_dollar(runner_up)

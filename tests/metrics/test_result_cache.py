@@ -121,7 +121,8 @@ def test_a_change_another_process_committed_shows_once_the_entry_expires(
     contact = Contact.objects.create(workspace=actor.workspace, email="b@firm.example",
                                      lifecycle_stage="lead")  # fmt: skip
     LedgerEntry.objects.create(workspace=actor.workspace, contact=contact, from_stage="",
-                               to_stage="lead", occurred_at=timezone.now(), source="system")  # fmt: skip
+                               to_stage="lead", occurred_at=timezone.now(),
+                               source="system")  # fmt: skip
     assert leads(actor.workspace) == 1  # still the cached answer
     time.sleep(0.6)
     assert leads(actor.workspace) == 2
