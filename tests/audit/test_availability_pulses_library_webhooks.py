@@ -332,3 +332,34 @@ def test_refused_webhook_changes_write_no_entry(
         webhooks.webhook_rotate_secret(actor=foreign, subscription_id=hook.pk)
     assert [e["action"] for e in logged(workspace)] == ["webhook.created"]
     assert logged(other_workspace) == []
+
+
+def test_a_pulse_results_export_is_recorded(
+    workspace: Any, other_workspace: Any, actor: Actor, member_factory: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    _two_teams(workspace)
+    pulse = alignment.pulse_open(actor=actor, title="March pulse")
+    viewer = member_factory("viewer")
+    client = Client()
+    client.force_login(viewer.user)
+    url = reverse("web:alignment_pulse_export", args=[pulse.pk])
+    assert client.get(url, REMOTE_ADDR="198.51.100.8").status_code == 200
+    [entry] = logged(workspace, "export.")
+    assert entry == {
+        "action": "export.requested",
+        "who": f"{viewer.user.display_name} via web",
+        "user_id": viewer.user.pk,
+        "source": "web",
+        "object": ("pulse", str(pulse.pk), "March pulse"),
+        "before": None,
+        "after": {"list": "pulse results", "filters": {"pulse_id": pulse.pk}},
+        "note": "",
+    }
+    stranger = Client()
+    stranger.force_login(member_factory("admin", ws=other_workspace).user)
+    assert stranger.get(url).status_code == 404
+    assert logged(other_workspace, "export.") == []
+    assert len(logged(workspace, "export.")) == 1

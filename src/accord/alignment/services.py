@@ -233,6 +233,13 @@ def pulse_close(*, actor: Actor, pulse_id: int, now: dt.datetime | None = None) 
     return pulse
 
 
+@transaction.atomic
+def pulse_export_record(*, actor: Actor, pulse: Pulse) -> None:
+    """A pulse's results downloaded as CSV: an export, in the audit log like every export."""
+    after = {"list": "pulse results", "filters": {"pulse_id": pulse.pk}}
+    audit.record(actor, "export.requested", pulse, after=after)
+
+
 def pulse_remind(pulse: Pulse, today: dt.date) -> int:
     """Email the members who have not answered, at most every three days (and never twice
     the same day, however often the worker runs). Returns the reminders sent."""

@@ -289,6 +289,7 @@ def pulse_export(request: HttpRequest, membership: Membership, pulse_id: int) ->
     """The pulse's results as CSV: one row per item and area, the same hidden cells as the page
     (a hidden cell is empty, with the reason)."""
     result = pulse_result(services.pulse_for(membership.workspace.pk, pulse_id))
+    services.pulse_export_record(actor=web_actor(membership), pulse=result.pulse)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pulse-{result.pulse.pk}.csv"'
     write = csv.writer(response).writerow
