@@ -6,6 +6,7 @@ ACCORD_DATA_DIR       where the embedded database and uploads live (default ./.a
 ACCORD_SECRET_KEY     required when ACCORD_DEBUG is off
 ACCORD_DEBUG          1/true for development; off by default
 ACCORD_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
+ACCORD_CACHE          memory (per process, the default) or database (shared by all processes)
 """
 
 from __future__ import annotations
@@ -226,6 +227,17 @@ ACCORD_LOGIN_MAX_FAILURES = int(os.environ.get("ACCORD_LOGIN_MAX_FAILURES", "5")
 ACCORD_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("ACCORD_LOGIN_MAX_FAILURES_PER_IP", "20"))
 ACCORD_LOGIN_WINDOW_SECONDS = int(os.environ.get("ACCORD_LOGIN_WINDOW_SECONDS", "900"))
 
+# The cache behind API rate limits, sign-in throttling, the data version and metric results:
+# "memory" (each process its own, the default) or "database" (one shared by every process and
+# host, in the accord_cache table, created by `accord migrate`).
+ACCORD_CACHE = os.environ.get("ACCORD_CACHE", "memory").strip().lower()
+if ACCORD_CACHE not in {"memory", "database"}:
+    raise ImproperlyConfigured(f"ACCORD_CACHE: '{ACCORD_CACHE}' is not memory or database.")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if ACCORD_CACHE == "memory"
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "accord_cache"}
+}
 # Metric results are cached per (spec, workspace, data version) for this many seconds (0: off).
 # A change this process commits is seen at once; one committed by another process within it.
 ACCORD_METRICS_CACHE_SECONDS = float(os.environ.get("ACCORD_METRICS_CACHE_SECONDS", "5"))
