@@ -24,6 +24,7 @@ from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Membership, Workspace
 from accord.metrics.catalogue import MetricSpec, measure
+from accord.metrics.funnel import FunnelSpec, funnel
 
 pytestmark = pytest.mark.django_db
 START = timezone.now() - dt.timedelta(days=30)
@@ -150,3 +151,18 @@ def test_a_second_dashboard_view_runs_far_fewer_queries(admin: Membership) -> No
     # The headline, pipeline, SLA, quality and cost metrics come from the cache; what is left
     # is the session, the member, the funnel and the goals.
     assert len(second) <= len(first) - 20, (len(first), len(second))
+
+
+def test_the_funnel_is_cached_and_recomputed_after_a_change(
+    actor: Actor, django_assert_num_queries: Callable[[int], Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:  # fmt: skip
+    spec = FunnelSpec(view="period", start=START, end=END)
+    add_lead(actor, "a@firm.example", django_capture_on_commit_callbacks)
+    (row,) = funnel(actor.workspace.pk, spec).rows
+    assert row.counts["lead"] == 1
+    with django_assert_num_queries(0):
+        assert funnel(actor.workspace.pk, spec).rows == [row]
+    add_lead(actor, "b@firm.example", django_capture_on_commit_callbacks)
+    (row,) = funnel(actor.workspace.pk, spec).rows
+    assert row.counts["lead"] == 2

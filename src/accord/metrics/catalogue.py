@@ -438,5 +438,6 @@ def measure(
         values = sorted(metric.compute(query), key=lambda v: v.dimension)
         return values, query.answered_by or chosen
 
-    values, answered_by = result_cache.cached(workspace_id, spec.model_dump_json(), chosen, compute)
+    what = f"metric|{spec.model_dump_json()}|{chosen}"
+    values, answered_by = result_cache.cached(workspace_id, what, compute)
     return MetricResult(workspace_id, spec, metric, answered_by, list(values))

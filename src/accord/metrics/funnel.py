@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from accord.core.intervals import Rate, rate
-from accord.metrics import queries
+from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 
 MAIN_PATH = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer")
@@ -117,9 +117,11 @@ def _query(spec: FunnelSpec) -> str:
 def funnel(
     workspace_id: int, spec: FunnelSpec, engine: EngineChoice = "record_store"
 ) -> FunnelResult:
-    raw, engine = run(
-        _query(spec), [workspace_id, spec.start, spec.end], resolve(workspace_id, engine)
-    )
+    chosen = resolve(workspace_id, engine)
+    raw, engine = result_cache.cached(
+        workspace_id, f"funnel|{spec.model_dump_json()}|{chosen}",
+        lambda: run(_query(spec), [workspace_id, spec.start, spec.end], chosen),
+    )  # fmt: skip
     rows: dict[str, FunnelRow] = {}
     if spec.view == "cohort":
         furthest: dict[str, dict[int, int]] = defaultdict(dict)

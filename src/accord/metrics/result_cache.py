@@ -7,7 +7,8 @@ rules commits in this process (every domain event and every audit entry bumps it
 change is never answered from the cache. A change committed by another process (a worker, a
 second web process) is seen once the entry expires, after `ACCORD_METRICS_CACHE_SECONDS` (5 by
 default; the same few seconds the columnar copy may lag), or at once with a cache shared by all
-processes. Only the values are kept, not the metric (it holds functions).
+processes. Only plain results are kept (a metric's values, a funnel's rows), not the metric
+(it holds functions).
 """
 
 from __future__ import annotations
@@ -19,26 +20,22 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accord.core import data_version
-from accord.metrics.engine import Engine
-from accord.metrics.values import Value
-
-Cached = tuple[list[Value], Engine]
 
 
-def key(workspace_id: int, spec_json: str, engine: str) -> str:
+def key(workspace_id: int, what: str) -> str:
     version = data_version.current(workspace_id)
-    digest = hashlib.sha256(f"{spec_json}|{engine}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(what.encode()).hexdigest()[:32]
     return f"accord:metric:{workspace_id}:{version}:{digest}"
 
 
-def cached(workspace_id: int, spec_json: str, engine: str, compute: Callable[[], Cached]) -> Cached:
-    """The cached values for this spec when the workspace's data has not changed, else
-    `compute()`'s, kept for the next caller."""
+def cached[T](workspace_id: int, what: str, compute: Callable[[], T]) -> T:
+    """The cached result of `what` (a query's kind, spec and engine, as text) when the
+    workspace's data has not changed, else `compute()`'s, kept for the next caller."""
     seconds = settings.ACCORD_METRICS_CACHE_SECONDS
     if seconds <= 0:
         return compute()
-    name = key(workspace_id, spec_json, engine)
-    found: Cached | None = cache.get(name)
+    name = key(workspace_id, what)
+    found: T | None = cache.get(name)
     if found is not None:
         return found
     result = compute()
