@@ -75,8 +75,16 @@ UPDATE_FIELDS: dict[str, c.Cleaner] = {
 }
 
 
+# What the audit log keeps of an asset and of each version (never the stored file's name).
 AUDITED_ASSET = [
-    *("title", "description", "kind", "stages", "personas", "industries", "owner", "archived")
+    "title",
+    "description",
+    "kind",
+    "stages",
+    "personas",
+    "industries",
+    "owner",
+    "archived",
 ]
 AUDITED_VERSION = ["number", "url", "file_name", "size", "sha256", "content_type", "note"]
 
