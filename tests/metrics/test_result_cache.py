@@ -166,3 +166,13 @@ def test_the_funnel_is_cached_and_recomputed_after_a_change(
     add_lead(actor, "b@firm.example", django_capture_on_commit_callbacks)
     (row,) = funnel(actor.workspace.pk, spec).rows
     assert row.counts["lead"] == 2
+
+
+def test_a_sign_in_or_an_export_leaves_cached_results_in_place(
+    actor: Actor, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    before = data_version.current(actor.workspace.pk)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        audit.record(actor, "auth.signed_in", object_type="user", object_id=1)
+        audit.record(actor, "export.requested", object_type="contacts", object_id="")
+    assert data_version.current(actor.workspace.pk) == before

@@ -60,6 +60,10 @@ def changes(
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+# Entries that change no record or rule: they leave cached results as they are.
+READS_ONLY = ("auth.", "export.", "audit.exported", "contact.personal_data_exported")
+
+
 def record(
     actor: Actor,
     action: str,
@@ -77,7 +81,8 @@ def record(
     single row). Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change.")
-    data_version.bump(actor.workspace.pk)  # rules and settings change what is computed
+    if not action.startswith(READS_ONLY):
+        data_version.bump(actor.workspace.pk)  # rules and settings change what is computed
     if obj is not None:
         object_type = object_type or str(obj._meta.verbose_name)
         object_id = object_id or obj.pk
