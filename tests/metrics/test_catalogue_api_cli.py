@@ -363,3 +363,18 @@ def test_an_anonymous_request_is_a_401(world: World, path: str) -> None:
 def test_a_revoked_or_made_up_token_is_a_401(world: World) -> None:
     reply = Api("acc_not_a_token").get("/metrics/revenue", **SPAN)
     assert reply.status == 401
+
+
+def test_the_analytics_engine_without_clickhouse_is_refused_by_name(
+    world: World, api: Api, settings: Any
+) -> None:
+    settings.ANALYTICS_URL = ""
+    message = "engine 'analytics' needs ClickHouse: set ACCORD_ANALYTICS_URL"
+    reply = api.get("/metrics/mqls", engine="analytics", **SPAN)
+    assert reply.status == 400, reply.body
+    assert reply.error["code"] == "validation_error"
+    assert message in json.dumps(reply.body)
+    reply = api.get("/metrics/funnel", engine="analytics", **SPAN)
+    assert reply.status == 400, reply.body
+    with pytest.raises(CommandError, match=re.escape(f"--engine: {message}")):
+        cli_document("mqls", "--engine", "analytics")

@@ -232,3 +232,25 @@ def test_values_are_bound_as_typed_parameters_never_written_into_the_text() -> N
         clickhouse.bind(f"SELECT {PLACEHOLDER}", [object()])
     with pytest.raises(ValueError, match="placeholders"):
         clickhouse.bind(f"SELECT {PLACEHOLDER}", [1, 2])
+
+
+def test_the_api_and_the_cli_answer_from_clickhouse_when_asked(world: World, admin: Any) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from tests.api.conftest import Api, make_token
+
+    span = {"start": START.isoformat(), "end": END.isoformat()}
+    reply = Api(make_token(admin)[1]).get("/metrics/revenue", engine="analytics", **span)
+    assert reply.status == 200, reply.body
+    assert reply.body["engine"] == "analytics"
+    out = io.StringIO()
+    call_command("report", "revenue", "--workspace", world.ws.slug, "--format", "json",
+                 "--start", span["start"], "--end", span["end"], "--engine", "analytics",
+                 stdout=out)  # fmt: skip
+    assert json.loads(out.getvalue()) == reply.body
+    recorded = measure(world.ws.pk, MetricSpec(metric="revenue", start=START, end=END),
+                       "record_store")  # fmt: skip
+    assert [v["value"] for v in reply.body["values"]] == [str(v.value) for v in recorded.values]

@@ -57,8 +57,11 @@ class FunnelParams(Schema):
     )
     end: dt.datetime | None = Field(None, description="Exclusive, with a UTC offset; default now.")
     breakdown: Breakdown = "none"
-    engine: Literal["auto", "record_store", "columnar"] = Field(
-        "auto", description="auto: the record store for small workspaces, else the columnar copy."
+    engine: Literal["auto", "record_store", "columnar", "analytics"] = Field(
+        "auto",
+        description="auto: the record store for small workspaces, else ClickHouse when "
+        "ACCORD_ANALYTICS_URL is set, else the columnar copy; analytics: ClickHouse (400 when "
+        "it is not configured).",
     )
 
 
@@ -114,8 +117,11 @@ class MetricParams(Schema):
         description="none, source, campaign, owner, team, segment or definition_version — "
         "the metric's own list is in GET /metrics.",
     )
-    engine: Literal["auto", "record_store", "columnar"] = Field(
-        "auto", description="auto: the record store for small workspaces, else the columnar copy."
+    engine: Literal["auto", "record_store", "columnar", "analytics"] = Field(
+        "auto",
+        description="auto: the record store for small workspaces, else ClickHouse when "
+        "ACCORD_ANALYTICS_URL is set, else the columnar copy; analytics: ClickHouse (400 when "
+        "it is not configured).",
     )
 
 

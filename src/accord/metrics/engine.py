@@ -20,6 +20,7 @@ from typing import Any, Literal
 import duckdb
 from django.db import connection
 
+from accord.core.errors import ValidationFailed
 from accord.metrics import clickhouse
 from accord.metrics.sql import Dialect, transpile
 
@@ -53,7 +54,12 @@ def choose_engine(workspace_id: int) -> Engine:
 
 def resolve(workspace_id: int, engine: EngineChoice) -> Engine:
     """`auto`: the record store for small workspaces; for large ones ClickHouse when it is
-    configured, else the DuckDB copy."""
+    configured, else the DuckDB copy. Asking for ClickHouse when none is configured is an
+    error, not a silent answer from elsewhere."""
+    if engine == "analytics" and not clickhouse.configured():
+        raise ValidationFailed.single(
+            "engine", "engine 'analytics' needs ClickHouse: set ACCORD_ANALYTICS_URL"
+        )
     if engine != "auto":
         return engine
     chosen = choose_engine(workspace_id)

@@ -223,9 +223,10 @@ def _period_arguments(p: argparse.ArgumentParser) -> None:
 def _output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
-        choices=["auto", "record_store", "columnar"],
+        choices=["auto", "record_store", "columnar", "analytics"],
         default="auto",
-        help="auto: the record store for small workspaces, else the columnar copy",
+        help="auto: the record store for small workspaces, else ClickHouse when "
+        "ACCORD_ANALYTICS_URL is set, else the columnar copy; analytics: ClickHouse",
     )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument(
@@ -279,18 +280,18 @@ class Command(BaseCommand):
                       "breakdown": options["by"]}  # fmt: skip
             try:
                 spec = funnel_spec(values)
+                document = funnel_document(funnel(workspace.pk, spec, engine=options["engine"]))
             except ValidationFailed as exc:
                 raise _spec_error(exc) from exc
-            document = funnel_document(funnel(workspace.pk, spec, engine=options["engine"]))
             as_csv, as_table, chart = funnel_csv, funnel_table, chart_specs.for_funnel
         else:
             values = {"metric": options["metric"], "start": start, "end": end,
                       "breakdown": options["by"]}  # fmt: skip
             try:
                 metric = metric_spec(values)
+                document = metric_document(measure(workspace.pk, metric, engine=options["engine"]))
             except ValidationFailed as exc:
                 raise _spec_error(exc) from exc
-            document = metric_document(measure(workspace.pk, metric, engine=options["engine"]))
             as_csv, as_table, chart = metric_csv, metric_table, chart_specs.for_metric
         if options["chart"]:
             try:
