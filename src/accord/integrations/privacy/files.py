@@ -14,11 +14,8 @@ from accord.integrations.importing.readers import CsvTable, XlsxTable, open_tabl
 
 
 def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _blank_csv(table: CsvTable, rows: set[int], target: Path) -> None:
