@@ -79,6 +79,9 @@ def bench_environment(data_dir: str | Path) -> None:
     os.environ.setdefault("ACCORD_INSECURE_HTTP", "1")
     os.environ.setdefault("ACCORD_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+    # The benchmarks time the queries themselves, so repeated runs must not be answered from the
+    # metric result cache (the load test serves with the production default, cache on).
+    os.environ.setdefault("ACCORD_METRICS_CACHE_SECONDS", "0")
 
 
 # -- top-up: the demo generator gives ~3.6 touchpoints and ~0.07 deals per contact ----------
