@@ -223,7 +223,9 @@ def response_submit(*, actor: Actor, pulse_id: int, answers: Any,
 @transaction.atomic
 def pulse_close(*, actor: Actor, pulse_id: int, now: dt.datetime | None = None) -> Pulse:
     actor.require(Action.RUN_SURVEYS)
-    pulse = pulse_for(actor.workspace.pk, pulse_id)
+    pulse_for(actor.workspace.pk, pulse_id)  # NotFound before taking any lock
+    # Locked: two closes at once (a person and the schedule) close it, and log it, once.
+    pulse = Pulse.objects.for_workspace(actor.workspace.pk).select_for_update().get(pk=pulse_id)
     if pulse.status == PulseStatus.CLOSED:
         return pulse
     pulse.status, pulse.closed_at = PulseStatus.CLOSED, now or timezone.now()
