@@ -25,6 +25,8 @@ from accord.identity.actor import Actor
 from accord.identity.models import Membership, Workspace
 from accord.metrics.catalogue import MetricSpec, measure
 from accord.metrics.funnel import FunnelSpec, funnel
+from accord.metrics.goals import goal_delete, goal_set
+from accord.metrics.planning import dashboard_goals
 
 pytestmark = pytest.mark.django_db
 START = timezone.now() - dt.timedelta(days=30)
@@ -176,3 +178,21 @@ def test_a_sign_in_or_an_export_leaves_cached_results_in_place(
         audit.record(actor, "auth.signed_in", object_type="user", object_id=1)
         audit.record(actor, "export.requested", object_type="contacts", object_id="")
     assert data_version.current(actor.workspace.pk) == before
+
+
+def test_goal_pacing_is_cached_until_a_goal_changes(
+    actor: Actor, django_assert_num_queries: Callable[[int], Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:  # fmt: skip
+    today = dt.date(2026, 10, 15)
+    assert dashboard_goals(actor.workspace.pk, today) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        goal = goal_set(actor=actor, values={"period": "quarter", "period_start": "2026-10-01",
+                                             "revenue": 600000})  # fmt: skip
+    (pacing,) = dashboard_goals(actor.workspace.pk, today)
+    assert pacing.goal_id == goal.pk
+    with django_assert_num_queries(0):
+        assert dashboard_goals(actor.workspace.pk, today) == [pacing]
+    with django_capture_on_commit_callbacks(execute=True):
+        goal_delete(actor=actor, goal_id=goal.pk)
+    assert dashboard_goals(actor.workspace.pk, today) == []

@@ -35,6 +35,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accord.core.channels import Channel
+from accord.metrics import result_cache
 from accord.metrics import reverse_funnel as rf
 from accord.metrics.catalogue import MetricSpec, measure
 from accord.metrics.engine import EngineChoice
@@ -413,4 +414,7 @@ def dashboard_goals(workspace_id: int, today: dt.date) -> list[GoalPacing]:
     'behind' | None), `reason` (why status is None) and `link` (the contacts or won deals list
     behind the actual). Template: web/goals/pacing_panel.html renders one `GoalPacing`.
     """
-    return [goal_pacing(goal, today) for goal in goals_containing(workspace_id, today)]
+    return result_cache.cached(  # the dashboard asks on every view; goals change rarely
+        workspace_id, f"goal-pacing|{today.isoformat()}",
+        lambda: [goal_pacing(goal, today) for goal in goals_containing(workspace_id, today)],
+    )  # fmt: skip
