@@ -257,7 +257,7 @@ BREAKDOWNS_OF_REVENUE = "none, source, campaign, owner, team, segment"
          {"start": [TIME_ZONE]}),
         ("/metrics/revenue", {"end": "2024-04-01T00:00:00"}, {"end": [TIME_ZONE]}),
         ("/metrics/revenue", {"engine": "fast"},
-         {"engine": ["Input should be 'auto', 'record_store' or 'columnar'"]}),
+         {"engine": ["Input should be 'auto', 'record_store', 'columnar' or 'analytics'"]}),
     ],
 )  # fmt: skip
 def test_bad_input_is_a_400_naming_the_field(

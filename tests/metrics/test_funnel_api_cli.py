@@ -290,7 +290,10 @@ def test_the_csv_has_counts_and_rates_with_intervals() -> None:
                 ]
             },
         ),
-        ({"engine": "fast"}, {"engine": ["Input should be 'auto', 'record_store' or 'columnar'"]}),
+        (
+            {"engine": "fast"},
+            {"engine": ["Input should be 'auto', 'record_store', 'columnar' or 'analytics'"]},
+        ),
     ],
 )
 def test_bad_input_is_a_400_naming_the_fields(
