@@ -241,27 +241,26 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
     job.status = status
     job.message = message
     job.finished_at = timezone.now()
-    counts = ["rows_done", "created", "updated", "unchanged", "skipped", "failed"]
     with transaction.atomic():
         ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(
-            status=status,
-            message=message,
-            finished_at=job.finished_at,
-            rows_done=job.rows_done,
-            created=job.created,
-            updated=job.updated,
-            unchanged=job.unchanged,
-            skipped=job.skipped,
-            failed=job.failed,
+            status=status, message=message, finished_at=job.finished_at, **_counts_of(job)
         )
         audit.record(
             Actor.system(job.workspace, Source.IMPORT, rule=f"import job {job.pk}"),
             f"import.{status}",
             job,
             label=f"import job {job.pk}",
-            after={"status": status, **audit.snapshot(job, counts)},
+            after={"status": status, **audit.snapshot(job, list(COUNT_FIELDS))},
             note=message,
         )
+
+
+COUNT_FIELDS = ("rows_done", "created", "updated", "unchanged", "skipped", "failed")
+
+
+def _counts_of(job: ImportJob) -> dict[str, int]:
+    """The job's progress counters, as saved at each checkpoint and at the end."""
+    return {name: getattr(job, name) for name in COUNT_FIELDS}
 
 
 def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
@@ -284,13 +283,7 @@ def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
 def _checkpoint(job: ImportJob) -> None:
     job.heartbeat_at = timezone.now()
     ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(
-        rows_done=job.rows_done,
-        created=job.created,
-        updated=job.updated,
-        unchanged=job.unchanged,
-        skipped=job.skipped,
-        failed=job.failed,
-        heartbeat_at=job.heartbeat_at,
+        heartbeat_at=job.heartbeat_at, **_counts_of(job)
     )
 
 
