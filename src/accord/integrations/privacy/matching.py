@@ -48,12 +48,7 @@ class Identity:
         return False
 
     def in_event_data(self, data: Any) -> bool:
-        if not isinstance(data, dict):
-            return False
-        if data.get("contact_id") == self.contact_id:
-            return True
-        ids = data.get("contact_ids")
-        return isinstance(ids, list) and self.contact_id in ids
+        return _id_in(data, self.contact_id)
 
 
 def _payload_text(payload: Any) -> str:
@@ -103,6 +98,7 @@ def _walk(node: Any) -> Iterator[Any]:
 
 
 def _id_in(node: Any, contact_id: int) -> bool:
+    """An event's data (or any object in a stored body) naming the contact by id."""
     if not isinstance(node, dict):
         return False
     if node.get("contact_id") == contact_id:
