@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accord.core.errors import Conflict, PermissionDenied
+from accord.core.events import Event
 from accord.crm.models import Contact, LedgerEntry
 from accord.crm.services.activities import activity_create
-from accord.crm.services.contacts import contact_create, contact_update
+from accord.crm.services.contacts import contact_create, contact_update, contacts_assign_owner
 from accord.crm.tests.factories import CompanyFactory, ContactFactory
 from accord.definitions import rescoring
 from accord.definitions.models import ContactScore, JobState, RescoreJob
@@ -85,6 +86,41 @@ def test_an_activity_and_an_edit_rescore_the_contact(  # type: ignore[no-untyped
         contact_update(actor=actor, contact_id=contact.pk, values={"seniority": "vp"})
     score = _score(contact)
     assert score is not None and (score.fit, score.grade) == (20.0, "A")
+
+
+def test_an_edit_that_no_rule_can_read_is_not_rescored(  # type: ignore[no-untyped-def]
+    workspace, member_factory, django_capture_on_commit_callbacks
+) -> None:
+    """Owner, name or lead-status changes cannot move a score: routing the MQLs a re-score
+    made must not re-score each of them again. A scored field (the company) still does."""
+    contact = _contact(workspace=workspace, seniority="vp", company=None)
+    active_version(workspace)
+    actor = _actor(member_factory)
+    seller = member_factory(Role.SALES_REP)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(actor=actor, contact_id=contact.pk, values={"first_name": "Ada"})
+        contacts_assign_owner(actor=actor, contact_ids=[contact.pk], owner_id=seller.user_id)
+    assert _score(contact) is None
+    company = CompanyFactory(workspace=workspace, employee_count=200)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(actor=actor, contact_id=contact.pk, values={"company_id": company.pk})
+    assert _score(contact) is not None
+
+
+@pytest.mark.parametrize(
+    ("data", "rescored"),
+    [
+        ({"contact_id": 7, "fields": ["owner"]}, []),
+        ({"contact_id": 7, "fields": ["first_name", "lead_status", "owner_id"]}, []),
+        ({"contact_id": 7, "fields": ["first_name", "title"]}, [7]),
+        ({"contact_id": 7, "fields": ["email"]}, [7]),
+        ({"contact_id": 7, "fields": ["custom_fields"]}, [7]),
+        ({"contact_id": 7}, [7]),  # fields not named: assume any could matter
+    ],
+)
+def test_which_contact_updates_rescore(data, rescored) -> None:  # type: ignore[no-untyped-def]
+    event = Event(workspace_id=1, name="contact.updated", data=data)
+    assert rescoring._event_contacts(event) == rescored
 
 
 def test_a_new_contact_is_scored_and_a_batch_is_scored(  # type: ignore[no-untyped-def]

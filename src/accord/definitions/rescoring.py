@@ -21,7 +21,7 @@ from django.utils import timezone
 from accord.core.errors import Conflict, NotFound
 from accord.core.events import Event
 from accord.crm.models import Contact
-from accord.definitions.document import parse_document
+from accord.definitions.document import CONTACT_ATTRIBUTES, parse_document
 from accord.definitions.evaluation import evaluate_contacts
 from accord.definitions.event_loading import EventTable, load_event_table
 from accord.definitions.models import JobState, RescoreJob
@@ -35,11 +35,23 @@ logger = logging.getLogger(__name__)
 SLICE = 100_000  # contact ids per evaluation slice: bounded memory, visible progress
 STALE_AFTER = dt.timedelta(minutes=10)
 _RESCORE_AFTER_IMPORT = {"contacts", "companies", "touchpoints", "activities"}
+# The contact fields a score can read: its attributes, the email (domain signals), the company
+# (company attributes) and custom fields. A change to anything else (owner, name, phone, lead
+# status) cannot move a score, so it is not re-scored: routing thousands of new MQLs to their
+# owners after a re-score would otherwise re-score each of them again, one by one.
+SCORED_CONTACT_FIELDS = frozenset(
+    {*CONTACT_ATTRIBUTES, "email", "company", "company_id", "custom_fields"}
+)
 
 
 def _event_contacts(event: Event) -> list[int]:
     data = event.data
-    if event.name in {"contact.created", "contact.updated"}:
+    if event.name == "contact.updated":
+        fields = data.get("fields")
+        if isinstance(fields, list) and not SCORED_CONTACT_FIELDS.intersection(fields):
+            return []
+        return [int(data["contact_id"])]
+    if event.name == "contact.created":
         return [int(data["contact_id"])]
     if event.name in {"touchpoint.recorded", "activity.logged"} and data.get("contact_id"):
         return [int(data["contact_id"])]
