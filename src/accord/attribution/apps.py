@@ -10,7 +10,7 @@ class AttributionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accord.attribution.services import on_event
+        from accord.attribution.subscribers import on_event
         from accord.core.events import subscribe
 
         subscribe(on_event)

@@ -246,9 +246,9 @@ def recognise_missing(
         return sum(1 for pk in missing if recognise(workspace, pk, shares=shares) is not None)
 
 
-def on_event(event: Event) -> None:
-    """Recognise a deal as soon as it is won (subscribed at start-up)."""
-    if event.name == "deal.won" and isinstance(deal_id := event.data.get("deal_id"), int):
+def on_deal_won(event: Event) -> None:
+    """Recognise a deal as soon as it is won (called by `subscribers.on_event`)."""
+    if isinstance(deal_id := event.data.get("deal_id"), int):
         workspace = Workspace.objects.filter(pk=event.workspace_id).first()
         if workspace is not None:
             recognise(workspace, deal_id)

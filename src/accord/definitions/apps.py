@@ -11,7 +11,7 @@ class DefinitionsConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.core.events import subscribe
-        from accord.definitions.rescoring import on_record_event
+        from accord.definitions.subscribers import on_record_event
 
         # Scores follow the records: a changed contact or new engagement is re-scored on commit.
         subscribe(on_record_event)

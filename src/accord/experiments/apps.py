@@ -11,6 +11,6 @@ class ExperimentsConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.core.events import subscribe
-        from accord.experiments.services import on_event
+        from accord.experiments.subscribers import on_event
 
         subscribe(on_event)

@@ -416,7 +416,7 @@ def record_exposure(*, actor: Actor, experiment_id: int, contact_id: int) -> Ass
     return assignment
 
 
-def on_event(event: Event) -> None:
-    """New contacts join the running hash-assigned experiments (subscribed at start-up)."""
-    if event.name == "contact.created" and isinstance(pk := event.data.get("contact_id"), int):
+def on_contact_created(event: Event) -> None:
+    """A new contact joins the running hash-assigned experiments (via `subscribers.on_event`)."""
+    if isinstance(pk := event.data.get("contact_id"), int):
         assign_on_creation(event.workspace_id, pk)

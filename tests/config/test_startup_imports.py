@@ -1,0 +1,35 @@
+"""Start-up stays light: setting Django up (every CLI command, import, worker and web process
+does) loads no numerical or columnar library. Those cost about a second and 120 MB each time,
+and an import's memory budget counts them; the code that needs them imports them when used."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+HEAVY = ("numpy", "scipy", "duckdb", "pyarrow", "pandas", "sklearn", "chdb", "altair")
+
+_PROBE = """
+import json, os, sys
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+django.setup()
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in json.loads(sys.argv[1]))))
+"""
+
+
+def test_django_setup_loads_no_heavy_library(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "ACCORD_DEBUG": "1"}
+    env.pop("ACCORD_DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(HEAVY)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    loaded = json.loads(out.strip().splitlines()[-1])
+    assert loaded == [], f"loaded at start-up: {sorted({m.split('.')[0] for m in loaded})}"
