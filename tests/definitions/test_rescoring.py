@@ -281,39 +281,45 @@ def test_a_touchpoint_import_scores_in_one_job_not_per_row(  # type: ignore[no-u
     assert RescoreJob.objects.for_workspace(workspace).filter(status=JobState.QUEUED).count() == 1
 
 
-def test_the_event_table_gives_each_slice_the_same_events(workspace, other_workspace) -> None:  # type: ignore[no-untyped-def]
-    from accord.definitions.event_loading import load_event_table, load_events
+@pytest.mark.parametrize("campaigns", [True, False], ids=["all-columns", "lean"])
+def test_the_event_table_gives_each_slice_the_same_events(  # type: ignore[no-untyped-def]
+    workspace, other_workspace, campaigns
+) -> None:
+    import numpy as np
+
+    from accord.definitions.event_loading import EventNeeds, load_event_table, load_events
 
     people = [_contact(workspace=workspace) for _ in range(6)]
     stranger = _contact(workspace=other_workspace)
     for i, contact in enumerate([*people, stranger]):
         for kind in ("form_fill", "webinar", "email_open")[: 1 + i % 3]:
             TouchpointFactory(workspace=contact.workspace, contact=contact, type=kind)
-    table = load_event_table(workspace.pk, kinds={"touchpoint:form_fill", "touchpoint:webinar"})
-    assert table.covers({"touchpoint:webinar"}, utm=False)
-    assert not table.covers({"touchpoint:email_open"}, utm=False)
-    assert not table.covers({"touchpoint:webinar"}, utm=True)
-    import numpy as np
+    read = {"touchpoint:form_fill", "touchpoint:webinar"}
+    table = load_event_table(workspace.pk, kinds=read, campaigns=campaigns)
+    webinar = frozenset({"touchpoint:webinar"})
+    assert table.covers(EventNeeds(webinar, utm=False, campaigns=False))
+    assert not table.covers(EventNeeds(frozenset({"touchpoint:email_open"}), False, False))
+    assert not table.covers(EventNeeds(webinar, utm=True, campaigns=False))
+    # A table read without campaign ids cannot serve a rule that names a campaign.
+    assert table.covers(EventNeeds(webinar, utm=False, campaigns=True)) is campaigns
 
     ids = np.array(sorted(c.pk for c in people[1:4]), dtype=np.int64)
     direct = load_events(
-        workspace.pk, ids, kinds={"touchpoint:form_fill", "touchpoint:webinar"}, utm=False,
-        id_range=(int(ids[0]), int(ids[-1]) + 1),
+        workspace.pk, ids, kinds=read, utm=False, id_range=(int(ids[0]), int(ids[-1]) + 1),
     )  # fmt: skip
     sliced = table.columns_for(ids)
 
-    def rows(events):  # type: ignore[no-untyped-def]
-        return sorted(
-            zip(
-                events.contact_index.tolist(),
-                events.kind.tolist(),
-                events.timestamp.tolist(),
-                strict=True,
-            )
-        )
+    def rows(events, with_campaign):  # type: ignore[no-untyped-def]
+        columns = [events.contact_index, events.kind, events.timestamp]
+        if with_campaign:
+            columns.append(events.campaign_id)
+        return sorted(zip(*(c.tolist() for c in columns), strict=True))
 
-    assert rows(sliced) == rows(direct)
-    assert len(rows(sliced)) == 2 + 2 + 1  # people 1..3 have 2, 3, 1 kinds; email_open not read
+    assert rows(sliced, campaigns) == rows(direct, campaigns)
+    assert len(rows(sliced, False)) == 2 + 2 + 1  # people 1..3 have 2, 3, 1 kinds
+    assert sliced.contact_index.dtype == np.int64 and sliced.timestamp.dtype == np.float64
+    if not campaigns:
+        assert set(sliced.campaign_id.tolist()) == {-1}
 
 
 def test_a_starting_worker_schedules_the_daily_rescore_and_weekly_retraining(workspace) -> None:  # type: ignore[no-untyped-def]

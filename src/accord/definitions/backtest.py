@@ -24,7 +24,7 @@ from accord.crm.models import Contact, LedgerEntry
 from accord.definitions.backtest_engine import first_qualified
 from accord.definitions.document import LeadDefinitionDocument, parse_document
 from accord.definitions.evaluation import load_inputs
-from accord.definitions.event_loading import load_event_table
+from accord.definitions.event_loading import load_event_table_for
 from accord.definitions.models import LeadDefinition
 from accord.definitions.selectors import active_definition
 from accord.identity.models import Membership, Role, Workspace
@@ -189,11 +189,7 @@ def backtest(
     other_doc = parse_document(other.document) if other is not None else None
     docs = [proposed_doc] + ([other_doc] if other_doc is not None else [])
     loading = _loading_document(docs)
-    events = load_event_table(  # one sequential read of all scored events
-        workspace.pk,
-        kinds={r.kind for r in loading.engagement_rules},
-        utm=any(r.utm_content for r in loading.engagement_rules),
-    )
+    events = load_event_table_for(workspace.pk, loading)  # one sequential read of them all
     inputs = load_inputs(workspace, loading, scored_kinds_only=True, event_table=events)
     created = _epochs(workspace, inputs.ids)
     starts = _month_starts(end, months)

@@ -32,7 +32,7 @@ from accord.definitions.document import (
     LeadDefinitionDocument,
     parse_document,
 )
-from accord.definitions.event_loading import EventTable, load_events
+from accord.definitions.event_loading import EventNeeds, EventTable, load_events
 from accord.definitions.models import ContactScore, LeadDefinition
 from accord.definitions.scoring import ContactColumns, EventColumns, Explanation, explain, score
 from accord.definitions.selectors import active_definition
@@ -72,18 +72,17 @@ def load_inputs(
     wanted = None if contact_ids is None else [int(i) for i in contact_ids]
     ids, stages, contacts = load_contacts(workspace.pk, doc, wanted, id_range)
     events = EventColumns.empty()
-    kinds = {r.kind for r in doc.engagement_rules}
-    utm = any(r.utm_content for r in doc.engagement_rules)
-    if event_table is not None and event_table.covers(kinds, utm):
+    needs = EventNeeds.of(doc)
+    if event_table is not None and event_table.covers(needs):
         events = event_table.columns_for(ids)
     elif len(ids) and (wanted is None or wanted):
         events = load_events(
             workspace.pk,
             ids,
-            kinds=kinds if scored_kinds_only else None,
+            kinds=needs.kinds if scored_kinds_only else None,
             contact_ids=None if wanted is None else ids.tolist(),
             id_range=id_range,
-            utm=not scored_kinds_only or utm,
+            utm=not scored_kinds_only or needs.utm,
         )
     return ContactInputs(
         ids=ids,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from django.db import connection
 
 from accord.crm.models import Activity
-from accord.definitions.document import ACTIVITY_KINDS, TOUCHPOINT_TYPES
+from accord.definitions.document import ACTIVITY_KINDS, TOUCHPOINT_TYPES, LeadDefinitionDocument
 from accord.definitions.scoring import EventColumns, IntArray
 from accord.marketing.models import Touchpoint
 
@@ -30,12 +31,32 @@ ALWAYS = ("touchpoint:unsubscribe", "touchpoint:bounce")  # negative signals
 
 
 @dataclass(frozen=True)
+class EventNeeds:
+    """What a document's engagement rules read of the events: which kinds, and whether any
+    rule names a utm_content or a campaign (those columns are read only when one does)."""
+
+    kinds: frozenset[str]
+    utm: bool
+    campaigns: bool
+
+    @classmethod
+    def of(cls, doc: LeadDefinitionDocument) -> EventNeeds:
+        rules = doc.engagement_rules
+        return cls(
+            kinds=frozenset(r.kind for r in rules),
+            utm=any(r.utm_content for r in rules),
+            campaigns=any(r.campaign_id is not None for r in rules),
+        )
+
+
+@dataclass(frozen=True)
 class _Scope:
     workspace_id: int
     contact_ids: Sequence[int] | None
     id_range: tuple[int, int] | None
     utm: bool
     scan: bool = False  # read the whole table in storage order (SQLite)
+    campaign: bool = True  # read campaign ids and utm_content (False: the three columns only)
 
 
 def _epoch(column: str) -> str:
@@ -69,9 +90,10 @@ def _statement(
     code, params = _kind_code(kind_column, prefix, values)
     campaign = "COALESCE(campaign_id, -1)" if prefix == "touchpoint" else "-1"
     content = "COALESCE(utm_content, '')" if prefix == "touchpoint" and scope.utm else "''"
+    tail = f", {campaign}, {content}" if scope.campaign else ""
     marks = ", ".join("%s" for _ in values)
     sql = (
-        f"SELECT contact_id, {code}, {_epoch('occurred_at')}, {campaign}, {content} "  # noqa: S608 - fixed names; values are placeholders
+        f"SELECT contact_id, {code}, {_epoch('occurred_at')}{tail} "  # noqa: S608 - fixed names; values are placeholders
         f"FROM {meta.db_table} WHERE {_workspace(scope)} = %s AND contact_id IS NOT NULL "
         f"AND {kind_column} IN ({marks})"
     )
@@ -144,9 +166,14 @@ class EventTable:
     campaign_id: IntArray
     utm_content: npt.NDArray[np.str_] | None
     kinds: frozenset[str] = frozenset(KINDS)  # the kinds that were read
+    campaigns: bool = True  # campaign ids were read (else every event's is -1)
 
-    def covers(self, kinds: Collection[str], utm: bool) -> bool:
-        return set(kinds) <= self.kinds and (self.utm_content is not None or not utm)
+    def covers(self, needs: EventNeeds) -> bool:
+        return (
+            needs.kinds <= self.kinds
+            and (self.utm_content is not None or not needs.utm)
+            and (self.campaigns or not needs.campaigns)
+        )
 
     def columns_for(self, ids: IntArray) -> EventColumns:
         """The events of the contacts in `ids` (sorted), indexed into `ids`."""
@@ -172,29 +199,37 @@ class EventTable:
         ).select(known)
 
 
+def load_event_table_for(workspace_id: int, doc: LeadDefinitionDocument) -> EventTable:
+    """Every event `doc`'s rules can score, and only the columns they read."""
+    needs = EventNeeds.of(doc)
+    return load_event_table(
+        workspace_id, kinds=needs.kinds, utm=needs.utm, campaigns=needs.campaigns
+    )
+
+
 def load_event_table(
-    workspace_id: int, *, kinds: Collection[str] | None = None, utm: bool = False
+    workspace_id: int,
+    *,
+    kinds: Collection[str] | None = None,
+    utm: bool = False,
+    campaigns: bool = True,
 ) -> EventTable:
     """Read a workspace's events in one pass per table. On SQLite the statement scans the table
     in storage order (a sequential read), which is several times faster than visiting the rows
-    through the contact index slice by slice."""
+    through the contact index slice by slice. Without `campaigns` (no rule names a campaign)
+    and `utm`, only contact, kind and time are read: a third fewer values to fetch, and each
+    batch becomes numbers in one pass (`np.fromiter`) instead of one array per column."""
     wanted = _wanted(kinds)
-    scope = _Scope(workspace_id, None, None, utm, scan=True)
+    lean = not campaigns and not utm
+    scope = _Scope(workspace_id, None, None, utm, scan=True, campaign=not lean)
     parts: list[tuple[np.ndarray, ...]] = []
     for rows in _row_batches(scope, wanted):
-        contact, code, when, campaign, content = zip(*rows, strict=True)
-        parts.append(
-            (
-                np.array(contact, dtype=np.int64),
-                np.array(code, dtype=np.int8),
-                np.array(when, dtype=np.float64),
-                np.array(campaign, dtype=np.int64),
-                np.array(content, dtype=np.str_) if utm else np.zeros(0, np.str_),
-            )
-        )
+        parts.append(_lean_batch(rows) if lean else _full_batch(rows, utm))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return EventTable(empty, np.zeros(0, np.int8), np.zeros(0), empty, None, frozenset(wanted))
+        return EventTable(
+            empty, np.zeros(0, np.int8), np.zeros(0), empty, None, frozenset(wanted), campaigns
+        )
     columns = [np.concatenate([p[i] for p in parts]) for i in range(5)]
     order = np.argsort(columns[0], kind="stable")
     return EventTable(
@@ -204,4 +239,31 @@ def load_event_table(
         campaign_id=columns[3][order],
         utm_content=columns[4][order] if utm else None,
         kinds=frozenset(wanted),
+        campaigns=not lean,
+    )
+
+
+def _full_batch(rows: list[tuple[Any, ...]], utm: bool) -> tuple[np.ndarray, ...]:
+    contact, code, when, campaign, content = zip(*rows, strict=True)
+    return (
+        np.array(contact, dtype=np.int64),
+        np.array(code, dtype=np.int8),
+        np.array(when, dtype=np.float64),
+        np.array(campaign, dtype=np.int64),
+        np.array(content, dtype=np.str_) if utm else np.zeros(0, np.str_),
+    )
+
+
+def _lean_batch(rows: list[tuple[Any, ...]]) -> tuple[np.ndarray, ...]:
+    """(contact id, kind code, epoch) rows as columns. Ids pass through float64, exact below
+    2**53."""
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows))
+    table = flat.reshape(-1, 3)
+    count = len(rows)
+    return (
+        table[:, 0].astype(np.int64),
+        table[:, 1].astype(np.int8),
+        np.ascontiguousarray(table[:, 2]),
+        np.full(count, -1, dtype=np.int64),
+        np.zeros(0, np.str_),
     )

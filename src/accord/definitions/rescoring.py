@@ -23,7 +23,7 @@ from accord.core.events import Event
 from accord.crm.models import Contact
 from accord.definitions.document import CONTACT_ATTRIBUTES, parse_document
 from accord.definitions.evaluation import evaluate_contacts
-from accord.definitions.event_loading import EventTable, load_event_table
+from accord.definitions.event_loading import EventTable, load_event_table_for
 from accord.definitions.models import JobState, RescoreJob
 from accord.definitions.selectors import active_definition
 from accord.identity.actor import Actor, Source
@@ -119,12 +119,7 @@ def _event_table(workspace: Workspace) -> EventTable | None:
     definition = active_definition(workspace)
     if definition is None or len(_slices(workspace)) < 2:
         return None
-    doc = parse_document(definition.document)
-    return load_event_table(
-        workspace.pk,
-        kinds={r.kind for r in doc.engagement_rules},
-        utm=any(r.utm_content for r in doc.engagement_rules),
-    )
+    return load_event_table_for(workspace.pk, parse_document(definition.document))
 
 
 def rescore_run(
