@@ -58,3 +58,23 @@ def test_custom_fields_and_company_attributes(workspace: Any, other_workspace: A
     evaluate_contacts(Actor.system(workspace, Source.SYSTEM))
     scores = dict(ContactScore.objects.for_workspace(workspace).values_list("contact_id", "fit"))
     assert scores == {full.pk: 19.0, bare.pk: 1.0}
+
+
+def test_the_bulk_read_leaves_out_attributes_no_rule_reads(workspace: Any) -> None:
+    company = CompanyFactory(workspace=workspace, employee_count=250, country="DE")
+    ContactFactory(workspace=workspace, company=company, seniority="vp", title="CFO")
+    doc = parse_document(DOC)
+    _, everything_stages, everything = load_contacts(workspace.pk, doc)
+    _, stages, used = load_contacts(workspace.pk, doc, only_used=True)
+    assert set(everything.attributes) >= {"seniority", "title", "company.industry"}
+    assert set(used.attributes) == {
+        "lifecycle_stage",
+        "company.employee_count",
+        "company.country",
+        "custom:plan",
+        "company.custom:tier",
+    }
+    assert stages == everything_stages == ["lead"]
+    for name in used.attributes:
+        assert used.column(name).tolist() == everything.column(name).tolist()
+    assert used.column("seniority").tolist() == [""]  # not read: unknown, as documented

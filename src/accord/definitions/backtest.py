@@ -190,7 +190,7 @@ def backtest(
     docs = [proposed_doc] + ([other_doc] if other_doc is not None else [])
     loading = _loading_document(docs)
     events = load_event_table_for(workspace.pk, loading)  # one sequential read of them all
-    inputs = load_inputs(workspace, loading, scored_kinds_only=True, event_table=events)
+    inputs = load_inputs(workspace, loading, only_what_rules_read=True, event_table=events)
     created = _epochs(workspace, inputs.ids)
     starts = _month_starts(end, months)
     bounds = np.array([s.timestamp() for s in starts] + [end.timestamp()])

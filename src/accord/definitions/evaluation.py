@@ -64,13 +64,16 @@ def load_inputs(
     contact_ids: Iterable[int] | None = None,
     id_range: IdRange | None = None,
     *,
-    scored_kinds_only: bool = False,
+    only_what_rules_read: bool = False,
     event_table: EventTable | None = None,
 ) -> ContactInputs:
     """The contacts (all, the listed ids, or those in an id range) and their events, columnar.
-    With `scored_kinds_only`, only the event kinds the document's rules can score are read."""
+    With `only_what_rules_read`, only the attributes and event kinds the document's rules can
+    score are read (the bulk paths: re-score and back-test)."""
     wanted = None if contact_ids is None else [int(i) for i in contact_ids]
-    ids, stages, contacts = load_contacts(workspace.pk, doc, wanted, id_range)
+    ids, stages, contacts = load_contacts(
+        workspace.pk, doc, wanted, id_range, only_used=only_what_rules_read
+    )
     events = EventColumns.empty()
     needs = EventNeeds.of(doc)
     if event_table is not None and event_table.covers(needs):
@@ -79,10 +82,10 @@ def load_inputs(
         events = load_events(
             workspace.pk,
             ids,
-            kinds=needs.kinds if scored_kinds_only else None,
+            kinds=needs.kinds if only_what_rules_read else None,
             contact_ids=None if wanted is None else ids.tolist(),
             id_range=id_range,
-            utm=not scored_kinds_only or needs.utm,
+            utm=not only_what_rules_read or needs.utm,
         )
     return ContactInputs(
         ids=ids,
@@ -218,7 +221,12 @@ def evaluate_contacts(
     doc = parse_document(definition.document)
     now = as_of or timezone.now()
     inputs = load_inputs(
-        actor.workspace, doc, contact_ids, id_range, scored_kinds_only=True, event_table=event_table
+        actor.workspace,
+        doc,
+        contact_ids,
+        id_range,
+        only_what_rules_read=True,
+        event_table=event_table,
     )
     result = score(doc, inputs.contacts, inputs.events, now.timestamp())
     promote, demote = _transitions(definition, doc, inputs, result.mql)
