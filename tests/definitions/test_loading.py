@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.crm.tests.factories import CompanyFactory, ContactFactory
-from accord.definitions.contact_loading import load_contacts
+from accord.definitions.contact_loading import encode_column, load_contacts
 from accord.definitions.document import parse_document
 from accord.definitions.evaluation import evaluate_contacts
 from accord.definitions.models import ContactScore
@@ -78,3 +81,18 @@ def test_the_bulk_read_leaves_out_attributes_no_rule_reads(workspace: Any) -> No
     for name in used.attributes:
         assert used.column(name).tolist() == everything.column(name).tolist()
     assert used.column("seniority").tolist() == [""]  # not read: unknown, as documented
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" \tab\u00e9Z\n", max_size=4)), min_size=1))
+def test_encoding_a_column_keeps_every_value(values: list[str | None]) -> None:
+    """The dictionary encoding gives each row its stripped value ("" for unknown), with the
+    distinct values sorted and unique, as np.unique over the plain column would."""
+    uniques, codes = encode_column(values)
+    plain = [("" if v is None else v.strip()) for v in values]
+    assert uniques[codes].tolist() == plain
+    expected_uniques, expected_codes = np.unique(
+        np.array(plain, dtype=np.str_), return_inverse=True
+    )
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert codes.tolist() == expected_codes.reshape(-1).tolist()

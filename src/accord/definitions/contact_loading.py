@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection
 
 from accord.crm.models import Company, Contact
@@ -38,6 +40,23 @@ def _decoded(value: Any) -> dict[str, Any]:
     if isinstance(value, str):  # SQLite hands JSON back as text, PostgreSQL as a dict
         value = json.loads(value or "{}")
     return value if isinstance(value, dict) else {}
+
+
+def encode_column(values: Sequence[Any]) -> tuple[np.ndarray, IntArray]:
+    """A text column as (distinct values, stripped and sorted; each row's index into them).
+    Arrow's hash-based dictionary encoding does the million rows; only the few distinct values
+    are stripped and sorted in Python. Unknown (None) is ""."""
+    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    labels = [_text(value) for value in encoded.dictionary.to_pylist()]
+    uniques, relabel = np.unique(np.array(labels or [""], dtype=np.str_), return_inverse=True)
+    codes = pc.fill_null(encoded.indices, len(labels)).to_numpy(zero_copy_only=False)
+    if encoded.null_count:  # None: index past the labels, mapped to ""
+        empty = np.searchsorted(uniques, "")
+        if empty == len(uniques) or uniques[empty] != "":
+            uniques = np.insert(uniques, empty, "")
+            relabel = np.where(relabel >= empty, relabel + 1, relabel)
+        relabel = np.append(relabel, empty)
+    return uniques, relabel.reshape(-1).astype(np.int64)[codes]
 
 
 def _statement(
@@ -131,24 +150,17 @@ def load_contacts(
         return np.zeros(0, dtype=np.int64), [], ContactColumns.empty()
     raw = list(zip(*rows, strict=True))
     ids = np.array(raw[0], dtype=np.int64)
-    attributes = {
-        name: np.char.strip(np.array(raw[i + 2], dtype=np.str_)) for i, name in enumerate(names)
-    }
+    distinct = {name: encode_column(raw[i + 2]) for i, name in enumerate(names)}
     at = 2 + len(names)
     for prefix, custom in (("custom:", contact_custom), ("company.custom:", company_custom)):
         if custom:
             decoded = [_decoded(value) for value in raw[at]]
             for name in custom:
-                values = [_text(d.get(name)) for d in decoded]
-                attributes[f"{prefix}{name}"] = np.array(values, dtype=np.str_)
+                distinct[f"{prefix}{name}"] = encode_column([_text(d.get(name)) for d in decoded])
             at += 1
     if any(r.attribute == PREDICTED_CONVERSION for r in doc.fit_rules):
         percent = _predicted_conversion(workspace_id, ids.tolist())
-        attributes[PREDICTED_CONVERSION] = np.array(percent, dtype=np.str_)
+        distinct[PREDICTED_CONVERSION] = encode_column(percent)
     stages = list(raw[2 + names.index("lifecycle_stage")])
-    contacts = ContactColumns(
-        size=len(rows),
-        attributes=attributes,
-        email_domain=np.array(raw[1], dtype=np.str_),
-    )
+    contacts = ContactColumns.encoded(len(rows), distinct, np.array(raw[1], dtype=np.str_))
     return ids, stages, contacts

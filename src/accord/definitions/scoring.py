@@ -51,6 +51,22 @@ class ContactColumns:
     def empty(cls) -> ContactColumns:
         return cls(size=0, attributes={}, email_domain=np.zeros(0, dtype=np.str_))
 
+    @classmethod
+    def encoded(
+        cls,
+        size: int,
+        distinct: Mapping[str, tuple[npt.NDArray[np.str_], IntArray]],
+        email_domain: npt.NDArray[np.str_],
+    ) -> ContactColumns:
+        """Columns given as (distinct values, each contact's index into them), as a loader
+        that dictionary-encodes them has them: nothing is sorted again to score them."""
+        return cls(
+            size=size,
+            attributes={name: uniques[codes] for name, (uniques, codes) in distinct.items()},
+            email_domain=email_domain,
+            _distinct=dict(distinct),
+        )
+
     def column(self, name: str) -> npt.NDArray[np.str_]:
         col = self.attributes.get(name)
         return col if col is not None else np.full(self.size, "", dtype=np.str_)
