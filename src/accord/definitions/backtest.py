@@ -22,6 +22,7 @@ from django.utils import timezone
 from accord.core.intervals import Rate, rate
 from accord.crm.models import Contact, LedgerEntry
 from accord.definitions.backtest_engine import first_qualified
+from accord.definitions.contact_loading import load_created
 from accord.definitions.document import LeadDefinitionDocument, parse_document
 from accord.definitions.evaluation import load_inputs
 from accord.definitions.event_loading import load_event_table_for
@@ -88,11 +89,9 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _epochs(workspace: Workspace, ids: np.ndarray) -> np.ndarray:
     """Each contact's creation time (epoch seconds), aligned with `ids`."""
-    rows = list(Contact.objects.for_workspace(workspace).values_list("id", "created_at"))
+    found, when = load_created(workspace.pk)
     created = np.full(len(ids), np.inf)
-    if rows:
-        found = np.array([r[0] for r in rows], dtype=np.int64)
-        when = np.array([r[1].timestamp() for r in rows], dtype=np.float64)
+    if len(found):
         position, known = _positions(ids, found)
         created[position[known]] = when[known]
     return created

@@ -83,8 +83,8 @@ def first_qualified(
     for r, rule in enumerate(rules):
         points[:, r] = np.where(_rule_events(rule, events)[order], rule.points, 0.0)
     caps = np.array([rule.cap if rule.cap is not None else np.inf for rule in rules])
-    unsubscribed = (events.kind == "touchpoint:unsubscribe")[order]
-    bounced = (events.kind == "touchpoint:bounce")[order]
+    unsubscribed = events.is_kind("touchpoint:unsubscribe")[order]
+    bounced = events.is_kind("touchpoint:bounce")[order]
     signals = doc.negative_signals
     half_life = doc.half_life_days
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
@@ -19,6 +21,7 @@ from accord.definitions.document import (
     CONTACT_ATTRIBUTES,
     LeadDefinitionDocument,
 )
+from accord.definitions.event_loading import epoch_sql
 from accord.definitions.models import ContactPrediction
 from accord.definitions.scoring import ContactColumns, IntArray
 
@@ -122,6 +125,19 @@ def _read_attributes(doc: LeadDefinitionDocument, only_used: bool) -> list[str]:
         return names
     used = {rule.attribute for rule in doc.fit_rules} | {"lifecycle_stage"}
     return [name for name in names if name in used]
+
+
+def load_created(workspace_id: int) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Every contact's id and creation time in epoch seconds, in one statement (a million
+    datetimes built by the ORM take seconds)."""
+    table = Contact._meta.db_table
+    sql = f"SELECT id, {epoch_sql('created_at')} FROM {table} WHERE workspace_id = %s"  # noqa: S608 - fixed names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workspace_id])
+        rows = cursor.fetchall()
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
+    pairs = flat.reshape(-1, 2)
+    return pairs[:, 0].astype(np.int64), np.ascontiguousarray(pairs[:, 1])
 
 
 def load_contacts(

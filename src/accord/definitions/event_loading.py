@@ -59,7 +59,8 @@ class _Scope:
     campaign: bool = True  # read campaign ids and utm_content (False: the three columns only)
 
 
-def _epoch(column: str) -> str:
+def epoch_sql(column: str) -> str:
+    """SQL for a timestamp column as epoch seconds (float) on either database."""
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})::float8"
     return f"(julianday({column}) - 2440587.5) * 86400.0"  # SQLite stores UTC text
@@ -93,7 +94,7 @@ def _statement(
     tail = f", {campaign}, {content}" if scope.campaign else ""
     marks = ", ".join("%s" for _ in values)
     sql = (
-        f"SELECT contact_id, {code}, {_epoch('occurred_at')}{tail} "  # noqa: S608 - fixed names; values are placeholders
+        f"SELECT contact_id, {code}, {epoch_sql('occurred_at')}{tail} "  # noqa: S608 - fixed names; values are placeholders
         f"FROM {meta.db_table} WHERE {_workspace(scope)} = %s AND contact_id IS NOT NULL "
         f"AND {kind_column} IN ({marks})"
     )
@@ -145,7 +146,8 @@ def load_events(
     known = ids[position] == contact_index
     return EventColumns(
         contact_index=position.astype(np.int64),
-        kind=np.array(KINDS, dtype=np.str_)[np.array(code, dtype=np.int64)],
+        kind_code=np.array(code, dtype=np.int16),
+        kind_names=KINDS,
         timestamp=np.array(when, dtype=np.float64),
         campaign_id=np.array(campaign, dtype=np.int64),
         utm_content=np.array(content, dtype=np.str_),
@@ -158,7 +160,7 @@ FETCH = 200_000  # rows per fetchmany: bounded memory while reading a whole work
 @dataclass(frozen=True)
 class EventTable:
     """Every scored event of a workspace, read once for a full re-score: columns sorted by
-    contact id, kinds as small codes (strings are made per slice, where they are needed)."""
+    contact id, kinds as small codes into KINDS."""
 
     contact_id: IntArray
     code: npt.NDArray[np.int8]
@@ -192,7 +194,8 @@ class EventTable:
         )
         return EventColumns(
             contact_index=position.astype(np.int64),
-            kind=np.array(KINDS, dtype=np.str_)[self.code[lo:hi]],
+            kind_code=self.code[lo:hi].astype(np.int16),
+            kind_names=KINDS,
             timestamp=self.timestamp[lo:hi],
             campaign_id=self.campaign_id[lo:hi],
             utm_content=content,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -87,26 +88,62 @@ class ContactColumns:
 
 @dataclass(frozen=True)
 class EventColumns:
+    """Events as parallel arrays. Kinds are small codes into `kind_names` (ten million events
+    would otherwise be a gigabyte of fixed-width text); `kind` spells them out when needed."""
+
     contact_index: IntArray
-    kind: npt.NDArray[np.str_]
+    kind_code: npt.NDArray[np.int16]
+    kind_names: tuple[str, ...]
     timestamp: FloatArray
     campaign_id: IntArray
     utm_content: npt.NDArray[np.str_]
 
     @classmethod
+    def of(
+        cls,
+        contact_index: IntArray,
+        kind: npt.NDArray[np.str_],
+        timestamp: FloatArray,
+        campaign_id: IntArray,
+        utm_content: npt.NDArray[np.str_],
+    ) -> EventColumns:
+        """From kinds spelled out (tests, small reads)."""
+        names, codes = np.unique(np.asarray(kind, dtype=np.str_), return_inverse=True)
+        return cls(
+            contact_index=contact_index,
+            kind_code=codes.reshape(-1).astype(np.int16),
+            kind_names=tuple(str(n) for n in names),
+            timestamp=timestamp,
+            campaign_id=campaign_id,
+            utm_content=utm_content,
+        )
+
+    @classmethod
     def empty(cls) -> EventColumns:
         return cls(
             contact_index=np.zeros(0, dtype=np.int64),
-            kind=np.zeros(0, dtype=np.str_),
+            kind_code=np.zeros(0, dtype=np.int16),
+            kind_names=(),
             timestamp=np.zeros(0, dtype=np.float64),
             campaign_id=np.zeros(0, dtype=np.int64),
             utm_content=np.zeros(0, dtype=np.str_),
         )
 
+    @cached_property
+    def kind(self) -> npt.NDArray[np.str_]:
+        names = np.array(self.kind_names or ("",), dtype=np.str_)
+        return names[self.kind_code]
+
+    def is_kind(self, kind: str) -> BoolArray:
+        if kind not in self.kind_names:
+            return np.zeros(len(self.kind_code), dtype=bool)
+        return np.asarray(self.kind_code == self.kind_names.index(kind))
+
     def select(self, mask: BoolArray, new_index: IntArray | None = None) -> EventColumns:
         return EventColumns(
             contact_index=self.contact_index[mask] if new_index is None else new_index,
-            kind=self.kind[mask],
+            kind_code=self.kind_code[mask],
+            kind_names=self.kind_names,
             timestamp=self.timestamp[mask],
             campaign_id=self.campaign_id[mask],
             utm_content=self.utm_content[mask],
@@ -217,7 +254,7 @@ def decay_factor(age_days: FloatArray, half_life_days: float | None) -> FloatArr
 
 
 def _rule_events(rule: EngagementRule, events: EventColumns) -> BoolArray:
-    mask = np.asarray(events.kind == rule.kind)
+    mask = events.is_kind(rule.kind)
     if rule.campaign_id is not None:
         mask &= events.campaign_id == rule.campaign_id
     if rule.utm_content is not None:
@@ -262,7 +299,7 @@ def _negative_masks(
         ("bounce", "touchpoint:bounce", signals.bounce),
     ):
         if points:
-            hit = np.bincount(events.contact_index[events.kind == kind], minlength=n) > 0
+            hit = np.bincount(events.contact_index[events.is_kind(kind)], minlength=n) > 0
             out.append((name, points, hit))
     if signals.competitor:
         hit = _domain_hits(contacts.email_domain, signals.competitor_domains)

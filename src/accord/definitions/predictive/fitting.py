@@ -30,7 +30,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -116,14 +116,8 @@ def rule_scores_at(
     ages right and drops later events."""
     events = table.events
     reference = float(points.max()) if len(points) else 0.0
-    shift = reference - points[events.contact_index] if len(events.kind) else 0.0
-    shifted = type(events)(
-        contact_index=events.contact_index,
-        kind=events.kind,
-        timestamp=events.timestamp + shift,
-        campaign_id=events.campaign_id,
-        utm_content=events.utm_content,
-    )
+    shift = reference - points[events.contact_index] if len(events.kind_code) else 0.0
+    shifted = replace(events, timestamp=events.timestamp + shift)
     result = score(doc, table.contacts, shifted, reference)
     return np.asarray(result.fit + result.engagement, dtype=np.float64)
 

@@ -50,7 +50,7 @@ def table_of(
     return ContactTable(
         created=np.array(created, dtype=np.float64),
         contacts=contacts,
-        events=EventColumns(
+        events=EventColumns.of(
             contact_index=np.array([e[0] for e in events], dtype=np.int64),
             kind=np.array([e[1] for e in events], dtype=np.str_),
             timestamp=np.array([e[2] for e in events], dtype=np.float64),

@@ -36,7 +36,7 @@ def contacts_of(rows: list[dict[str, str]], domains: list[str] | None = None) ->
 def events_of(rows: list[tuple[int, str, float, int, str]]) -> EventColumns:
     if not rows:
         return EventColumns.empty()
-    return EventColumns(
+    return EventColumns.of(
         contact_index=np.array([r[0] for r in rows], dtype=np.int64),
         kind=np.array([r[1] for r in rows], dtype=np.str_),
         timestamp=np.array([r[2] for r in rows], dtype=np.float64),
