@@ -17,6 +17,13 @@ os.environ.setdefault("ACCORD_METRICS_CACHE_SECONDS", "0")
 
 
 @pytest.fixture(autouse=True)
+def _metric_cache_off(settings):  # type: ignore[no-untyped-def]
+    """The environment variable above is read only if the settings load after this file;
+    pytest-django may load them first, so the setting itself is turned off for every test."""
+    settings.ACCORD_METRICS_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_counters():  # type: ignore[no-untyped-def]
     """Every test starts with no API rate-limit or sign-in failure counts (they live in the
     cache, and every test client calls from the same address)."""
