@@ -23,3 +23,23 @@ class WorkspaceOwned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class CopyChange(models.Model):
+    """A row of a table that the analytics copies hold was changed in place or deleted by a
+    service, where the copies' own feeds (new ids, a later `updated_at`, fewer rows) cannot see
+    it: an edited or deleted touchpoint, a deleted campaign with its costs. Written in the
+    changing transaction (`core.copy_changes.note`); each copy's sync deletes the rows named
+    here and copies them again as they now are (or not at all). Not workspace data: it names
+    tables and ids only, and is pruned after `copy_changes.KEEP`."""
+
+    id = models.BigAutoField(primary_key=True)
+    table_name = models.CharField(max_length=64)
+    row_id = models.BigIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["recorded_at"], name="copychange_recorded")]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} {self.row_id}"

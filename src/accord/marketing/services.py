@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import cleaning as c
+from accord.core import copy_changes
 from accord.core.channels import Channel
 from accord.core.errors import NotFound, ValidationFailed
 from accord.core.events import publish
@@ -127,6 +128,12 @@ def campaign_delete(*, actor: Actor, campaign_id: int) -> None:
     actor.require(Action.MANAGE_CAMPAIGNS)
     campaign = _get(Campaign, actor, campaign_id, "campaign")
     audit.record(actor, "campaign.deleted", campaign, before=audit.all_fields(campaign))
+    # The analytics copies see neither a deleted row nor the touchpoints losing their campaign.
+    copy_changes.note(Campaign._meta.db_table, [campaign.pk])
+    costs = CampaignCost.objects.for_workspace(actor.workspace).filter(campaign=campaign)
+    copy_changes.note(CampaignCost._meta.db_table, costs.values_list("pk", flat=True))
+    touches = Touchpoint.objects.for_workspace(actor.workspace).filter(campaign=campaign)
+    copy_changes.note(Touchpoint._meta.db_table, touches.values_list("pk", flat=True))
     campaign.delete()
 
 
@@ -253,6 +260,7 @@ def touchpoint_update(*, actor: Actor, touchpoint_id: int, values: Mapping[str, 
         setattr(touchpoint, key, cleaned[key])
     if changed:
         touchpoint.save(update_fields=[*changed, "updated_at"])
+        copy_changes.note(Touchpoint._meta.db_table, [touchpoint.pk])  # fed to copies by id
     return touchpoint
 
 
@@ -265,4 +273,5 @@ def touchpoint_delete(*, actor: Actor, touchpoint_id: int) -> None:
             "utm_campaign", "created_at"]  # fmt: skip
     before = audit.snapshot(touchpoint, kept)
     audit.record(actor, "touchpoint.deleted", touchpoint, before=before)
+    copy_changes.note(Touchpoint._meta.db_table, [touchpoint.pk])
     touchpoint.delete()

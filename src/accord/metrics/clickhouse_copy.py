@@ -27,6 +27,7 @@ import pyarrow as pa
 from django.conf import settings
 from django.db import connection
 
+from accord.core import copy_changes
 from accord.metrics import clickhouse
 from accord.metrics.columnar import (
     _STAYS_OF_NEW,
@@ -69,6 +70,8 @@ BOOKKEEPING = {
     "accord_gap": (
         f"(table_name String, id Int64, seen_at DateTime64(6, 'UTC')) {_ENGINE} (table_name, id)"
     ),
+    # How far the journal of in-place changes (`core.copy_changes`) is replayed, and when.
+    "accord_journal": (f"(one UInt8, last_id Int64, synced_at DateTime64(6, 'UTC')) {_ENGINE} one"),
 }
 # The derived relations, from the DuckDB copy's own text (`list_contains` becomes `has`).
 _FIRST_TOUCHES = transpile(
@@ -226,6 +229,58 @@ def _record_watermarks() -> None:
     )
 
 
+def _journal() -> tuple[int, dt.datetime] | None:
+    found = clickhouse.query("SELECT last_id, synced_at FROM accord_journal FINAL")
+    return (found[0][0], found[0][1]) if found else None
+
+
+def _write_journal(last_id: int) -> None:
+    clickhouse.command(
+        "INSERT INTO accord_journal VALUES (1, {?: }, {?: })", [last_id, dt.datetime.now(dt.UTC)]
+    )
+
+
+def _replay_changes(start_from: int) -> int:
+    """As the DuckDB copy (`columnar._replay_changes`): the rows the journal names since
+    `start_from` are deleted and shipped again as they now are, and the first touches of the
+    contacts whose touchpoints moved are recomputed."""
+    newest, per_table = copy_changes.since(start_from)
+    by_name = {table.name: table for table in TABLES}
+    replayed, contacts = 0, set()
+    for name, ids in per_table.items():
+        table = by_name.get(name)
+        if table is None:
+            continue
+        for start in range(0, len(ids), 1_000):
+            chunk = ids[start : start + 1_000]
+            if name == "marketing_touchpoint":
+                contacts |= _touched_contacts(chunk)
+            clickhouse.command(f"DELETE FROM {name} WHERE has({{?: }}, id)", [chunk])  # noqa: S608
+            replayed += _ship(table, f"id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            if name == "marketing_touchpoint":
+                contacts |= _touched_contacts(chunk)
+    if contacts:
+        people = sorted(contacts)
+        clickhouse.command(
+            "DELETE FROM marketing_firsttouch WHERE has({?: }, contact_id)", [people]
+        )
+        clickhouse.command(
+            "INSERT INTO marketing_firsttouch SELECT contact_id, min(occurred_at) "
+            "FROM marketing_touchpoint FINAL WHERE has({?: }, contact_id) GROUP BY contact_id",
+            [people],
+            reads=True,
+        )
+    _write_journal(newest)
+    return replayed
+
+
+def _touched_contacts(ids: list[int]) -> set[int]:
+    rows = clickhouse.query(
+        "SELECT DISTINCT contact_id FROM marketing_touchpoint FINAL WHERE has({?: }, id)", [ids]
+    )
+    return {row[0] for row in rows if row[0] is not None}
+
+
 _last_sync: dict[str, float] = {}
 
 
@@ -241,6 +296,11 @@ def sync() -> dict[str, int]:
     with clickhouse.lock:  # one sync at a time in this process; readers wait for it
         if settings.ANALYTICS_URL not in _ensured:
             ensure_tables()
+        journal = _journal()
+        if journal is not None and copy_changes.stale_copy(journal[1]):
+            return rebuild()  # idle for longer than the journal is kept: start again
+        # A new copy is shipped as things are now: it replays only what is journalled from here.
+        journal_from = journal[0] if journal is not None else copy_changes.latest_id()
         marks = _watermarks()
         shipped: dict[str, int] = {}
         before: dict[str, int] = {}
@@ -275,6 +335,7 @@ def sync() -> dict[str, int]:
             )
         if any(shipped.values()) or any(filled.values()) or not marks:
             _record_watermarks()
+        shipped["journal"] = _replay_changes(journal_from)
         kept = {
             name: clickhouse.query(f"SELECT count() FROM {name}")[0][0]  # noqa: S608
             for name in COUNTED

@@ -11,7 +11,9 @@ serves both engines (`metrics.sql`). Each table is fed in one of three ways:
 
 A record deleted in the record store (a contact with its ledger and touchpoints, a deal, a
 company) stays here until the next sync sees the record store holding fewer rows than the copy,
-and rebuilds it.
+and rebuilds it. What none of that sees — a touchpoint edited or deleted, a campaign deleted
+with its costs — the services write to the journal of in-place changes (`core.copy_changes`),
+which each sync replays.
 
 One DuckDB file per data directory (`<ACCORD_DATA_DIR>/analytics.duckdb`). DuckDB allows one
 process to open a file for writing, so each process keeps its connection while it is busy and
@@ -37,6 +39,8 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection
+
+from accord.core import copy_changes
 
 BATCH = 50_000
 FRESHNESS = 2.0  # seconds a query may read a copy that old (the dashboard's promise: 5 s)
@@ -202,7 +206,7 @@ def read(sql: str, params: Sequence[Any], path: Path | None = None) -> list[tupl
 def _layout() -> str:
     """A fingerprint of the tables' layout: a copy made with another layout is dropped."""
     return hashlib.sha256(
-        repr((TABLES, FIRST_TOUCH, STAY, _STAYS_OF_NEW, GAPS)).encode()
+        repr((TABLES, FIRST_TOUCH, STAY, _STAYS_OF_NEW, GAPS, JOURNAL)).encode()
     ).hexdigest()[:16]
 
 
@@ -218,7 +222,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         body = ", ".join(f"{name} {kind}" for name, kind in table.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({body})")
-    for derived in (FIRST_TOUCH, STAY, GAPS):
+    for derived in (FIRST_TOUCH, STAY, GAPS, JOURNAL):
         con.execute(f"CREATE TABLE IF NOT EXISTS {derived}")
 
 
@@ -359,6 +363,67 @@ def _note_gaps(con: duckdb.DuckDBPyConnection, table: Table, before: int) -> Non
     con.execute(missing, [table.name, now, low + 1, top + 1])
 
 
+# How far this copy has replayed the journal of in-place changes (`core.copy_changes`), and
+# when it last synced (a copy idle for longer than the journal is kept is rebuilt).
+JOURNAL = "accord_journal (last_id BIGINT, synced_at TIMESTAMP)"
+_BY_NAME = {table.name: table for table in TABLES}
+_TOUCHPOINTS = "marketing_touchpoint"
+
+
+def _journal(con: duckdb.DuckDBPyConnection) -> tuple[int, dt.datetime] | None:
+    found = con.execute("SELECT last_id, synced_at FROM accord_journal").fetchall()
+    return (found[0][0], found[0][1].replace(tzinfo=dt.UTC)) if found else None
+
+
+def _touched_contacts(con: duckdb.DuckDBPyConnection, ids: list[int]) -> set[int]:
+    rows = con.execute(
+        "SELECT DISTINCT contact_id FROM marketing_touchpoint WHERE list_contains(?, id)", [ids]
+    ).fetchall()
+    return {row[0] for row in rows if row[0] is not None}
+
+
+def _replay_changes(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete the rows the journal names and copy them again as they now are (not at all when
+    deleted); the first touches of the contacts whose touchpoints moved are recomputed. A copy
+    being made starts where the journal ended when its copying began (`_start_journal`)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    seen = _journal(con)
+    newest, per_table = copy_changes.since(seen[0] if seen else copy_changes.latest_id())
+    replayed, contacts = 0, set()
+    for name, ids in per_table.items():
+        table = _BY_NAME.get(name)
+        if table is None:  # a table this copy does not hold
+            continue
+        for start in range(0, len(ids), 1_000):
+            chunk = ids[start : start + 1_000]
+            if name == _TOUCHPOINTS:
+                contacts |= _touched_contacts(con, chunk)
+            con.execute(f"DELETE FROM {name} WHERE list_contains(?, id)", [chunk])  # noqa: S608
+            replayed += _copy(con, table, f"id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            if name == _TOUCHPOINTS:
+                contacts |= _touched_contacts(con, chunk)
+    if contacts:
+        _recompute_first_touches(con, sorted(contacts))
+    con.execute("UPDATE accord_journal SET last_id = ?, synced_at = ?", [newest, now])
+    return replayed
+
+
+def _start_journal(con: duckdb.DuckDBPyConnection) -> None:
+    """A new copy is copied as things are now: it replays only what is journalled from here."""
+    if _journal(con) is None:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        con.execute("INSERT INTO accord_journal VALUES (?, ?)", [copy_changes.latest_id(), now])
+
+
+def _recompute_first_touches(con: duckdb.DuckDBPyConnection, contacts: list[int]) -> None:
+    con.execute("DELETE FROM marketing_firsttouch WHERE list_contains(?, contact_id)", [contacts])
+    con.execute(
+        "INSERT INTO marketing_firsttouch SELECT contact_id, min(occurred_at) "
+        "FROM marketing_touchpoint WHERE list_contains(?, contact_id) GROUP BY contact_id",
+        [contacts],
+    )
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     # fetchall, not fetchone: a result left unfinished blocks the connection's next query.
     return con.execute(sql).fetchall()[0][0]
@@ -401,8 +466,13 @@ def sync(path: Path | None = None) -> dict[str, int]:
     _last_sync[path or store_path()] = time.time()
     copied: dict[str, int] = {}
     with open_store(path) as con:
+        seen = _journal(con)
+    if seen is not None and copy_changes.stale_copy(seen[1]):
+        return rebuild(path)  # idle for longer than the journal is kept: it may have missed some
+    with open_store(path) as con:
         con.execute("BEGIN")
         try:
+            _start_journal(con)
             before: dict[str, int] = {}
             filled: dict[str, list[int]] = {}
             for table in TABLES:
@@ -420,6 +490,7 @@ def sync(path: Path | None = None) -> dict[str, int]:
                 _first_touches(con, before["marketing_touchpoint"], filled["marketing_touchpoint"])
             if copied["crm_ledgerentry"] or filled["crm_ledgerentry"]:
                 _stays(con, before["crm_ledgerentry"], filled["crm_ledgerentry"])
+            copied["journal"] = _replay_changes(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -445,5 +516,6 @@ def rebuild(path: Path | None = None) -> dict[str, int]:
         con.execute("DROP TABLE IF EXISTS marketing_firsttouch")
         con.execute("DROP TABLE IF EXISTS crm_stay")
         con.execute("DROP TABLE IF EXISTS accord_gap")
+        con.execute("DROP TABLE IF EXISTS accord_journal")
         _ensure_tables(con)
     return sync(path)

@@ -28,10 +28,12 @@ def enqueue_attempt(
 
 @task(queue_name="default")
 def prune_expired_records() -> int:
-    """Delete idempotency records older than 24 hours, then run again in an hour."""
+    """Delete idempotency records older than 24 hours and journal entries of in-place changes
+    older than a week (`core.copy_changes`), then run again in an hour."""
+    from accord.core import copy_changes
     from accord.integrations.inbound.idempotency import prune_idempotency_records
 
-    deleted = prune_idempotency_records()
+    deleted = prune_idempotency_records() + copy_changes.prune()
     prune_expired_records.using(run_after=timezone.now() + PRUNE_EVERY).enqueue()
     return deleted
 
@@ -40,9 +42,10 @@ def start_maintenance() -> int:
     """Called when a worker starts: prune now, and make sure the hourly prune is queued."""
     from django_tasks_db.models import DBTaskResult
 
+    from accord.core import copy_changes
     from accord.integrations.inbound.idempotency import prune_idempotency_records
 
-    deleted = prune_idempotency_records()
+    deleted = prune_idempotency_records() + copy_changes.prune()
     queued = DBTaskResult.objects.filter(
         task_path=prune_expired_records.module_path, status="READY"
     ).exists()
