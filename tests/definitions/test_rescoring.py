@@ -14,7 +14,7 @@ from django.utils import timezone
 from accord.core.errors import Conflict, PermissionDenied
 from accord.core.events import Event
 from accord.crm.models import Contact, LedgerEntry
-from accord.crm.services.activities import activity_create
+from accord.crm.services.activities import activity_create, activity_delete
 from accord.crm.services.contacts import contact_create, contact_update, contacts_assign_owner
 from accord.crm.tests.factories import CompanyFactory, ContactFactory
 from accord.definitions import rescoring
@@ -23,7 +23,12 @@ from accord.definitions.tests.factories import active_version, sample_document
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Role
 from accord.integrations.importing.jobs import import_create, import_run
-from accord.marketing.services import touchpoint_create, touchpoints_create_bulk
+from accord.marketing.services import (
+    touchpoint_create,
+    touchpoint_delete,
+    touchpoint_update,
+    touchpoints_create_bulk,
+)
 from accord.marketing.tests.factories import TouchpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +126,35 @@ def test_an_edit_that_no_rule_can_read_is_not_rescored(  # type: ignore[no-untyp
 def test_which_contact_updates_rescore(data, rescored) -> None:  # type: ignore[no-untyped-def]
     event = Event(workspace_id=1, name="contact.updated", data=data)
     assert rescoring._event_contacts(event) == rescored
+
+
+def test_a_corrected_or_deleted_touchpoint_or_activity_rescores_its_contacts(  # type: ignore[no-untyped-def]
+    workspace, member_factory, django_capture_on_commit_callbacks
+) -> None:
+    """Scores follow the records when engagement is corrected too: a touchpoint moved to
+    another contact re-scores both, deleting one or an activity lowers the score."""
+    first = _contact(workspace=workspace, seniority="manager", company=None)
+    second = _contact(workspace=workspace, seniority="manager", company=None)
+    active_version(workspace)
+    actor = _actor(member_factory)
+    with django_capture_on_commit_callbacks(execute=True):
+        touch = touchpoint_create(
+            actor=actor, values={"contact_id": first.pk, "type": "form_fill", "channel": CHANNEL}
+        )
+        call = activity_create(
+            actor=actor,
+            values={"kind": "call", "contact_id": first.pk, "subject": "Intro", "outcome": ""},
+        )
+    assert _score(first).engagement == pytest.approx(15.0)  # type: ignore[union-attr]
+    with django_capture_on_commit_callbacks(execute=True):
+        touchpoint_update(actor=actor, touchpoint_id=touch.pk, values={"contact_id": second.pk})
+    assert _score(first).engagement == pytest.approx(5.0)  # type: ignore[union-attr]
+    assert _score(second).engagement == pytest.approx(10.0)  # type: ignore[union-attr]
+    with django_capture_on_commit_callbacks(execute=True):
+        touchpoint_delete(actor=actor, touchpoint_id=touch.pk)
+        activity_delete(actor=actor, activity_id=call.pk)
+    assert _score(first).engagement == 0.0  # type: ignore[union-attr]
+    assert _score(second).engagement == 0.0  # type: ignore[union-attr]
 
 
 def test_a_new_contact_is_scored_and_a_batch_is_scored(  # type: ignore[no-untyped-def]

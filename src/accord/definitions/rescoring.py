@@ -55,8 +55,8 @@ def _event_contacts(event: Event) -> list[int]:
         return [int(data["contact_id"])]
     if event.name in {"touchpoint.recorded", "activity.logged"} and data.get("contact_id"):
         return [int(data["contact_id"])]
-    if event.name == "touchpoints.recorded":
-        return [int(c) for c in data.get("contact_ids", [])]
+    if event.name in {"touchpoints.recorded", "touchpoint.changed", "activity.changed"}:
+        return [int(c) for c in data.get("contact_ids", []) if c is not None]
     return []
 
 

@@ -12,7 +12,9 @@ RESCORING_EVENTS = frozenset(
         "contact.updated",
         "touchpoint.recorded",
         "touchpoints.recorded",
+        "touchpoint.changed",
         "activity.logged",
+        "activity.changed",
         "import.finished",
     }
 )

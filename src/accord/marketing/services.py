@@ -256,11 +256,18 @@ def touchpoint_update(*, actor: Actor, touchpoint_id: int, values: Mapping[str, 
     if "channel" in cleaned and not cleaned["channel"]:
         raise ValidationFailed.single("channel", "This field is required.")
     changed = [k for k, v in cleaned.items() if getattr(touchpoint, k) != v]
+    before = touchpoint.contact_id
     for key in changed:
         setattr(touchpoint, key, cleaned[key])
     if changed:
         touchpoint.save(update_fields=[*changed, "updated_at"])
         copy_changes.note(Touchpoint._meta.db_table, [touchpoint.pk])  # fed to copies by id
+        publish(
+            actor.workspace.pk,
+            "touchpoint.changed",
+            {"touchpoint_id": touchpoint.pk, "change": "updated", "fields": changed,
+             "contact_ids": sorted({before, touchpoint.contact_id})},
+        )  # fmt: skip
     return touchpoint
 
 
@@ -274,4 +281,10 @@ def touchpoint_delete(*, actor: Actor, touchpoint_id: int) -> None:
     before = audit.snapshot(touchpoint, kept)
     audit.record(actor, "touchpoint.deleted", touchpoint, before=before)
     copy_changes.note(Touchpoint._meta.db_table, [touchpoint.pk])
+    publish(
+        actor.workspace.pk,
+        "touchpoint.changed",
+        {"touchpoint_id": touchpoint.pk, "change": "deleted", "fields": [],
+         "contact_ids": [touchpoint.contact_id]},
+    )  # fmt: skip
     touchpoint.delete()

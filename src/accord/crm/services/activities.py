@@ -95,9 +95,25 @@ def activity_update(*, actor: Actor, activity_id: int, values: Mapping[str, Any]
     _needs_subject(merged)
     if "occurred_at" in cleaned and cleaned["occurred_at"] is None:
         raise ValidationFailed.single("occurred_at", "This field is required.")
+    before = activity.contact_id
     if changed := apply(activity, cleaned):
         activity.save(update_fields=[*changed, "updated_at"])
+        _publish_change(actor, activity, "updated", changed, {before, activity.contact_id})
     return activity
+
+
+def _publish_change(
+    actor: Actor, activity: Activity, change: str, fields: list[str], contacts: set[int | None]
+) -> None:
+    """An activity on a contact changed or went: its engagement score may move."""
+    people = sorted(c for c in contacts if c is not None)
+    if people:
+        publish(
+            actor.workspace.pk,
+            "activity.changed",
+            {"activity_id": activity.pk, "change": change, "fields": fields,
+             "contact_ids": people},
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -109,4 +125,5 @@ def activity_delete(*, actor: Actor, activity_id: int) -> None:
     before = audit.snapshot(activity, kept)
     label = f"activity {activity.pk}"
     audit.record(actor, "activity.deleted", activity, label=label, before=before)
+    _publish_change(actor, activity, "deleted", [], {activity.contact_id})
     activity.delete()
