@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
 from accord.core.channels import Channel
@@ -102,11 +103,52 @@ def create_deliveries(
     return deliveries
 
 
+# How long a process trusts its list of a workspace's active subscriptions. Nearly every
+# workspace has none, and a bulk change publishes an event per record (a re-score that makes
+# 80,000 MQLs publishes several hundred thousand): without the list, each event was a query.
+# Changes made through the services forget the list at once (in every process with a shared
+# cache, see docs/deployment.md); elsewhere they take effect within this many seconds.
+LISTENING_SECONDS = 2.0
+
+
+def _listening_key(workspace_id: int) -> str:
+    return f"accord:webhooks-listening:{workspace_id}"
+
+
+def listening(workspace_id: int) -> list[tuple[int, list[str]]]:
+    """(id, event names) of the workspace's active subscriptions, briefly cached."""
+    key = _listening_key(workspace_id)
+    found: list[tuple[int, list[str]]] | None = cache.get(key)
+    if found is None:
+        rows = (
+            WebhookSubscription.objects.for_workspace(workspace_id)
+            .filter(active=True)
+            .values_list("pk", "events")
+        )
+        found = [(pk, list(events or [])) for pk, events in rows]
+        cache.set(key, found, LISTENING_SECONDS)
+    return found
+
+
+def forget_listening(workspace_id: int) -> None:
+    """A subscription was created, changed or deleted: read the list again (now and once the
+    change commits, so no event in between caches the old one)."""
+    cache.delete(_listening_key(workspace_id))
+    transaction.on_commit(lambda: cache.delete(_listening_key(workspace_id)))
+
+
 def on_event(event: Event) -> None:
     """Subscribed to the event bus in IntegrationsConfig.ready()."""
+    wanted = [
+        pk for pk, names in listening(event.workspace_id) if "*" in names or event.name in names
+    ]
+    if not wanted:
+        return
     subscriptions = [
         s
-        for s in WebhookSubscription.objects.for_workspace(event.workspace_id).filter(active=True)
+        for s in WebhookSubscription.objects.for_workspace(event.workspace_id).filter(
+            pk__in=wanted, active=True
+        )
         if s.wants(event.name)
     ]
     if not subscriptions:

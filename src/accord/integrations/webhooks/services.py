@@ -26,7 +26,7 @@ from accord.integrations.models import (
 )
 from accord.integrations.signing import new_salt
 from accord.integrations.webhooks.delivery import attempt_delivery, subscription_secret
-from accord.integrations.webhooks.dispatch import create_deliveries
+from accord.integrations.webhooks.dispatch import create_deliveries, forget_listening
 from accord.integrations.webhooks.tasks import enqueue_attempt
 
 PING_EVENT = "ping"
@@ -109,6 +109,7 @@ def webhook_create(
     secret = subscription_secret(subscription) if subscription.kind == WebhookKind.GENERIC else None
     after = audit.snapshot(subscription, AUDITED_FIELDS)
     audit.record(actor, "webhook.created", subscription, after=after)
+    forget_listening(actor.workspace.pk)
     return subscription, secret
 
 
@@ -133,6 +134,7 @@ def webhook_update(
             action = "webhook.resumed" if subscription.active else "webhook.paused"
         after = audit.snapshot(subscription, changed)
         audit.record(actor, action, subscription, before=before, after=after)
+        forget_listening(actor.workspace.pk)
     return subscription
 
 
@@ -159,6 +161,7 @@ def webhook_delete(*, actor: Actor, subscription_id: int) -> None:
         before=audit.snapshot(subscription, AUDITED_FIELDS),
     )
     subscription.delete()
+    forget_listening(actor.workspace.pk)
 
 
 def webhook_ping(*, actor: Actor, subscription_id: int) -> WebhookDelivery:
