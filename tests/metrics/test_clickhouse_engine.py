@@ -165,15 +165,15 @@ def test_a_transition_committed_after_a_larger_id_is_picked_up(workspace: Worksp
     entry(1_000_005, "sal", 48)  # committed first, with the larger id
     clickhouse_copy.sync()
     gaps = (
-        "SELECT id FROM accord_gap WHERE table_name = 'crm_ledgerentry' AND id > 1000000 "
-        "ORDER BY id"
+        "SELECT id, last_id FROM accord_gap FINAL "
+        "WHERE table_name = 'crm_ledgerentry' AND id > 1000000 ORDER BY id"
     )
-    assert clickhouse.query(gaps) == [(1_000_002,), (1_000_003,), (1_000_004,)]
+    assert clickhouse.query(gaps) == [(1_000_002, 1_000_004)]  # one run of missing ids
     assert [(v.item, v.n) for v in agree(workspace.pk, "time_in_stage")] == [("lead", 1)]
     entry(1_000_003, "mql", 24)  # the smaller id commits afterwards
     clickhouse_copy.sync()
     columnar.sync()
-    assert clickhouse.query(gaps) == [(1_000_002,), (1_000_004,)]
+    assert clickhouse.query(gaps) == [(1_000_002, 1_000_002), (1_000_004, 1_000_004)]
     stays = agree(workspace.pk, "time_in_stage")
     assert [(v.item, v.n, v.value) for v in stays] == [("lead", 1, 1.0), ("mql", 1, 1.0)]
     # A gap seen long ago is forgotten (a rolled-back insert leaves one for good).
@@ -254,3 +254,25 @@ def test_the_api_and_the_cli_answer_from_clickhouse_when_asked(world: World, adm
     recorded = measure(world.ws.pk, MetricSpec(metric="revenue", start=START, end=END),
                        "record_store")  # fmt: skip
     assert [v["value"] for v in reply.body["values"]] == [str(v.value) for v in recorded.values]
+
+
+def test_a_long_transaction_committing_many_rows_below_shipped_ids_is_picked_up(
+    workspace: Workspace,
+) -> None:
+    """As the DuckDB copy: a block of ids committed after larger ones were shipped is shipped
+    in full, however long (the old watch covered only the top 10,000 ids)."""
+    contact = Contact.objects.create(workspace=workspace, email="e@x.example")
+    base = 5_000_000
+
+    def entry(pk: int) -> LedgerEntry:
+        return LedgerEntry(id=pk, workspace=workspace, contact=contact, from_stage="",
+                           to_stage="mql", occurred_at=START + dt.timedelta(minutes=pk - base),
+                           source="import")  # fmt: skip
+
+    entry(base + 15_001).save()  # another transaction, committed first
+    clickhouse_copy.sync()
+    LedgerEntry.objects.bulk_create(entry(base + i) for i in range(1, 15_001))
+    clickhouse_copy.sync()
+    assert clickhouse.query(
+        "SELECT count() FROM crm_ledgerentry FINAL WHERE id > {?: }", [base]
+    ) == [(15_001,)]

@@ -83,3 +83,30 @@ def test_an_id_that_never_commits_is_forgotten_after_a_while(workspace: Workspac
     entry(workspace, contact, 3_000_004, "sal", 2)
     columnar.sync()
     assert columnar.read(waiting, []) == []
+
+
+def test_a_long_transaction_committing_many_rows_below_copied_ids_is_picked_up(
+    workspace: Workspace,
+) -> None:
+    """On PostgreSQL a long transaction (an import, a re-score promoting thousands) takes its
+    ids first and commits last: rows of other transactions with larger ids can be copied in
+    between. All of its rows are copied once it commits, however many (not only the top few
+    thousand ids below the copy's largest)."""
+    contact = Contact.objects.create(workspace=workspace, email="d@x.example")
+    base = 4_000_000
+    entry(workspace, contact, base + 30_001, "lead", 0)  # another transaction, committed first
+    columnar.sync()
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            id=base + i, workspace=workspace, contact=contact, from_stage="", to_stage="mql",
+            occurred_at=T0 + dt.timedelta(minutes=i), source="import",
+        )
+        for i in range(1, 30_001)
+    )  # fmt: skip  # the long transaction commits
+    columnar.sync()
+    (copied,) = columnar.read(
+        "SELECT count(*) FROM crm_ledgerentry WHERE id > ? AND id <= ?", [base, base + 30_001]
+    )
+    assert copied == (30_001,)
+    # Only the ids below the first copied row (never used here) are still looked for.
+    assert columnar.read("SELECT id, last_id FROM accord_gap", []) == [(1, base)]

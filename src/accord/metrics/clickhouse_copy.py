@@ -34,9 +34,10 @@ from accord.metrics.columnar import (
     COUNTED,
     FRESHNESS,
     GAP_PATIENCE,
-    GAP_WINDOW,
+    GAP_RUNS,
     TABLES,
     Table,
+    missing_runs,
     record_store_batches,
     since_clause,
 )
@@ -68,7 +69,8 @@ BOOKKEEPING = {
         f"{_ENGINE} table_name"
     ),
     "accord_gap": (
-        f"(table_name String, id Int64, seen_at DateTime64(6, 'UTC')) {_ENGINE} (table_name, id)"
+        f"(table_name String, id Int64, last_id Int64, seen_at DateTime64(6, 'UTC')) "
+        f"{_ENGINE} (table_name, id)"
     ),
     # How far the journal of in-place changes (`core.copy_changes`) is replayed, and when.
     "accord_journal": (f"(one UInt8, last_id Int64, synced_at DateTime64(6, 'UTC')) {_ENGINE} one"),
@@ -166,48 +168,69 @@ def _replace_if_changed(table: Table) -> int:
     return shipped
 
 
+def _ids(table: Table, low: int, high: int) -> list[int]:
+    rows = clickhouse.query(
+        f"SELECT id FROM {table.name} FINAL WHERE id BETWEEN {{?: }} AND {{?: }} ORDER BY id",  # noqa: S608
+        [low, high],
+    )
+    return [row[0] for row in rows]
+
+
+def _remember(table: Table, runs: list[tuple[int, int]], seen: dt.datetime) -> None:
+    if not runs:
+        return
+    firsts, lasts = zip(*runs, strict=True)
+    clickhouse.insert(
+        "accord_gap",
+        pa.table(
+            {
+                "table_name": [table.name] * len(runs),
+                "id": pa.array(firsts, pa.int64()),
+                "last_id": pa.array(lasts, pa.int64()),
+                "seen_at": pa.array([seen] * len(runs), pa.timestamp("us")),
+            }
+        ),
+    )
+
+
 def _fill_gaps(table: Table) -> list[int]:
-    """Ship the remembered missing ids that have committed since; forget the old ones."""
-    gaps = [
-        row[0]
-        for row in clickhouse.query(
-            "SELECT id FROM accord_gap WHERE table_name = {?: } ORDER BY id DESC LIMIT 1000",
-            [table.name],
-        )
-    ]
-    if not gaps:
-        return []
-    _ship(table, f"id IN ({', '.join(['%s'] * len(gaps))})", gaps)
-    filled = [
-        row[0]
-        for row in clickhouse.query(
-            f"SELECT id FROM {table.name} WHERE has({{?: }}, id)",  # noqa: S608
-            [gaps],
-        )
-    ]
-    cutoff = dt.datetime.now(dt.UTC) - GAP_PATIENCE
+    """As the DuckDB copy: ship the rows of the remembered runs that have committed since,
+    keep the parts still missing, forget the runs older than GAP_PATIENCE."""
+    runs = clickhouse.query(
+        "SELECT id, last_id, seen_at FROM accord_gap FINAL WHERE table_name = {?: } "
+        "ORDER BY id DESC LIMIT {?: }",
+        [table.name, GAP_RUNS],
+    )
+    filled: list[int] = []
+    for start in range(0, len(runs), 100):
+        chunk = runs[start : start + 100]
+        where = " OR ".join("id BETWEEN %s AND %s" for _ in chunk)
+        if not _ship(table, f"({where})", [v for first, last, _ in chunk for v in (first, last)]):
+            continue
+        for first, last, seen in chunk:
+            present = _ids(table, first, last)
+            if not present:
+                continue
+            filled += present
+            clickhouse.command(
+                "DELETE FROM accord_gap WHERE table_name = {?: } AND id = {?: }",
+                [table.name, first],
+            )
+            _remember(table, missing_runs(present, first, last), seen.replace(tzinfo=None))
     clickhouse.command(
-        "DELETE FROM accord_gap WHERE table_name = {?: } AND (has({?: }, id) OR seen_at < {?: })",
-        [table.name, filled, cutoff],
+        "DELETE FROM accord_gap WHERE table_name = {?: } AND seen_at < {?: }",
+        [table.name, dt.datetime.now(dt.UTC) - GAP_PATIENCE],
     )
     return filled
 
 
 def _note_gaps(table: Table, before: int) -> None:
-    """Remember the ids missing among the top of what was just shipped above `before` (once:
-    the first time a gap was seen starts its patience)."""
+    """Remember the runs of ids missing among what was just shipped above `before`."""
     ((top,),) = clickhouse.query(f"SELECT coalesce(max(id), 0) FROM {table.name}")  # noqa: S608
-    low = max(before, top - GAP_WINDOW)
-    if top <= low:
+    if top <= before:
         return
-    clickhouse.command(
-        f"INSERT INTO accord_gap SELECT {{?: }}, toInt64(number), {{?: }} "  # noqa: S608
-        f"FROM numbers({{?: }}, {{?: }}) WHERE toInt64(number) NOT IN "
-        f"(SELECT id FROM {table.name} WHERE id > {{?: }}) AND toInt64(number) NOT IN "
-        "(SELECT id FROM accord_gap WHERE table_name = {?: })",
-        [table.name, dt.datetime.now(dt.UTC), low + 1, top - low, low, table.name],
-        reads=True,
-    )
+    runs = missing_runs(_ids(table, before + 1, top), before + 1, top)
+    _remember(table, runs, dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
 def _watermarks() -> dict[str, tuple[int, dt.datetime | None]]:

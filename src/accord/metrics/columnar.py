@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection
@@ -316,51 +317,91 @@ def _stays(con: duckdb.DuckDBPyConnection, after_id: int, filled: list[int]) -> 
 
 # Append-only facts are copied by id, but ids are handed out when a row is written, not when
 # its transaction commits: on PostgreSQL a row can commit after a row with a larger id was
-# copied. Ids missing near the top of each copy are remembered and looked for again at every
-# sync, until found or GAP_PATIENCE has passed (a rolled-back insert leaves a gap for good).
-GAP_WINDOW = 10_000  # the top ids of a copy that another transaction may still be committing
-GAP_PATIENCE = dt.timedelta(minutes=10)
-GAPS = "accord_gap (table_name VARCHAR, id BIGINT, seen_at TIMESTAMP, PRIMARY KEY (table_name, id))"
+# copied, and a long transaction (an import, a re-score making thousands of MQLs) can commit a
+# whole block of ids below rows copied while it ran. Every run of ids missing below the top of
+# what a sync copied is remembered (as a run, however long) and looked for again at each sync,
+# until found or GAP_PATIENCE has passed (a rolled-back insert leaves a gap for good).
+GAP_PATIENCE = dt.timedelta(hours=2)
+GAP_RUNS = 1_000  # runs looked for per table and sync, the newest first
+GAPS = (
+    "accord_gap (table_name VARCHAR, id BIGINT, last_id BIGINT, seen_at TIMESTAMP, "
+    "PRIMARY KEY (table_name, id))"
+)
+
+
+def missing_runs(present: Any, low: int, high: int) -> list[tuple[int, int]]:
+    """The runs (first, last) of ids in [low, high] absent from the sorted ids `present`."""
+    ids = np.asarray(present, dtype=np.int64)
+    ids = ids[(ids >= low) & (ids <= high)]
+    bounds = np.concatenate(([low - 1], ids, [high + 1]))
+    first, last = bounds[:-1] + 1, bounds[1:] - 1
+    keep = last >= first
+    return list(zip(first[keep].tolist(), last[keep].tolist(), strict=True))
+
+
+def _ids(con: duckdb.DuckDBPyConnection, table: Table, low: int, high: int) -> Any:
+    return con.execute(
+        f"SELECT id FROM {table.name} WHERE id BETWEEN ? AND ? ORDER BY id",  # noqa: S608
+        [low, high],
+    ).fetchnumpy()["id"]
+
+
+def _remember(
+    con: duckdb.DuckDBPyConnection, table: Table, runs: list[tuple[int, int]], seen: Any
+) -> None:
+    if not runs:
+        return
+    firsts, lasts = zip(*runs, strict=True)
+    rows = pa.table(
+        {
+            "table_name": [table.name] * len(runs),
+            "id": pa.array(firsts, pa.int64()),
+            "last_id": pa.array(lasts, pa.int64()),
+            "seen_at": pa.array([seen] * len(runs), pa.timestamp("us")),
+        }
+    )
+    con.register("gap_runs", rows)
+    con.execute("INSERT OR IGNORE INTO accord_gap SELECT * FROM gap_runs")
+    con.unregister("gap_runs")
 
 
 def _fill_gaps(con: duckdb.DuckDBPyConnection, table: Table) -> list[int]:
-    """Copy the remembered missing ids that have committed since (the newest first: those
-    are the ones most likely still committing); forget the old ones."""
-    gaps = [
-        row[0]
-        for row in con.execute(
-            "SELECT id FROM accord_gap WHERE table_name = ? ORDER BY id DESC LIMIT 1000",
-            [table.name],
-        ).fetchall()
-    ]
-    if not gaps:
-        return []
-    _copy(con, table, f"id IN ({', '.join(['%s'] * len(gaps))})", gaps)
-    filled = [
-        row[0]
-        for row in con.execute(
-            f"SELECT id FROM {table.name} WHERE list_contains(?, id)",  # noqa: S608
-            [gaps],
-        ).fetchall()
-    ]
+    """Copy the rows of the remembered runs that have committed since (the newest runs first:
+    those are the most likely still committing), keep the parts still missing, and forget the
+    runs older than GAP_PATIENCE. Returns the ids copied."""
+    runs = con.execute(
+        "SELECT id, last_id, seen_at FROM accord_gap WHERE table_name = ? ORDER BY id DESC LIMIT ?",
+        [table.name, GAP_RUNS],
+    ).fetchall()
+    filled: list[int] = []
+    for start in range(0, len(runs), 100):
+        chunk = runs[start : start + 100]
+        where = " OR ".join("id BETWEEN %s AND %s" for _ in chunk)
+        if not _copy(
+            con, table, f"({where})", [v for first, last, _ in chunk for v in (first, last)]
+        ):
+            continue
+        for first, last, seen in chunk:
+            present = _ids(con, table, first, last)
+            if not len(present):
+                continue
+            filled += present.tolist()
+            con.execute(
+                "DELETE FROM accord_gap WHERE table_name = ? AND id = ?", [table.name, first]
+            )
+            _remember(con, table, missing_runs(present, first, last), seen)
     cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - GAP_PATIENCE
-    con.execute(
-        "DELETE FROM accord_gap WHERE table_name = ? AND (list_contains(?, id) OR seen_at < ?)",
-        [table.name, filled, cutoff],
-    )
+    con.execute("DELETE FROM accord_gap WHERE table_name = ? AND seen_at < ?", [table.name, cutoff])
     return filled
 
 
 def _note_gaps(con: duckdb.DuckDBPyConnection, table: Table, before: int) -> None:
-    """Remember the ids missing among the top of what was just copied above `before`."""
+    """Remember the runs of ids missing among what was just copied above `before`."""
     top = _scalar(con, f"SELECT coalesce(max(id), 0) FROM {table.name}")  # noqa: S608
-    low = max(before, top - GAP_WINDOW)
-    if top <= low:
+    if top <= before:
         return
-    absent = f"NOT EXISTS (SELECT 1 FROM {table.name} AS t WHERE t.id = r.range)"  # noqa: S608
-    missing = f"INSERT OR IGNORE INTO accord_gap SELECT ?, r.range, ? FROM range(?, ?) AS r WHERE {absent}"  # noqa: S608, E501
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute(missing, [table.name, now, low + 1, top + 1])
+    runs = missing_runs(_ids(con, table, before + 1, top), before + 1, top)
+    _remember(con, table, runs, dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
 # How far this copy has replayed the journal of in-place changes (`core.copy_changes`), and
