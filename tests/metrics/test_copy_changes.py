@@ -7,7 +7,6 @@ for longer than the journal is kept starts again."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,20 +20,15 @@ from accord.marketing.models import Campaign, CampaignCost, Touchpoint
 from accord.metrics import clickhouse, clickhouse_copy, columnar
 from accord.metrics.sql import PLACEHOLDER
 from tests.metrics.test_catalogue import World, at, build
-from tests.metrics.test_clickhouse_engine import SHARED, agree
+from tests.metrics.test_clickhouse_engine import (  # noqa: F401 - analytics: a fixture
+    SHARED,
+    agree,
+    analytics,
+)
 
-pytestmark = pytest.mark.django_db
+# A DuckDB copy and a ClickHouse copy per test, as in the ClickHouse engine's tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analytics")]
 COPIES = {"duckdb": columnar.sync, "clickhouse": clickhouse_copy.sync}
-
-
-@pytest.fixture(autouse=True)
-def analytics(settings: Any, tmp_path: Any) -> Iterator[None]:
-    settings.DATA_DIR = tmp_path
-    settings.ANALYTICS_URL = f"chdb://{tmp_path}/clickhouse"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    yield
-    clickhouse.close()
-    columnar.close()
 
 
 @pytest.fixture
