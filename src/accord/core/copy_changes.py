@@ -23,7 +23,7 @@ from accord.core.models import CopyChange
 
 KEEP = dt.timedelta(days=7)  # a copy not synced for longer is rebuilt (see `stale_copy`)
 REPLAY_WINDOW = 1_000  # entries before the last one seen, replayed while they are recent
-REPLAY_FOR = dt.timedelta(minutes=10)  # as `metrics.columnar.GAP_PATIENCE`
+REPLAY_FOR = dt.timedelta(minutes=10)  # an entry commits within seconds of being written
 
 
 def note(table_name: str, row_ids: Iterable[int]) -> None:

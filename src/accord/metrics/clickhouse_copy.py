@@ -29,10 +29,9 @@ from django.db import connection
 
 from accord.core import copy_changes
 from accord.metrics import clickhouse
-from accord.metrics.columnar import (
-    _STAYS_OF_NEW,
+from accord.metrics.columnar import _STAYS_OF_NEW, FRESHNESS
+from accord.metrics.copy_feed import (
     COUNTED,
-    FRESHNESS,
     GAP_PATIENCE,
     GAP_RUNS,
     TABLES,
@@ -43,7 +42,7 @@ from accord.metrics.columnar import (
 )
 from accord.metrics.sql import transpile
 
-_TYPES = {  # DuckDB's type in `columnar.TABLES` -> ClickHouse's, Arrow's
+_TYPES = {  # DuckDB's type in `copy_feed.TABLES` -> ClickHouse's, Arrow's
     "BIGINT": ("Nullable(Int64)", pa.int64()),
     "VARCHAR": ("Nullable(String)", pa.string()),
     "TIMESTAMP": ("Nullable(DateTime64(6, 'UTC'))", pa.timestamp("us")),

@@ -13,10 +13,11 @@ import logging
 import duckdb
 
 from accord.metrics import columnar
+from accord.metrics.copy_feed import TABLES
 
 logger = logging.getLogger(__name__)
 
-_BY_CONTACT = [t.name for t in columnar.TABLES if "contact_id" in dict(t.columns)]
+_BY_CONTACT = [t.name for t in TABLES if "contact_id" in dict(t.columns)]
 _DERIVED = ("marketing_firsttouch", "crm_stay")
 
 
