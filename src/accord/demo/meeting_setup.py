@@ -61,7 +61,9 @@ def set_up_demo_meetings(workspace: Workspace, as_of: dt.datetime, seed: int) ->
         "title": "Weekly revenue sync", "weekday": "monday", "local_time": "10:00",
         "time_zone": workspace.timezone or "UTC", "duration_minutes": 45,
         "starts_on": start.isoformat()})  # fmt: skip
-    moment = next_meeting_at(cadence, as_of - dt.timedelta(weeks=WEEKS))
+    # The meetings in [as_of - WEEKS, as_of): the first at or after the window's start, so
+    # that a demo ending exactly at meeting time still has WEEKS held meetings.
+    moment = next_meeting_at(cadence, as_of - dt.timedelta(weeks=WEEKS, microseconds=1))
     meetings = 0
     while moment < as_of:
         meeting = services.meeting_schedule(actor=actor, values={"scheduled_at": moment},
