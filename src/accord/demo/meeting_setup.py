@@ -12,7 +12,7 @@ import random
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Membership, TeamKind, Workspace
 from accord.meetings import services
-from accord.meetings.schedule import next_meeting_at
+from accord.meetings.schedule import local_day, next_meeting_at
 
 WEEKS = 8
 ACTIONS = (
@@ -64,6 +64,10 @@ def set_up_demo_meetings(workspace: Workspace, as_of: dt.datetime, seed: int) ->
     # The meetings in [as_of - WEEKS, as_of): the first at or after the window's start, so
     # that a demo ending exactly at meeting time still has WEEKS held meetings.
     moment = next_meeting_at(cadence, as_of - dt.timedelta(weeks=WEEKS, microseconds=1))
+    # An item not yet due at as_of is due on the next meeting's day at the earliest, so the
+    # next agenda's overdue items are the two planted below whatever the weekday of as_of.
+    next_day = local_day(next_meeting_at(cadence, as_of - dt.timedelta(microseconds=1)),
+                         workspace.pk)  # fmt: skip
     meetings = 0
     while moment < as_of:
         meeting = services.meeting_schedule(actor=actor, values={"scheduled_at": moment},
@@ -74,6 +78,8 @@ def set_up_demo_meetings(workspace: Workspace, as_of: dt.datetime, seed: int) ->
             services.decision_add(actor=actor, meeting_id=meeting.pk, text=rng.choice(DECISIONS))
         for n in range(rng.randint(1, 2)):
             due = moment.date() + dt.timedelta(days=rng.choice((4, 7, 10)))
+            if dt.datetime.combine(due, dt.time(16), tzinfo=dt.UTC) >= as_of:
+                due = max(due, next_day)
             item = services.action_add(actor=actor, values={
                 "title": rng.choice(ACTIONS), "owner_id": rng.choice(owners),
                 "due_on": due.isoformat(), "meeting_id": meeting.pk})  # fmt: skip
