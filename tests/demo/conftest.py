@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,10 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def as_of_yesterday() -> dt.datetime:
-    """A fixed end for the data: the start of the previous hour of yesterday (never future)."""
+    """A fixed end for the data: the start of the previous hour of yesterday (never future).
+    ACCORD_TEST_DEMO_AS_OF (ISO 8601) pins it, to try the tests at another hour or weekday."""
+    if pinned := os.environ.get("ACCORD_TEST_DEMO_AS_OF"):
+        return dt.datetime.fromisoformat(pinned)
     return (timezone.now() - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
 
 
