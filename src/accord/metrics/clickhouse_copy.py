@@ -36,6 +36,7 @@ from accord.metrics.copy_feed import (
     GAP_RUNS,
     TABLES,
     Table,
+    changed_horizon,
     missing_runs,
     record_store_batches,
     since_clause,
@@ -143,12 +144,30 @@ def _ship(table: Table, where: str, params: list[Any]) -> int:
     money = [name for name, kind in table.columns if kind.startswith("DECIMAL")]
     shipped = 0
     for batch in record_store_batches(table, where, params):
+        if table.feed == "changed" and not (batch := _not_held(table, batch))["id"]:
+            continue
         for name in money:
             batch[name] = [_cents(v) for v in batch[name]]
         arrow = pa.table(batch, schema=schema)
         clickhouse.insert(table.name, arrow)
         shipped += arrow.num_rows
     return shipped
+
+
+def _not_held(table: Table, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The rows of a batch the copy does not hold as they are (the same id and stamp): what
+    the settling window reads again is shipped once."""
+    held = set(
+        clickhouse.query(
+            f"SELECT id, updated_at FROM {table.name} FINAL WHERE has({{?: }}, id)",  # noqa: S608
+            [batch["id"]],
+        )
+    )
+    keep = [
+        i for i, key in enumerate(zip(batch["id"], batch["updated_at"], strict=True))
+        if key not in held
+    ]  # fmt: skip
+    return {name: [values[i] for i in keep] for name, values in batch.items()}
 
 
 def _replace_if_changed(table: Table) -> int:
@@ -233,20 +252,23 @@ def _note_gaps(table: Table, before: int) -> None:
 
 
 def _watermarks() -> dict[str, tuple[int, dt.datetime | None]]:
-    rows = clickhouse.query("SELECT table_name, last_id, last_change FROM accord_sync")
+    rows = clickhouse.query("SELECT table_name, last_id, last_change FROM accord_sync FINAL")
     return {name: (last_id, last_change) for name, last_id, last_change in rows}
 
 
-def _record_watermarks() -> None:
-    """How far each table is copied, written once everything is."""
+def _record_watermarks(horizon: dt.datetime) -> None:
+    """How far each table is copied, written once everything is: the largest id of an
+    append-only table, the horizon taken before the reads for a changed one."""
     parts = [
         f"SELECT '{table.name}', coalesce(max(id), 0), "  # noqa: S608 - fixed names
-        + ("max(updated_at)" if table.feed == "changed" else "NULL")
+        + ("{?: }" if table.feed == "changed" else "NULL")
         + f" FROM {table.name}"
         for table in TABLES
     ]
+    changed = sum(table.feed == "changed" for table in TABLES)
     clickhouse.command(
         "INSERT INTO accord_sync " + " UNION ALL ".join(parts),
+        [horizon.replace(tzinfo=dt.UTC)] * changed,
         reads=True,
     )
 
@@ -324,6 +346,7 @@ def sync() -> dict[str, int]:
         # A new copy is shipped as things are now: it replays only what is journalled from here.
         journal_from = journal[0] if journal is not None else copy_changes.latest_id()
         marks = _watermarks()
+        horizon = changed_horizon()  # before anything is read
         shipped: dict[str, int] = {}
         before: dict[str, int] = {}
         filled: dict[str, list[int]] = {}
@@ -356,7 +379,7 @@ def sync() -> dict[str, int]:
                 f"INSERT INTO crm_stay {_STAYS}", [before[entries], filled[entries]], reads=True
             )
         if any(shipped.values()) or any(filled.values()) or not marks:
-            _record_watermarks()
+            _record_watermarks(horizon)
         shipped["journal"] = _replay_changes(journal_from)
         kept = {
             name: clickhouse.query(f"SELECT count() FROM {name}")[0][0]  # noqa: S608

@@ -7,7 +7,8 @@ ClickHouse copy) is fed in one of three ways:
 - **append** — append-only facts (the lifecycle ledger refuses updates; touchpoints are
   recorded, not edited): rows with a larger id than the copy's largest;
 - **changed** — records that change (contacts, deals, companies, campaigns, costs, pipeline
-  stages): rows whose `updated_at` moved past the copy's latest;
+  stages): rows whose `updated_at` is past the horizon the previous sync took before reading
+  (`copy_feed.changed_horizon`: a row can commit after a later-stamped one was copied);
 - **whole** — small tables without a change time (memberships): copied again in full.
 
 A record deleted in the record store (a contact with its ledger and touchpoints, a deal, a
@@ -47,6 +48,7 @@ from accord.metrics.copy_feed import (
     GAP_RUNS,
     TABLES,
     Table,
+    changed_horizon,
     missing_runs,
     record_store_batches,
     since_clause,
@@ -182,13 +184,17 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _copy(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequence[Any]) -> int:
     """Copy the matching rows in batches, each handed to DuckDB as one Arrow table (row-by-row
     inserts are three orders of magnitude slower)."""
+    insert = f"INSERT OR REPLACE INTO {table.name} SELECT * FROM batch"  # noqa: S608
+    if table.feed == "changed":  # what the settling window reads again is copied once
+        insert += (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table.name} AS held "  # noqa: S608
+            "WHERE held.id = batch.id AND held.updated_at IS NOT DISTINCT FROM batch.updated_at)"
+        )
     copied = 0
     for columns in record_store_batches(table, where, params):
-        batch = pa.table(columns)
-        con.register("batch", batch)
-        con.execute(f"INSERT OR REPLACE INTO {table.name} SELECT * FROM batch")  # noqa: S608
+        con.register("batch", pa.table(columns))
+        copied += _scalar(con, insert)
         con.unregister("batch")
-        copied += batch.num_rows
     return copied
 
 
@@ -301,9 +307,10 @@ def _note_gaps(con: duckdb.DuckDBPyConnection, table: Table, before: int) -> Non
     _remember(con, table, runs, dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
-# How far this copy has replayed the journal of in-place changes (`core.copy_changes`), and
-# when it last synced (a copy idle for longer than the journal is kept is rebuilt).
-JOURNAL = "accord_journal (last_id BIGINT, synced_at TIMESTAMP)"
+# How far this copy has replayed the journal of in-place changes (`core.copy_changes`), when
+# it last synced (a copy idle for longer than the journal is kept is rebuilt), and the horizon
+# the "changed" tables are read from next (`copy_feed.changed_horizon`).
+JOURNAL = "accord_journal (last_id BIGINT, synced_at TIMESTAMP, settled TIMESTAMP)"
 _BY_NAME = {table.name: table for table in TABLES}
 _TOUCHPOINTS = "marketing_touchpoint"
 
@@ -350,7 +357,9 @@ def _start_journal(con: duckdb.DuckDBPyConnection) -> None:
     """A new copy is copied as things are now: it replays only what is journalled from here."""
     if _journal(con) is None:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.execute("INSERT INTO accord_journal VALUES (?, ?)", [copy_changes.latest_id(), now])
+        con.execute(
+            "INSERT INTO accord_journal VALUES (?, ?, NULL)", [copy_changes.latest_id(), now]
+        )
 
 
 def _recompute_first_touches(con: duckdb.DuckDBPyConnection, contacts: list[int]) -> None:
@@ -370,8 +379,10 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 def _since(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[Any]]:
     if table.feed == "whole":
         return since_clause(table, None)
-    column = "coalesce(max(id), 0)" if table.feed == "append" else "max(updated_at)"
-    return since_clause(table, _scalar(con, f"SELECT {column} FROM {table.name}"))  # noqa: S608
+    if table.feed == "append":
+        top = _scalar(con, f"SELECT coalesce(max(id), 0) FROM {table.name}")  # noqa: S608
+        return since_clause(table, top)
+    return since_clause(table, _scalar(con, "SELECT max(settled) FROM accord_journal"))
 
 
 _last_sync: dict[Path, float] = {}
@@ -394,6 +405,7 @@ def sync(path: Path | None = None) -> dict[str, int]:
     if seen is not None and copy_changes.stale_copy(seen[1]):
         return rebuild(path)  # idle for longer than the journal is kept: it may have missed some
     with open_store(path) as con:
+        horizon = changed_horizon()  # before anything is read
         con.execute("BEGIN")
         try:
             _start_journal(con)
@@ -415,6 +427,7 @@ def sync(path: Path | None = None) -> dict[str, int]:
             if copied["crm_ledgerentry"] or filled["crm_ledgerentry"]:
                 _stays(con, before["crm_ledgerentry"], filled["crm_ledgerentry"])
             copied["journal"] = _replay_changes(con)
+            con.execute("UPDATE accord_journal SET settled = ?", [horizon])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

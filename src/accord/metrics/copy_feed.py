@@ -82,6 +82,35 @@ GAP_PATIENCE = dt.timedelta(hours=2)
 GAP_RUNS = 1_000  # runs looked for per table and sync, the newest first
 
 
+# A changed row is stamped (`updated_at`) when it is written but seen when its transaction
+# commits, so a row stamped before one a sync copied can commit after that sync. Each sync
+# therefore reads from a horizon taken before its reads, not from the latest stamp it copied:
+# whatever commits later is stamped later. On PostgreSQL that is the start of the oldest open
+# transaction on the database; on SQLite (one writer at a time) the time of the sync. SETTLE
+# covers a row stamped just before its transaction began or took SQLite's write lock (waiting
+# at most the 20 s busy timeout); a transaction open for longer than GAP_PATIENCE stops holding
+# the horizon back (as with ids, what it commits then is not looked for).
+SETTLE = dt.timedelta(seconds=30)
+_OLDEST_OPEN = (
+    "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+)
+
+
+def changed_horizon() -> dt.datetime:
+    """A time (naive UTC) before the `updated_at` of every row committed from now on; taken
+    before a sync reads, it is where the next sync reads "changed" tables from."""
+    now = dt.datetime.now(dt.UTC)
+    oldest = now
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_OLDEST_OPEN)
+            (started,) = cursor.fetchone()
+        if started is not None:
+            oldest = max(min(now, started), now - GAP_PATIENCE)
+    return (oldest - SETTLE).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def missing_runs(present: Any, low: int, high: int) -> list[tuple[int, int]]:
     """The runs (first, last) of ids in [low, high] absent from the sorted ids `present`."""
     ids = np.asarray(present, dtype=np.int64)
@@ -131,13 +160,12 @@ def record_store_batches(
 
 def since_clause(table: Table, last: Any) -> tuple[str, list[Any]]:
     """The record store's condition for what a copy holding up to `last` (its largest id, or
-    its latest change time) lacks. Table names are the fixed ones above, never input."""
+    the horizon its previous sync took) lacks. Table names are the fixed ones above, never input."""
     if table.feed == "append":
         return "id > %s", [last or 0]
     if table.feed == "whole":
         return "1 = 1", []
     since: Any = last or dt.datetime(1970, 1, 1)
     since = since.replace(tzinfo=dt.UTC) if connection.vendor != "sqlite" else since.isoformat(" ")
-    # Strictly later: a row at the last copied instant was copied with it (timestamps have
-    # microseconds), and nothing new means nothing is written.
+    # Strictly later: every row committing after the horizon was taken is stamped later.
     return "updated_at > %s", [since]
