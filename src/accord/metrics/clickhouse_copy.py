@@ -65,7 +65,7 @@ DERIVED = {
 BOOKKEEPING = {
     "accord_layout": f"(fingerprint String) {_ENGINE} fingerprint",
     "accord_sync": (
-        "(table_name String, last_id Int64, last_change Nullable(DateTime64(6, 'UTC'))) "
+        "(table_name String, last_id Int64, settled Nullable(DateTime64(6, 'UTC'))) "
         f"{_ENGINE} table_name"
     ),
     "accord_gap": (
@@ -252,8 +252,8 @@ def _note_gaps(table: Table, before: int) -> None:
 
 
 def _watermarks() -> dict[str, tuple[int, dt.datetime | None]]:
-    rows = clickhouse.query("SELECT table_name, last_id, last_change FROM accord_sync FINAL")
-    return {name: (last_id, last_change) for name, last_id, last_change in rows}
+    rows = clickhouse.query("SELECT table_name, last_id, settled FROM accord_sync FINAL")
+    return {name: (last_id, settled) for name, last_id, settled in rows}
 
 
 def _record_watermarks(horizon: dt.datetime) -> None:
@@ -354,8 +354,8 @@ def sync() -> dict[str, int]:
             if table.feed == "whole":
                 shipped[table.name] = _replace_if_changed(table)
                 continue
-            last_id, last_change = marks.get(table.name, (0, None))
-            last = last_id if table.feed == "append" else last_change
+            last_id, settled = marks.get(table.name, (0, None))
+            last = last_id if table.feed == "append" else settled
             if isinstance(last, dt.datetime):
                 last = last.replace(tzinfo=None)  # naive UTC, as the DuckDB copy keeps it
             where, params = since_clause(table, last)
