@@ -12,6 +12,9 @@ results elsewhere simply expire (`metrics.result_cache`, a few seconds).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.core.cache import cache
 from django.db import transaction
@@ -24,11 +27,39 @@ def current(workspace_id: int) -> str:
     return cache.get(KEY.format(workspace_id)) or "0"
 
 
+@dataclass(frozen=True, eq=False)
+class _NewVersion:
+    workspace_id: int
+
+    def __call__(self) -> None:
+        cache.set(KEY.format(self.workspace_id), uuid.uuid4().hex, KEEP_SECONDS)
+
+
+# Per connection: (workspace, savepoint scope) -> (position, callback) of the bump queued for
+# the current transaction. Django drops a rolled-back savepoint's callbacks and clears the list
+# after a commit, so a bump is still pending only if that position still holds it.
+_Queued = dict[tuple[int, frozenset[str]], tuple[int, _NewVersion]]
+_queued: WeakKeyDictionary[Any, _Queued] = WeakKeyDictionary()
+
+
 def bump(workspace_id: int) -> None:
     """A new version now (outside a transaction) or when the current transaction commits, so a
-    rolled-back change leaves the version, and the results keyed by it, as they were."""
+    rolled-back change leaves the version, and the results keyed by it, as they were.
 
-    def new_version() -> None:
-        cache.set(KEY.format(workspace_id), uuid.uuid4().hex, KEEP_SECONDS)
-
-    transaction.on_commit(new_version)
+    A transaction publishing many events (a re-score making thousands of MQLs) queues one bump
+    per workspace and savepoint scope: bumps in one scope are kept or dropped together."""
+    conn = transaction.get_connection()
+    callback = _NewVersion(workspace_id)
+    if not conn.in_atomic_block:
+        transaction.on_commit(callback)  # runs now
+        return
+    queued = _queued.setdefault(conn, {})
+    key = (workspace_id, frozenset(conn.savepoint_ids))
+    found = queued.get(key)
+    pending = conn.run_on_commit
+    if found and found[0] < len(pending) and pending[found[0]][1] is found[1]:
+        return
+    if len(queued) > 64:  # entries of finished transactions and savepoints
+        queued.clear()
+    transaction.on_commit(callback)
+    queued[key] = (len(conn.run_on_commit) - 1, callback)
