@@ -63,3 +63,17 @@ def test_outside_a_transaction_the_version_moves_at_once() -> None:
     before = data_version.current(5)
     data_version.bump(5)
     assert data_version.current(5) != before
+
+
+@pytest.mark.django_db
+def test_a_bump_that_ran_is_not_taken_for_a_pending_one(
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    """A test's captured callbacks run but stay queued: a second change in the same test and
+    scope still moves the version."""
+    versions = [data_version.current(6)]
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            data_version.bump(6)
+        versions.append(data_version.current(6))
+    assert len(set(versions)) == 3

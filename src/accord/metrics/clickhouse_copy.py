@@ -346,7 +346,8 @@ def sync() -> dict[str, int]:
         # A new copy is shipped as things are now: it replays only what is journalled from here.
         journal_from = journal[0] if journal is not None else copy_changes.latest_id()
         marks = _watermarks()
-        horizon = changed_horizon()  # before anything is read
+        held = [mark for _, mark in marks.values() if mark is not None]
+        horizon = changed_horizon(min(held).replace(tzinfo=None) if held else None)
         shipped: dict[str, int] = {}
         before: dict[str, int] = {}
         filled: dict[str, list[int]] = {}
@@ -378,8 +379,7 @@ def sync() -> dict[str, int]:
             clickhouse.command(
                 f"INSERT INTO crm_stay {_STAYS}", [before[entries], filled[entries]], reads=True
             )
-        if any(shipped.values()) or any(filled.values()) or not marks:
-            _record_watermarks(horizon)
+        _record_watermarks(horizon)  # the horizon moves even when nothing new was shipped
         shipped["journal"] = _replay_changes(journal_from)
         kept = {
             name: clickhouse.query(f"SELECT count() FROM {name}")[0][0]  # noqa: S608

@@ -382,7 +382,12 @@ def _since(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[Any]
     if table.feed == "append":
         top = _scalar(con, f"SELECT coalesce(max(id), 0) FROM {table.name}")  # noqa: S608
         return since_clause(table, top)
-    return since_clause(table, _scalar(con, "SELECT max(settled) FROM accord_journal"))
+    return since_clause(table, _settled(con))
+
+
+def _settled(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    settled: dt.datetime | None = _scalar(con, "SELECT max(settled) FROM accord_journal")
+    return settled
 
 
 _last_sync: dict[Path, float] = {}
@@ -405,7 +410,7 @@ def sync(path: Path | None = None) -> dict[str, int]:
     if seen is not None and copy_changes.stale_copy(seen[1]):
         return rebuild(path)  # idle for longer than the journal is kept: it may have missed some
     with open_store(path) as con:
-        horizon = changed_horizon()  # before anything is read
+        horizon = changed_horizon(_settled(con))  # before anything is read
         con.execute("BEGIN")
         try:
             _start_journal(con)

@@ -6,6 +6,7 @@ the rule for ids that commit out of order. Each copy keeps its own bookkeeping i
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -86,10 +87,12 @@ GAP_RUNS = 1_000  # runs looked for per table and sync, the newest first
 # commits, so a row stamped before one a sync copied can commit after that sync. Each sync
 # therefore reads from a horizon taken before its reads, not from the latest stamp it copied:
 # whatever commits later is stamped later. On PostgreSQL that is the start of the oldest open
-# transaction on the database; on SQLite (one writer at a time) the time of the sync. SETTLE
-# covers a row stamped just before its transaction began or took SQLite's write lock (waiting
-# at most the 20 s busy timeout); a transaction open for longer than GAP_PATIENCE stops holding
-# the horizon back (as with ids, what it commits then is not looked for).
+# transaction on the database. On SQLite a sync can read while a write transaction is open
+# (WAL), so the horizon moves to the sync's time only when no writer holds the write lock, and
+# stays where it was otherwise. SETTLE covers a row stamped just before its transaction began
+# or took SQLite's write lock (waiting at most the 20 s busy timeout); a transaction open for
+# longer than GAP_PATIENCE stops holding the horizon back (as with ids, what it commits then
+# is not looked for).
 SETTLE = dt.timedelta(seconds=30)
 _OLDEST_OPEN = (
     "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
@@ -97,18 +100,42 @@ _OLDEST_OPEN = (
 )
 
 
-def changed_horizon() -> dt.datetime:
+def _naive(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def changed_horizon(previous: dt.datetime | None) -> dt.datetime:
     """A time (naive UTC) before the `updated_at` of every row committed from now on; taken
-    before a sync reads, it is where the next sync reads "changed" tables from."""
+    before a sync reads, it is where the next sync reads "changed" tables from. `previous` is
+    the one the copy holds (None for a new copy)."""
     now = dt.datetime.now(dt.UTC)
+    floor = _naive(now - GAP_PATIENCE - SETTLE)
     oldest = now
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Activity statistics are a snapshot kept for the rest of a transaction.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(_OLDEST_OPEN)
             (started,) = cursor.fetchone()
-        if started is not None:
-            oldest = max(min(now, started), now - GAP_PATIENCE)
-    return (oldest - SETTLE).astimezone(dt.UTC).replace(tzinfo=None)
+        oldest = min(now, started or now)
+    elif connection.vendor == "sqlite" and _sqlite_writer_open():
+        return max(previous or floor, floor)
+    return max(_naive(oldest - SETTLE), floor)
+
+
+def _sqlite_writer_open() -> bool:
+    """Whether a write transaction is open on the SQLite database: a second connection cannot
+    take the write lock at once (this process's own open transaction counts too)."""
+    probe = sqlite3.connect(connection.settings_dict["NAME"], timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    else:
+        probe.execute("ROLLBACK")
+        return False
+    finally:
+        probe.close()
 
 
 def missing_runs(present: Any, low: int, high: int) -> list[tuple[int, int]]:
