@@ -112,7 +112,22 @@ def closed_deals(breakdown: str) -> str:
     """  # noqa: S608
 
 
-_CYCLE_DAYS = "CAST(date_diff('second', d.created_at, d.closed_at) AS DOUBLE) / 86400.0"
+# Durations are summed in whole seconds and turned into days after the sum: a sum of whole
+# numbers is exact in every engine whatever the order, so the engines' means are the same float
+# (a sum of days, each rounded, differs in its last bits by order, and a mean that falls on a
+# half-hundredth then rounds apart). Squares are summed the same way.
+_DAY = "86400.0"
+_SQUARE_DAY = "7464960000.0"  # 86400²
+
+
+def _days_and_squares(seconds: str) -> str:
+    return (
+        f"coalesce(sum({seconds}), 0) / {_DAY} AS days, "
+        f"coalesce(sum(({seconds}) * ({seconds})), 0) / {_SQUARE_DAY} AS squares"
+    )
+
+
+_CYCLE_SECONDS = "CAST(date_diff('second', d.created_at, d.closed_at) AS DOUBLE)"
 
 
 def sales_cycle(breakdown: str) -> str:
@@ -120,8 +135,7 @@ def sales_cycle(breakdown: str) -> str:
     squares. Params: ws, start, end."""
     dim, joins = dimension("deal", breakdown)
     return f"""
-        SELECT {dim} AS dimension, count(*) AS deals, coalesce(sum({_CYCLE_DAYS}), 0) AS days,
-               coalesce(sum(({_CYCLE_DAYS}) * ({_CYCLE_DAYS})), 0) AS squares
+        SELECT {dim} AS dimension, count(*) AS deals, {_days_and_squares(_CYCLE_SECONDS)}
         FROM crm_deal AS d {joins}
         WHERE d.workspace_id = ? AND d.status = 'won' AND d.closed_at >= ? AND d.closed_at < ?
         {group(breakdown)}
@@ -176,7 +190,7 @@ def open_pipeline(breakdown: str) -> str:
     """  # noqa: S608
 
 
-_STAGE_DAYS = "CAST(date_diff('second', s.entered_at, s.left_at) AS DOUBLE) / 86400.0"
+_STAGE_SECONDS = "CAST(date_diff('second', s.entered_at, s.left_at) AS DOUBLE)"
 
 
 def time_in_stage(breakdown: str) -> str:
@@ -187,7 +201,7 @@ def time_in_stage(breakdown: str) -> str:
     dim = dim.replace("l.definition_version", "s.definition_version")
     return f"""
         SELECT {dim} AS dimension, s.stage AS stage, count(*) AS stays,
-               sum({_STAGE_DAYS}) AS days, sum(({_STAGE_DAYS}) * ({_STAGE_DAYS})) AS squares
+               {_days_and_squares(_STAGE_SECONDS)}
         FROM crm_stay AS s {contacts_of("s", breakdown)} {joins}
         WHERE s.workspace_id = ? AND s.left_at >= ? AND s.left_at < ?
           AND s.entered_at IS NOT NULL
