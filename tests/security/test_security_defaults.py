@@ -4,6 +4,7 @@ upload limits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
@@ -181,8 +183,12 @@ def test_api_tokens_are_stored_hashed(admin: Membership) -> None:
 
 @pytest.fixture
 def fresh_cache() -> Any:
+    """An empty cache, and the clock at the start of the next hour (ticking): the tests' windows
+    (a minute or an hour) cannot end halfway through a test and restart its count."""
+    now = dt.datetime.now(dt.UTC)
     cache.clear()
-    yield
+    with time_machine.travel(now.replace(minute=0, second=0) + dt.timedelta(hours=1), tick=True):
+        yield
     cache.clear()
 
 
