@@ -33,3 +33,26 @@ def test_django_setup_loads_no_heavy_library(tmp_path) -> None:  # type: ignore[
     ).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
     assert loaded == [], f"loaded at start-up: {sorted({m.split('.')[0] for m in loaded})}"
+
+
+_SERVER_PROBE = """
+import json, sys
+from accord.config.wsgi import application
+print(json.dumps(sorted(m for m in ("accord.api.router", "scipy") if m in sys.modules)))
+"""
+
+
+def test_a_web_process_loads_its_views_before_the_first_request(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The first visitor of a freshly started server does not wait for the API's schemas and
+    the metrics' statistics to load (about 4 s); the server's start does."""
+    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "ACCORD_DEBUG": "1"}
+    env.pop("ACCORD_DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", _SERVER_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == ["accord.api.router", "scipy"]
