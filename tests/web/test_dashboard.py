@@ -128,7 +128,7 @@ def test_home_dashboard_shows_ledger_funnel(
     assert (rows["sql"].current, rows["sql"].previous) == (0, 1)
     assert rows["sql"].change_percent == -100
     body = response.content.decode()
-    assert "First version of the joint dashboard" in body
+    assert "Waiting for you" in body
     assert "€24,000" in body  # open pipeline
     assert [e.to_stage for e in response.context["recent_changes"]][:2] == ["subscriber", "mql"]
 

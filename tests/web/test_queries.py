@@ -51,7 +51,9 @@ def test_list_queries_do_not_grow_with_rows(
     add_rows(admin, 12)
     for i in range(3):
         make_records(admin, prefix=f"Bulk{i}")
-    with django_assert_max_num_queries(MAX_QUERIES):
+    # Home also counts what is waiting for the member: their leads, alerts and action items.
+    extra = {"web:home": 3}.get(name, 0)
+    with django_assert_max_num_queries(MAX_QUERIES + extra):
         admin_client.get(url)
     assert count_queries(admin_client, url) == few
 

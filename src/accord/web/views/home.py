@@ -1,4 +1,5 @@
-"""Home: the first version of the shared dashboard. Funnel numbers come from the ledger."""
+"""Home: what is waiting for the signed-in member, then the last 30 days at a glance (funnel
+numbers from the ledger). The full set of numbers is the dashboard."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from accord.crm.models import DealOutcome
 from accord.crm.selectors import deal_totals, ledger_list, ledger_stage_counts
 from accord.identity.models import Membership
 from accord.web.views.access import member_view
+from accord.web.views.home_work import my_work
 from accord.web.views.stages import StageCatalogue, short_label
 
 WINDOW = dt.timedelta(days=30)
@@ -86,5 +88,6 @@ def home(request: HttpRequest, membership: Membership) -> HttpResponse:
                 workspace, status=DealOutcome.WON, closed_after=window_start, closed_before=now
             ),
             "recent_changes": list(recent),
+            "work": my_work(membership),
         },
     )
