@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 HEAVY = ("numpy", "scipy", "duckdb", "pyarrow", "pandas", "sklearn", "chdb", "altair")
 
@@ -20,18 +22,23 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in json.loads(
 """
 
 
-def test_django_setup_loads_no_heavy_library(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _probe(code: str, tmp_path: Path, *args: str) -> Any:
+    """Run `code` in a fresh Python process; the JSON its last line prints."""
     env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "ACCORD_DEBUG": "1"}
     env.pop("ACCORD_DATABASE_URL", None)
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(HEAVY)],
+        [sys.executable, "-c", code, *args],
         env=env,
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     ).stdout
-    loaded = json.loads(out.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_django_setup_loads_no_heavy_library(tmp_path: Path) -> None:
+    loaded = _probe(_PROBE, tmp_path, json.dumps(HEAVY))
     assert loaded == [], f"loaded at start-up: {sorted({m.split('.')[0] for m in loaded})}"
 
 
@@ -42,17 +49,7 @@ print(json.dumps(sorted(m for m in ("accord.api.router", "scipy") if m in sys.mo
 """
 
 
-def test_a_web_process_loads_its_views_before_the_first_request(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_web_process_loads_its_views_before_the_first_request(tmp_path: Path) -> None:
     """The first visitor of a freshly started server does not wait for the API's schemas and
     the metrics' statistics to load (about 4 s); the server's start does."""
-    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "ACCORD_DEBUG": "1"}
-    env.pop("ACCORD_DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", _SERVER_PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    assert json.loads(out.strip().splitlines()[-1]) == ["accord.api.router", "scipy"]
+    assert _probe(_SERVER_PROBE, tmp_path) == ["accord.api.router", "scipy"]
