@@ -49,10 +49,13 @@ def _manager(workspace: Workspace, kind: str) -> Membership | None:
 
 def monthly_mql_target(workspace: Workspace, as_of: dt.datetime) -> int:
     """A stretch on the recent pace: the mean of the last six full months' MQLs, +5 %."""
-    start = (as_of.replace(day=1) - dt.timedelta(days=183)).replace(day=1)
+    this_month = as_of.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # 170 days back from the 1st always lands in the sixth month before (five months are at
+    # most 153 days, six at least 181).
+    start = (this_month - dt.timedelta(days=170)).replace(day=1)
     counts = list(
         LedgerEntry.objects.for_workspace(workspace)
-        .filter(to_stage="mql", occurred_at__gte=start, occurred_at__lt=as_of.replace(day=1))
+        .filter(to_stage="mql", occurred_at__gte=start, occurred_at__lt=this_month)
         .annotate(month=TruncMonth("occurred_at"))
         .values("month")
         .annotate(n=Count("id"))
