@@ -75,7 +75,9 @@ def test_it_serves_the_app_after_generating(monkeypatch: pytest.MonkeyPatch) -> 
     text = _demo("--contacts", "200", "--host", "0.0.0.0", "--port", "8123")  # noqa: S104
 
     assert [name for name, _ in calls] == ["migrate", "serve"]
-    assert calls[1][1] == {"host": "0.0.0.0", "port": 8123, "no_migrate": True}  # noqa: S104
+    assert calls[1][1] == {  # the worker beside the app: web imports and SLA sweeps run
+        "host": "0.0.0.0", "port": 8123, "no_migrate": True, "with_worker": True,  # noqa: S104
+    }  # fmt: skip
     assert "http://localhost:8123/" in text
 
 

@@ -42,6 +42,12 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="generate and print the summary only"
         )
         parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="serve without `accord worker` beside the app (imports from the web then wait "
+            "in the queue, and no SLA sweep runs)",
+        )
+        parser.add_argument(
             "--fresh", action="store_true", help="regenerate even if the same dataset exists"
         )
         parser.add_argument(
@@ -102,4 +108,10 @@ class Command(BaseCommand):
         console.print(login_table(result, host=options["host"], port=options["port"]))
         self.stdout.write(buffer.getvalue().rstrip("\n"))
         if not options["no_serve"]:
-            call_command("serve", host=options["host"], port=options["port"], no_migrate=True)
+            call_command(
+                "serve",
+                host=options["host"],
+                port=options["port"],
+                no_migrate=True,
+                with_worker=not options["no_worker"],
+            )
