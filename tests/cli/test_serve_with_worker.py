@@ -137,6 +137,8 @@ def test_the_worker_runs_beside_the_server_and_stops_with_it(
 
     assert _wait(finished), "the worker did not run the import"
     assert _call(base, token, f"/api/v1/imports/{job['id']}")["summary"]["created"] == 2
+    log = Path(env["ACCORD_DATA_DIR"]) / "worker.log"  # its output, not the server's console
+    assert "Accord worker: processing" in log.read_text()
 
     # Stopped: a clean exit, the worker stopped first.
     server.send_signal(signal.SIGTERM)

@@ -70,8 +70,10 @@ def _print_overview() -> None:
 
 def _prepare_demo_environment() -> None:
     """The demo runs on plain HTTP on loopback: allow non-secure cookies, and generate a secret
-    key for this process if none is configured, so a first run needs no set-up."""
+    key for this process if none is configured, so a first run needs no set-up. Its emails (the
+    digest, escalations, reminders) are files in the data folder's outbox, not SMTP."""
     os.environ.setdefault("ACCORD_INSECURE_HTTP", "1")
+    os.environ.setdefault("ACCORD_MAIL_OUTBOX", "1")
     os.environ.setdefault("ACCORD_SSL_REDIRECT", "0")
     if not os.environ.get("ACCORD_SECRET_KEY") and os.environ.get("ACCORD_DEBUG") != "1":
         os.environ["ACCORD_SECRET_KEY"] = secrets.token_urlsafe(50)

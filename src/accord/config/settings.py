@@ -257,9 +257,9 @@ ACCORD_WEBHOOK_TIMEOUT = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT", "10"))
 ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://localhost:8000").strip().rstrip("/")
 
 # Email (SLA escalations). With ACCORD_SMTP_HOST set, mail goes out over that SMTP server; in
-# development without it, each message is written as a file under <data dir>/outbox (nothing is
-# lost or sent by surprise on a laptop); in production without it, to an SMTP server on
-# localhost:25.
+# development (or with ACCORD_MAIL_OUTBOX=1, as the demo sets) without it, each message is
+# written as a file under <data dir>/outbox (nothing is lost or sent by surprise on a laptop);
+# in production without it, to an SMTP server on localhost:25.
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_EMAIL_FROM", "accord@localhost")
 if os.environ.get("ACCORD_SMTP_HOST"):
     MAILERS = {
@@ -274,7 +274,7 @@ if os.environ.get("ACCORD_SMTP_HOST"):
             },
         }
     }
-elif not DEBUG:
+elif not DEBUG and os.environ.get("ACCORD_MAIL_OUTBOX") != "1":
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

@@ -6,8 +6,10 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -24,12 +26,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before 
         pass  # elsewhere the server's own exit path stops it
 
 
-def start_worker() -> subprocess.Popen[bytes]:
-    """`accord worker` in a child process with this process's environment."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "accord.cli.main", "worker"],
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-    )
+def start_worker(log: Path) -> subprocess.Popen[bytes]:
+    """`accord worker` in a child process with this process's environment, writing to `log`
+    (appended) so that its line per task does not drown the server's console."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "accord.cli.main", "worker"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+        )
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
@@ -70,7 +77,11 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
-        worker = start_worker() if options["with_worker"] else None
+        worker = None
+        if options["with_worker"]:
+            log = Path(settings.DATA_DIR) / "worker.log"
+            worker = start_worker(log)
+            self.stdout.write(f"The background worker runs beside the app (its log: {log}).")
         # SIGTERM ends the server through the same path as Ctrl+C, so the worker stops too.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         self.stdout.write(
