@@ -23,6 +23,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accord.core.intervals import Rate, rate
+from accord.core.periods import utc_days
 from accord.crm.models import LedgerEntry
 from accord.handoff.agreements import active_agreement
 from accord.handoff.models import (
@@ -92,13 +93,6 @@ def _month_periods(start: dt.date, end: dt.date, period: str) -> list[tuple[str,
         out.append((label, cursor, following))
         cursor = following
     return out
-
-
-def _utc_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
-    """[start, end) as UTC days (first day, day after): an end past midnight keeps its day."""
-    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-    after = end.date() if end.time() == dt.time() else end.date() + dt.timedelta(days=1)
-    return start.date(), after
 
 
 def _segment_filter(segment: str | None) -> Q:
@@ -218,7 +212,7 @@ def sla_report(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> Sl
         first_touch_hours=active[1].sales.first_touch_hours if active else None,
         first_touch=rows,
         attempts=rate(kept, unresponsive.count()),
-        volume=_volume(workspace, active[1].marketing.targets, *_utc_days(start, end))
+        volume=_volume(workspace, active[1].marketing.targets, *utc_days(start, end))
         if active
         else [],
         cap_violations=violations.count(),

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from accord.core.periods import utc_days
 from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 from accord.metrics.values import (
@@ -97,9 +98,7 @@ class Query:
     @property
     def days(self) -> tuple[Any, ...]:
         """The period as dates (first day, day after), for facts dated by day (costs)."""
-        start, end = self.spec.start.astimezone(dt.UTC), self.spec.end.astimezone(dt.UTC)
-        last = end.date() if end.time() == dt.time() else end.date() + dt.timedelta(days=1)
-        return (self.workspace_id, start.date(), last)
+        return (self.workspace_id, *utc_days(self.spec.start, self.spec.end))
 
 
 @dataclass(frozen=True)

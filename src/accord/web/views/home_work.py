@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.definitions.models import DefinitionStatus, LeadDefinition
+from accord.definitions.models import ApprovalSide, DefinitionStatus, LeadDefinition
 from accord.handoff.models import Escalation, Handoff, HandoffStatus, SlaAgreement, SlaState
 from accord.identity.models import Membership, Role
 from accord.identity.permissions import Action
@@ -36,7 +36,7 @@ def _plural(n: int, one: str, many: str) -> str:
 def _leads(membership: Membership) -> list[WorkItem]:
     """One query: my open leads, the late ones among them, and the fallback queue."""
     me, now = Q(owner_id=membership.user_id), timezone.now()
-    late = Q(sla_state=SlaState.BREACHED) | Q(sla_state=SlaState.DUE, first_touch_due_at__lt=now)
+    late = Q(sla_state=SlaState.BREACHED) | Q(sla_state=SlaState.DUE, first_touch_due_at__lte=now)
     counts = (
         Handoff.objects.for_workspace(membership.workspace)
         .filter(status=HandoffStatus.OPEN)
@@ -77,7 +77,7 @@ def _approvals(membership: Membership) -> list[WorkItem]:
     if membership.role != Role.MANAGER:
         return []
     team = membership.team
-    if team is None or team.kind not in ("marketing", "sales"):
+    if team is None or team.kind not in ApprovalSide.values:
         return []
     items = []
     for model, noun, page in (
