@@ -168,3 +168,27 @@ def test_rescore_command(workspace, people) -> None:  # type: ignore[no-untyped-
         .endswith("Scored 3 contacts with lead definition v1: moved 1 lead → mql, 0 mql → lead.")
     )
     assert len(rule_rows(workspace)) == 1
+
+
+def test_a_stored_score_is_written_again_exactly_when_part_of_it_changed(workspace) -> None:  # type: ignore[no-untyped-def]
+    contacts = [ContactFactory(workspace=workspace, seniority="vp") for _ in range(7)]
+    active_version(workspace)
+    evaluate_contacts(system(workspace))
+    scores = ContactScore.objects.for_workspace(workspace)
+    old = timezone.now() - dt.timedelta(days=30)
+    scores.update(computed_at=old)
+    tampered = {
+        contacts[0].pk: {"definition_version": 99},
+        contacts[1].pk: {"fit": 21.0},
+        contacts[2].pk: {"grade": "C"},
+        contacts[3].pk: {"grade": "?"},
+        contacts[4].pk: {"engagement": 0.01},
+        contacts[5].pk: {"mql": True},
+    }
+    for contact_id, change in tampered.items():
+        scores.filter(contact_id=contact_id).update(**change)
+    evaluate_contacts(system(workspace))
+    rewritten = set(scores.exclude(computed_at=old).values_list("contact_id", flat=True))
+    assert rewritten == set(tampered)  # contacts[6] was left as it was
+    restored = scores.values_list("definition_version", "fit", "grade", "engagement", "mql")
+    assert set(restored) == {(1, 20.0, "A", 0.0, False)}

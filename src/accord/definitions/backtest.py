@@ -23,6 +23,7 @@ from accord.core.intervals import Rate, rate
 from accord.crm.models import Contact, LedgerEntry
 from accord.definitions.backtest_engine import first_qualified
 from accord.definitions.contact_loading import load_created
+from accord.definitions.copy_inputs import read_from_copy
 from accord.definitions.document import LeadDefinitionDocument, parse_document
 from accord.definitions.evaluation import load_inputs
 from accord.definitions.event_loading import load_event_table_for
@@ -87,9 +88,12 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndar
     return position, ids[position] == wanted
 
 
-def _epochs(workspace: Workspace, ids: np.ndarray) -> np.ndarray:
-    """Each contact's creation time (epoch seconds), aligned with `ids`."""
-    found, when = load_created(workspace.pk)
+def _epochs(
+    workspace: Workspace, ids: np.ndarray, read: tuple[np.ndarray, np.ndarray] | None
+) -> np.ndarray:
+    """Each contact's creation time (epoch seconds), aligned with `ids` (from `read` when the
+    job already has them)."""
+    found, when = read if read is not None else load_created(workspace.pk)
     created = np.full(len(ids), np.inf)
     if len(found):
         position, known = _positions(ids, found)
@@ -188,9 +192,16 @@ def backtest(
     other_doc = parse_document(other.document) if other is not None else None
     docs = [proposed_doc] + ([other_doc] if other_doc is not None else [])
     loading = _loading_document(docs)
-    events = load_event_table_for(workspace.pk, loading)  # one sequential read of them all
-    inputs = load_inputs(workspace, loading, only_what_rules_read=True, event_table=events)
-    created = _epochs(workspace, inputs.ids)
+    copied = read_from_copy(workspace.pk, loading, created=True)
+    if copied is not None:  # a large workspace: the columnar copy
+        events, contacts, known = copied.events, copied.contacts, copied.created
+    else:
+        events = load_event_table_for(workspace.pk, loading)  # one sequential read of them all
+        contacts, known = None, None
+    inputs = load_inputs(
+        workspace, loading, only_what_rules_read=True, event_table=events, contact_table=contacts
+    )
+    created = _epochs(workspace, inputs.ids, known)
     starts = _month_starts(end, months)
     bounds = np.array([s.timestamp() for s in starts] + [end.timestamp()])
     reached = _reached(workspace, inputs.ids, end)

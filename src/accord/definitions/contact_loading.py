@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -45,11 +46,12 @@ def _decoded(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def encode_column(values: Sequence[Any]) -> tuple[np.ndarray, IntArray]:
+def encode_column(values: Sequence[Any] | pa.Array) -> tuple[np.ndarray, IntArray]:
     """A text column as (distinct values, stripped and sorted; each row's index into them).
     Arrow's hash-based dictionary encoding does the million rows; only the few distinct values
     are stripped and sorted in Python. Unknown (None) is ""."""
-    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    column = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+    encoded = column.dictionary_encode()
     labels = [_text(value) for value in encoded.dictionary.to_pylist()]
     uniques, relabel = np.unique(np.array(labels or [""], dtype=np.str_), return_inverse=True)
     codes = pc.fill_null(encoded.indices, len(labels)).to_numpy(zero_copy_only=False)
@@ -105,6 +107,41 @@ def _statement(
     return sql + " ORDER BY c.id", params
 
 
+@dataclass(frozen=True)
+class ContactTable:
+    """Every contact of a workspace with the attributes a document's rules read, dictionary-
+    encoded, read once for a bulk job (from the columnar copy) and sliced by id range."""
+
+    ids: IntArray  # ascending
+    distinct: dict[str, tuple[npt.NDArray[np.str_], IntArray]]  # lifecycle_stage always
+    domains: tuple[npt.NDArray[np.str_], IntArray]
+
+    def select(
+        self,
+        workspace_id: int,
+        doc: LeadDefinitionDocument,
+        id_range: IdRange | None = None,
+    ) -> tuple[IntArray, list[str], ContactColumns]:
+        """The contacts in `id_range` (all without one), as `load_contacts` returns them."""
+        lo, hi = np.searchsorted(self.ids, id_range) if id_range else (0, len(self.ids))
+        rows = np.arange(lo, hi)
+        ids = self.ids[rows]
+        distinct = {
+            name: (uniques, codes[rows]) for name, (uniques, codes) in self.distinct.items()
+        }
+        if any(r.attribute == PREDICTED_CONVERSION for r in doc.fit_rules) and len(ids):
+            distinct[PREDICTED_CONVERSION] = encode_column(
+                _predicted_conversion(workspace_id, ids.tolist())
+            )
+        stage_values, stage_codes = distinct["lifecycle_stage"]
+        domains = self.domains[0][self.domains[1][rows]]
+        return (
+            ids,
+            stage_values[stage_codes].tolist(),
+            ContactColumns.encoded(len(ids), distinct, domains),
+        )
+
+
 def _predicted_conversion(workspace_id: int, ids: list[int]) -> list[str]:
     """The predictive score in percent per contact ("" = unknown: no prediction yet)."""
     query = ContactPrediction.objects.for_workspace(workspace_id).filter(
@@ -116,7 +153,7 @@ def _predicted_conversion(workspace_id: int, ids: list[int]) -> list[str]:
     return [percent.get(contact_id, "") for contact_id in ids]
 
 
-def _read_attributes(doc: LeadDefinitionDocument, only_used: bool) -> list[str]:
+def read_attributes(doc: LeadDefinitionDocument, only_used: bool) -> list[str]:
     """The standard attributes to read: all, or those `doc`'s fit rules read (and the
     lifecycle stage, which decides who can move). A million contacts' unread columns cost
     seconds of fetching and stripping."""
@@ -157,7 +194,7 @@ def load_contacts(
     extra = (["c.custom_fields"] if contact_custom else []) + (
         ["co.custom_fields"] if company_custom else []
     )
-    names = _read_attributes(doc, only_used)
+    names = read_attributes(doc, only_used)
     sql, params = _statement(workspace_id, contact_ids, id_range, extra, names)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

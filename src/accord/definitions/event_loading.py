@@ -108,7 +108,7 @@ def _statement(
     return sql, params
 
 
-def _wanted(kinds: Collection[str] | None) -> set[str]:
+def wanted_kinds(kinds: Collection[str] | None) -> set[str]:
     return set(KINDS) if kinds is None else set(kinds) | set(ALWAYS)
 
 
@@ -137,7 +137,7 @@ def load_events(
     """The events of the contacts in `ids` (sorted), as columns indexed into `ids`. `kinds`
     limits the read to those kinds (plus the negative signals); None reads every kind."""
     scope = _Scope(workspace_id, contact_ids, id_range, utm)
-    rows = [row for batch in _row_batches(scope, _wanted(kinds)) for row in batch]
+    rows = [row for batch in _row_batches(scope, wanted_kinds(kinds)) for row in batch]
     if not rows or not len(ids):
         return EventColumns.empty()
     contact, code, when, campaign, content = zip(*rows, strict=True)
@@ -222,7 +222,7 @@ def load_event_table(
     through the contact index slice by slice. Without `campaigns` (no rule names a campaign)
     and `utm`, only contact, kind and time are read: a third fewer values to fetch, and each
     batch becomes numbers in one pass (`np.fromiter`) instead of one array per column."""
-    wanted = _wanted(kinds)
+    wanted = wanted_kinds(kinds)
     lean = not campaigns and not utm
     scope = _Scope(workspace_id, None, None, utm, scan=True, campaign=not lean)
     parts: list[tuple[np.ndarray, ...]] = []

@@ -21,6 +21,8 @@ from django.utils import timezone
 from accord.core.errors import Conflict, NotFound
 from accord.core.events import Event
 from accord.crm.models import Contact
+from accord.definitions.contact_loading import ContactTable
+from accord.definitions.copy_inputs import read_from_copy
 from accord.definitions.document import CONTACT_ATTRIBUTES, parse_document
 from accord.definitions.evaluation import evaluate_contacts
 from accord.definitions.event_loading import EventTable, load_event_table_for
@@ -114,12 +116,17 @@ def _slices(workspace: Workspace) -> list[tuple[int, int]]:
     return [(lo, lo + SLICE) for lo in range(bounds["lo"], bounds["hi"] + 1, SLICE)]
 
 
-def _event_table(workspace: Workspace) -> EventTable | None:
-    """All scored events, read once when the job has several slices (else per slice)."""
+def _bulk_tables(workspace: Workspace) -> tuple[ContactTable | None, EventTable | None]:
+    """All scored events (and, from the columnar copy, all contacts), read once when the job
+    has several slices; None for what each slice reads itself."""
     definition = active_definition(workspace)
     if definition is None or len(_slices(workspace)) < 2:
-        return None
-    return load_event_table_for(workspace.pk, parse_document(definition.document))
+        return None, None
+    doc = parse_document(definition.document)
+    copied = read_from_copy(workspace.pk, doc)
+    if copied is not None:
+        return copied.contacts, copied.events
+    return None, load_event_table_for(workspace.pk, doc)
 
 
 def rescore_run(
@@ -138,9 +145,11 @@ def rescore_run(
     now = timezone.now()
     scoped.update(status=JobState.RUNNING, started_at=now, total=total, done=0, updated_at=now)
     try:
-        events = _event_table(workspace)
+        contacts, events = _bulk_tables(workspace)
         for id_range in _slices(workspace):
-            result = evaluate_contacts(actor, id_range=id_range, as_of=now, event_table=events)
+            result = evaluate_contacts(
+                actor, id_range=id_range, as_of=now, event_table=events, contact_table=contacts
+            )
             scoped.update(
                 done=F("done") + result.scored,
                 promoted=F("promoted") + result.promoted,

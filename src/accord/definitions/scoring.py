@@ -19,7 +19,7 @@ Semantics (documented in docs/lead-definitions.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,6 +34,27 @@ _NO_GRADE = len(GRADES)
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+
+
+class _Decoded(Mapping[str, npt.NDArray[np.str_]]):
+    """Dictionary-encoded columns, spelled out only when one is asked for: scoring reads the
+    codes, and a million contacts' titles as fixed-width text are tens of megabytes."""
+
+    def __init__(self, distinct: Mapping[str, tuple[npt.NDArray[np.str_], IntArray]]) -> None:
+        self._distinct = distinct
+        self._spelled: dict[str, npt.NDArray[np.str_]] = {}
+
+    def __getitem__(self, name: str) -> npt.NDArray[np.str_]:
+        if name not in self._spelled:
+            uniques, codes = self._distinct[name]
+            self._spelled[name] = uniques[codes]
+        return self._spelled[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._distinct)
+
+    def __len__(self) -> int:
+        return len(self._distinct)
 
 
 @dataclass(frozen=True)
@@ -63,7 +84,7 @@ class ContactColumns:
         that dictionary-encodes them has them: nothing is sorted again to score them."""
         return cls(
             size=size,
-            attributes={name: uniques[codes] for name, (uniques, codes) in distinct.items()},
+            attributes=_Decoded(distinct),
             email_domain=email_domain,
             _distinct=dict(distinct),
         )
@@ -226,8 +247,34 @@ def _predicate(rule: FitRule) -> Callable[[str], bool]:
     return lambda text: text.strip().casefold() == needle
 
 
+def _numbers(uniques: npt.NDArray[np.str_]) -> FloatArray:
+    """Each distinct value as a number (NaN when it is not one), as `_as_number` reads it: all
+    at once when every known value parses, value by value otherwise."""
+    stripped = np.char.strip(uniques)
+    numbers = np.full(len(uniques), np.nan)
+    known = stripped != ""
+    try:
+        numbers[known] = stripped[known].astype(np.float64)
+    except ValueError:
+        parsed = (_as_number(str(u)) for u in stripped[known])
+        numbers[known] = np.fromiter((np.nan if v is None else v for v in parsed), np.float64)
+    return numbers
+
+
+def _range_fires(rule: FitRule, uniques: npt.NDArray[np.str_], inverse: IntArray) -> BoolArray:
+    numbers = _numbers(uniques)
+    hits = ~np.isnan(numbers)
+    if rule.min is not None:
+        hits &= numbers >= rule.min
+    if rule.max is not None:
+        hits &= numbers <= rule.max
+    return hits[inverse] if len(inverse) else np.zeros(0, dtype=bool)
+
+
 def fit_rule_fires(rule: FitRule, contacts: ContactColumns) -> BoolArray:
     uniques, inverse = contacts.distinct(rule.attribute)
+    if rule.operator == "range":
+        return _range_fires(rule, uniques, inverse)
     if rule.operator == "is_empty":
         blank = np.fromiter((not str(u).strip() for u in uniques), bool, len(uniques))
         return blank[inverse] if len(inverse) else np.zeros(0, dtype=bool)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import cleaning as c
+from accord.core import copy_changes
 from accord.core.errors import ValidationFailed
 from accord.core.events import publish
 from accord.crm.models import Activity, ActivityKind, ActivityOutcome, Contact, Deal, Direction
@@ -98,6 +99,7 @@ def activity_update(*, actor: Actor, activity_id: int, values: Mapping[str, Any]
     before = activity.contact_id
     if changed := apply(activity, cleaned):
         activity.save(update_fields=[*changed, "updated_at"])
+        copy_changes.note(Activity._meta.db_table, [activity.pk])  # copies feed it by id
         _publish_change(actor, activity, "updated", changed, {before, activity.contact_id})
     return activity
 
@@ -126,4 +128,5 @@ def activity_delete(*, actor: Actor, activity_id: int) -> None:
     label = f"activity {activity.pk}"
     audit.record(actor, "activity.deleted", activity, label=label, before=before)
     _publish_change(actor, activity, "deleted", [], {activity.contact_id})
+    copy_changes.note(Activity._meta.db_table, [activity.pk])
     activity.delete()

@@ -452,3 +452,26 @@ def test_explanation_agrees_with_the_scores(
         assert math.isclose(
             sum(r.points for r in e.rules if r.section != "fit"), e.engagement, abs_tol=1e-6
         )
+
+
+_NUMBERISH = st.text(alphabet="0123456789+-.,e_ xInfa\u00a0\uff11", max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_NUMBERISH, max_size=12), low=st.integers(-50, 50), span=st.integers(0, 500))
+def test_a_range_rule_reads_numbers_as_python_does(values: list[str], low: int, span: int) -> None:
+    """Range rules parse the distinct values all at once; the result is the value-by-value
+    reading (`float` of the stripped text, NaN and unparseable values never in range)."""
+    from accord.definitions.scoring import _range_predicate, fit_rule_fires
+
+    doc = parse_document({
+        "schema_version": 1,
+        "fit_rules": [{"id": "size", "attribute": "company.employee_count", "operator": "range",
+                       "min": low, "max": low + span, "points": 1}],
+        "mql": {"fit_min": 1, "engagement_min": 0},
+    })  # fmt: skip
+    rule = doc.fit_rules[0]
+    contacts = contacts_of([{"company.employee_count": v} for v in values])
+    fired = fit_rule_fires(rule, contacts).tolist()
+    check = _range_predicate(rule)
+    assert fired == [bool(v.strip()) and check(v.strip()) for v in values]
