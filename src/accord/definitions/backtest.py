@@ -101,20 +101,32 @@ def _epochs(
     return created
 
 
-def _reached(workspace: Workspace, ids: np.ndarray, end: dt.datetime) -> dict[str, np.ndarray]:
-    """Per outcome, whether each contact reached it in the ledger by `end`."""
+OUTCOME_STAGES = sorted({s for group in OUTCOMES.values() for s in group})
+
+
+def _reached(
+    workspace: Workspace,
+    ids: np.ndarray,
+    end: dt.datetime,
+    read: tuple[np.ndarray, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """Per outcome, whether each contact reached it in the ledger by `end` (from `read`, the
+    (contact, stage) pairs, when the job already has them)."""
     reached = {name: np.zeros(len(ids), dtype=bool) for name in OUTCOMES}
-    stages = sorted({s for group in OUTCOMES.values() for s in group})
-    rows = list(
-        LedgerEntry.objects.for_workspace(workspace)
-        .filter(to_stage__in=stages, occurred_at__lte=end)
-        .values_list("contact_id", "to_stage")
-        .distinct()
-    )
-    if not rows:
+    if read is None:
+        rows = list(
+            LedgerEntry.objects.for_workspace(workspace)
+            .filter(to_stage__in=OUTCOME_STAGES, occurred_at__lte=end)
+            .values_list("contact_id", "to_stage")
+            .distinct()
+        )
+        read = (
+            np.array([r[0] for r in rows], dtype=np.int64),
+            np.array([r[1] for r in rows], dtype=np.str_),
+        )
+    contact_ids, stage = read
+    if not len(contact_ids):
         return reached
-    contact_ids = np.array([r[0] for r in rows], dtype=np.int64)
-    stage = np.array([r[1] for r in rows], dtype=np.str_)
     position, known = _positions(ids, contact_ids)
     for name, group in OUTCOMES.items():
         hit = known & np.isin(stage, group)
@@ -192,19 +204,20 @@ def backtest(
     other_doc = parse_document(other.document) if other is not None else None
     docs = [proposed_doc] + ([other_doc] if other_doc is not None else [])
     loading = _loading_document(docs)
-    copied = read_from_copy(workspace.pk, loading, created=True)
+    copied = read_from_copy(workspace.pk, loading, created=True, reached=(OUTCOME_STAGES, end))
     if copied is not None:  # a large workspace: the columnar copy
         events, contacts, known = copied.events, copied.contacts, copied.created
+        ledger = copied.reached
     else:
         events = load_event_table_for(workspace.pk, loading)  # one sequential read of them all
-        contacts, known = None, None
+        contacts, known, ledger = None, None, None
     inputs = load_inputs(
         workspace, loading, only_what_rules_read=True, event_table=events, contact_table=contacts
     )
     created = _epochs(workspace, inputs.ids, known)
     starts = _month_starts(end, months)
     bounds = np.array([s.timestamp() for s in starts] + [end.timestamp()])
-    reached = _reached(workspace, inputs.ids, end)
+    reached = _reached(workspace, inputs.ids, end, ledger)
     reps = _reps(workspace)
 
     def replay(doc: LeadDefinitionDocument, name: str) -> tuple[VersionOutcome, np.ndarray]:

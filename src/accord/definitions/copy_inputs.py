@@ -11,6 +11,8 @@ does not keep them), the record store is read; both give the same rows (tested).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,21 +129,43 @@ def _created(con: duckdb.DuckDBPyConnection, workspace_id: int) -> tuple[np.ndar
     return table.column(0).to_numpy().astype(np.int64), table.column(1).to_numpy()
 
 
+def _reached(
+    con: duckdb.DuckDBPyConnection, workspace_id: int, stages: Sequence[str], end: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """(contact id, stage) for each stage of `stages` a contact's ledger reached by `end`."""
+    marks = ", ".join("?" for _ in stages)
+    table = _arrow(
+        con,
+        "SELECT DISTINCT contact_id, to_stage FROM crm_ledgerentry WHERE workspace_id = ? "  # noqa: S608 - placeholders only
+        f"AND to_stage IN ({marks}) AND occurred_at <= ?",
+        [workspace_id, *stages, end.astimezone(dt.UTC).replace(tzinfo=None)],
+    )
+    stage = table.column(1).to_numpy(zero_copy_only=False).astype(np.str_)
+    return table.column(0).to_numpy().astype(np.int64), stage
+
+
 @dataclass(frozen=True)
 class CopyInputs:
     """What a bulk job read from the copy: contacts (None when the definition reads custom
-    fields), every scored event, and each contact's creation time when asked for."""
+    fields), every scored event, and when asked for each contact's creation time and the
+    ledger stages contacts reached."""
 
     contacts: ContactTable | None
     events: EventTable
-    created: tuple[np.ndarray, np.ndarray] | None
+    created: tuple[np.ndarray, np.ndarray] | None = None
+    reached: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def read_from_copy(
-    workspace_id: int, doc: LeadDefinitionDocument, *, created: bool = False
+    workspace_id: int,
+    doc: LeadDefinitionDocument,
+    *,
+    created: bool = False,
+    reached: tuple[Sequence[str], dt.datetime] | None = None,
 ) -> CopyInputs | None:
     """The bulk inputs `doc` needs, from the analytics copy; None when there is no copy that
-    may answer now (read the record store instead)."""
+    may answer now (read the record store instead). With `created`, each contact's creation
+    time; with `reached` (stages, end), which of those stages contacts reached by the end."""
     with bulk_copy.open_copy(workspace_id) as con:
         if con is None:
             return None
@@ -150,4 +174,5 @@ def read_from_copy(
             contacts,
             _events(con, workspace_id, doc),
             _created(con, workspace_id) if created else None,
+            _reached(con, workspace_id, *reached) if reached else None,
         )
