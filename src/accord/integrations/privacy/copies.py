@@ -1,6 +1,7 @@
 """Removing an erased contact from the columnar copy of the facts (DuckDB).
 
-The copy holds no email or name, only ids, stages, sources and times; still, an erased
+The copy holds no email or name (ids, stages, sources, times, and the attributes lead-definition
+rules read: title, seniority, department, country, the e-mail's domain); still, an erased
 contact's rows go at once, so the copy agrees with the record store without waiting for a
 rebuild. When another process holds the copy's file, the copy's own sync sees the record store
 holding fewer contacts than the copy and rebuilds it (`metrics.columnar.sync`); the ClickHouse
