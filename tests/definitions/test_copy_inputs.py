@@ -83,6 +83,16 @@ def demo(large: Any) -> Workspace:
     return workspace
 
 
+def _doc(workspace: Workspace) -> dict[str, Any]:
+    """DOC with a rule naming one of the workspace's campaigns (campaign ids are read then)."""
+    touch = Touchpoint.objects.for_workspace(workspace).exclude(campaign=None).order_by("id")
+    campaign_id = touch.values_list("campaign_id", flat=True).first()
+    assert campaign_id is not None
+    rule = {"id": "campaign", "source": "touchpoint", "type": "ad_click", "points": 4,
+            "campaign_id": campaign_id}  # fmt: skip
+    return {**DOC, "engagement_rules": [*DOC["engagement_rules"], rule]}
+
+
 def _edit_after_a_sync(workspace: Workspace) -> None:
     """Changes the copy learns of at its next sync: by `updated_at` and through the journal."""
     columnar.sync()
@@ -107,14 +117,14 @@ def _edit_after_a_sync(workspace: Workspace) -> None:
 
 
 def _copied(workspace: Workspace) -> copy_inputs.CopyInputs:
-    found = copy_inputs.read_from_copy(workspace.pk, parse_document(DOC), created=True)
+    found = copy_inputs.read_from_copy(workspace.pk, parse_document(_doc(workspace)), created=True)
     assert found is not None and found.contacts is not None
     return found
 
 
 def test_the_copy_gives_the_record_stores_contacts_and_events(demo: Workspace) -> None:
     _edit_after_a_sync(demo)
-    doc = parse_document(DOC)
+    doc = parse_document(_doc(demo))
     copied = _copied(demo)
     assert copied.contacts is not None
 
@@ -134,6 +144,8 @@ def test_the_copy_gives_the_record_stores_contacts_and_events(demo: Workspace) -
     assert events.contact_id.tolist() == stored.contact_id.tolist()
     assert events.code.tolist() == stored.code.tolist()
     assert np.allclose(events.timestamp, stored.timestamp, rtol=0, atol=1e-3)
+    assert events.campaign_id.tolist() == stored.campaign_id.tolist()
+    assert len(set(events.campaign_id.tolist())) > 2
     assert events.utm_content is not None and stored.utm_content is not None
     assert events.utm_content.tolist() == stored.utm_content.tolist()
     assert "pricing-guide" in set(events.utm_content.tolist())
@@ -173,7 +185,7 @@ def test_a_rescore_from_the_copy_scores_as_one_from_the_record_store(
     demo: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rescoring, "SLICE", 90)  # several slices, so the job reads in bulk
-    active_version(demo, DOC)
+    active_version(demo, _doc(demo))
     _edit_after_a_sync(demo)
     read: list[Any] = []
     original = rescoring.read_from_copy
@@ -201,7 +213,7 @@ def test_a_rescore_from_the_copy_scores_as_one_from_the_record_store(
 
 
 def test_a_contact_deleted_after_the_copy_was_read_is_not_scored(demo: Workspace) -> None:
-    active_version(demo, DOC)
+    active_version(demo, _doc(demo))
     copied = _copied(demo)
     gone = Contact.objects.for_workspace(demo).order_by("id").first()
     assert gone is not None
@@ -222,9 +234,9 @@ def test_a_contact_deleted_after_the_copy_was_read_is_not_scored(demo: Workspace
 def test_a_backtest_from_the_copy_matches_one_from_the_record_store(
     demo: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    active_version(demo, DOC)
+    active_version(demo, _doc(demo))
     _edit_after_a_sync(demo)
-    stricter = {**DOC, "mql": {"fit_min": 30, "engagement_min": 20}}
+    stricter = {**_doc(demo), "mql": {"fit_min": 30, "engagement_min": 20}}
     end = timezone.now()
     from_copy = backtest(demo, stricter, as_of=end)
     monkeypatch.setattr(engine, "COLUMNAR_FROM", 10**9)

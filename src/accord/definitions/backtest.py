@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accord.core.intervals import Rate, rate
 from accord.crm.models import Contact, LedgerEntry
-from accord.definitions.backtest_engine import first_qualified
+from accord.definitions.backtest_engine import first_qualified_each
 from accord.definitions.contact_loading import load_created
 from accord.definitions.copy_inputs import read_from_copy
 from accord.definitions.document import LeadDefinitionDocument, parse_document
@@ -220,11 +220,10 @@ def backtest(
     reached = _reached(workspace, inputs.ids, end, ledger)
     reps = _reps(workspace)
 
-    def replay(doc: LeadDefinitionDocument, name: str) -> tuple[VersionOutcome, np.ndarray]:
-        first = first_qualified(doc, inputs.contacts, inputs.events, created, end.timestamp())
-        return _outcome(name, first, bounds, reached, reps)
-
-    proposed, proposed_in = replay(proposed_doc, label)
+    # Both versions in one call: a what-if that moves only thresholds or fit rules replays the
+    # engagement once.
+    firsts = first_qualified_each(docs, inputs.contacts, inputs.events, created, end.timestamp())
+    proposed, proposed_in = _outcome(label, firsts[0], bounds, reached, reps)
     result = Backtest(
         start=starts[0],
         end=end,
@@ -236,7 +235,7 @@ def backtest(
     )
     if other_doc is None or other is None:
         return result
-    active, active_in = replay(other_doc, other.label)
+    active, active_in = _outcome(other.label, firsts[1], bounds, reached, reps)
     gained = [int(i) for i in inputs.ids[proposed_in & ~active_in]]
     lost = [int(i) for i in inputs.ids[active_in & ~proposed_in]]
     return Backtest(

@@ -17,6 +17,8 @@ not in between.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from accord.definitions.document import LeadDefinitionDocument
@@ -26,6 +28,7 @@ from accord.definitions.scoring import (
     ContactColumns,
     EventColumns,
     FloatArray,
+    IntArray,
     _domain_hits,
     _fit,
     _mql,
@@ -65,49 +68,109 @@ def first_qualified(
 ) -> FloatArray:
     """Epoch seconds at which each contact first meets the MQL thresholds (its creation or one
     of its events up to `until`), NaN for contacts that never do."""
-    n = contacts.size
-    fit, grade = _fit(doc, contacts)
-    static = _static_penalty(doc, contacts)
-    first = np.full(n, np.nan)
-    at_creation = _mql(doc, fit, grade, static) & (created <= until)
-    first[at_creation] = created[at_creation]
+    return first_qualified_each([doc], contacts, events, created, until)[0]
 
+
+def _engagement_key(doc: LeadDefinitionDocument) -> str:
+    """What the replayed engagement depends on: versions alike here (a what-if that moves
+    only the thresholds or fit rules) share one replay."""
+    return doc.model_dump_json(include={"engagement_rules", "negative_signals", "half_life_days"})
+
+
+def first_qualified_each(
+    docs: list[LeadDefinitionDocument],
+    contacts: ContactColumns,
+    events: EventColumns,
+    created: FloatArray,
+    until: float,
+) -> list[FloatArray]:
+    """`first_qualified` for several versions over the same contacts and events, replaying the
+    engagement once for versions that score it alike."""
+    n = contacts.size
     keep = events.timestamp <= until
     if not keep.all():
         events = events.select(keep)
-    if not len(events.timestamp) or (not doc.engagement_rules and not _has_event_penalty(doc)):
-        return first
-    reachable = _mql(doc, fit, grade, _engagement_bound(doc, events, static, n))
-    if not reachable[events.contact_index].all():
-        events = events.select(reachable[events.contact_index])
-        if not len(events.timestamp):
-            return first
+    results: list[FloatArray] = []
+    fits = [_fit(doc, contacts) for doc in docs]
+    replays: dict[str, _Replay | None] = {}
+    for doc, (fit, grade) in zip(docs, fits, strict=True):
+        static = _static_penalty(doc, contacts)
+        first = np.full(n, np.nan)
+        at_creation = _mql(doc, fit, grade, static) & (created <= until)
+        first[at_creation] = created[at_creation]
+        results.append(first)
+        if not len(events.timestamp) or (not doc.engagement_rules and not _has_event_penalty(doc)):
+            continue
+        key = _engagement_key(doc)
+        if key not in replays:
+            alike = [i for i, other in enumerate(docs) if _engagement_key(other) == key]
+            bound = _engagement_bound(doc, events, static, n)
+            reachable = np.zeros(n, dtype=bool)
+            for i in alike:
+                reachable |= _mql(docs[i], fits[i][0], fits[i][1], bound)
+            replays[key] = _replay(doc, events, static, reachable)
+        replay = replays[key]
+        if replay is not None:
+            who = replay.who
+            qualifies = _mql(doc, fit[who], grade[who], replay.engagement) & replay.settled
+            np.fmin.at(first, who[qualifies], replay.when[qualifies])
+    return results
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """Each replayed event's contact, time and engagement just after it, and whether it is the
+    last of its contact's events at that instant (several at one instant count together)."""
+
+    who: IntArray
+    when: FloatArray
+    engagement: FloatArray
+    settled: BoolArray
+
+
+def _replay(
+    doc: LeadDefinitionDocument, events: EventColumns, static: FloatArray, reachable: BoolArray
+) -> _Replay | None:
+    """Replay the events of the `reachable` contacts, the k-th event of every contact in one
+    vector step. Events are put in step order once, so each step reads contiguous slices, and
+    the per-contact sums cover only the replayed contacts."""
+    events = events.select(reachable[events.contact_index])
+    if not len(events.timestamp):
+        return None
     order = np.lexsort((events.timestamp, events.contact_index))
     who = events.contact_index[order]
     when = events.timestamp[order]
-    rules = doc.engagement_rules
-    points = np.zeros((len(order), len(rules)), dtype=np.float64)
-    for r, rule in enumerate(rules):
-        points[:, r] = np.where(_rule_events(rule, events)[order], rule.points, 0.0)
-    caps = np.array([rule.cap if rule.cap is not None else np.inf for rule in rules])
-    unsubscribed = events.is_kind("touchpoint:unsubscribe")[order]
-    bounced = events.is_kind("touchpoint:bounce")[order]
-    signals = doc.negative_signals
-    half_life = doc.half_life_days
-
-    sums = np.zeros((n, len(rules)), dtype=np.float64)
-    last_seen = np.zeros(n, dtype=np.float64)
-    penalty = static.copy()  # grows once per contact at its first unsubscribe / bounce
-    seen_unsubscribe = np.zeros(n, dtype=bool)
-    seen_bounce = np.zeros(n, dtype=bool)
-    # Several events of one contact at the same instant count together: check after the last.
     settled = np.r_[(who[1:] != who[:-1]) | (when[1:] != when[:-1]), True]
     rank = _rank_within_contact(who)
     by_rank = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
+    stepped = events.select(order[by_rank])
+    who, when, settled = who[by_rank], when[by_rank], settled[by_rank]
+
+    replayed = np.flatnonzero(reachable)
+    local = np.full(len(reachable), -1, dtype=np.int64)
+    local[replayed] = np.arange(len(replayed))
+    at = local[who]  # each event's contact among the replayed ones
+    rules = doc.engagement_rules
+    points = np.zeros((len(who), len(rules)), dtype=np.float64)
+    for r, rule in enumerate(rules):
+        points[:, r] = np.where(_rule_events(rule, stepped), rule.points, 0.0)
+    caps = np.array([rule.cap if rule.cap is not None else np.inf for rule in rules])
+    unsubscribed = stepped.is_kind("touchpoint:unsubscribe")
+    bounced = stepped.is_kind("touchpoint:bounce")
+    signals = doc.negative_signals
+    half_life = doc.half_life_days
+
+    m = len(replayed)
+    sums = np.zeros((m, len(rules)), dtype=np.float64)
+    last_seen = np.zeros(m, dtype=np.float64)
+    penalty = static[replayed].copy()  # grows once per contact at its first unsubscribe / bounce
+    seen_unsubscribe = np.zeros(m, dtype=bool)
+    seen_bounce = np.zeros(m, dtype=bool)
+    engagement = np.empty(len(who), dtype=np.float64)
     for k in range(len(bounds) - 1):
-        step = by_rank[bounds[k] : bounds[k + 1]]
-        c = who[step]
+        step = slice(bounds[k], bounds[k + 1])
+        c = at[step]
         t = when[step]
         if k and half_life is not None:
             decay = np.power(0.5, (t - last_seen[c]) / SECONDS_PER_DAY / half_life)
@@ -117,11 +180,8 @@ def first_qualified(
         last_seen[c] = t
         _apply_event_penalty(penalty, seen_unsubscribe, c, unsubscribed[step], signals.unsubscribe)
         _apply_event_penalty(penalty, seen_bounce, c, bounced[step], signals.bounce)
-        engagement = np.clip(sums[c], -caps, caps).sum(axis=1) + penalty[c]
-        qualifies = _mql(doc, fit[c], grade[c], engagement) & settled[step]
-        fresh = qualifies & ~(first[c] <= t)  # NaN (not yet) or later than this event
-        first[c[fresh]] = t[fresh]
-    return first
+        engagement[step] = np.clip(sums[c], -caps, caps).sum(axis=1) + penalty[c]
+    return _Replay(who=who, when=when, engagement=engagement, settled=settled)
 
 
 def _engagement_bound(

@@ -73,16 +73,22 @@ _SOURCES = {"touchpoint": ("marketing_touchpoint", "type"), "activity": ("crm_ac
 def _event_sql(
     workspace_id: int, prefix: str, values: list[str], needs: EventNeeds
 ) -> tuple[str, list[Any]]:
+    """Contact, kind code and epoch of the wanted events; the campaign and utm_content only
+    when a rule reads them (every column carried through the sort costs)."""
     table, kind_column = _SOURCES[prefix]
     cases = " ".join(f"WHEN ? THEN {KINDS.index(f'{prefix}:{v}')}" for v in values)
     touchpoint = prefix == "touchpoint"
-    campaign = "coalesce(campaign_id, -1)" if touchpoint else "-1"
-    content = "coalesce(utm_content, '')" if touchpoint and needs.utm else "''"
+    extra = ""
+    if needs.campaigns:
+        campaign = "coalesce(campaign_id, -1)" if touchpoint else "-1"
+        extra += f", CAST({campaign} AS BIGINT) AS campaign"
+    if needs.utm:
+        content = "coalesce(utm_content, '')" if touchpoint else "''"
+        extra += f", {content} AS content"
     marks = ", ".join("?" for _ in values)
     sql = (
         f"SELECT contact_id, CAST(CASE {kind_column} {cases} END AS TINYINT) AS code, "  # noqa: S608 - fixed names
-        f"epoch_us(occurred_at) / 1e6 AS at, CAST({campaign} AS BIGINT) AS campaign, "
-        f"{content} AS content FROM {table} WHERE workspace_id = ? "
+        f"epoch_us(occurred_at) / 1e6 AS at{extra} FROM {table} WHERE workspace_id = ? "
         f"AND contact_id IS NOT NULL AND {kind_column} IN ({marks}) ORDER BY contact_id, id"
     )
     return sql, [*values, workspace_id, *values]
@@ -107,6 +113,9 @@ def _events(
     # Touchpoints, then activities, each by contact and id: a stable sort merges the two runs
     # into the record store's order (by contact, touchpoints before activities, by id).
     order = np.argsort(contact, kind="stable")
+    campaign = np.full(len(contact), -1, dtype=np.int64)
+    if needs.campaigns:
+        campaign = rows.column("campaign").to_numpy().astype(np.int64)[order]
     content = None
     if needs.utm:
         content = rows.column("content").to_numpy(zero_copy_only=False).astype(np.str_)[order]
@@ -114,9 +123,10 @@ def _events(
         contact_id=contact[order],
         code=rows.column("code").to_numpy().astype(np.int8)[order],
         timestamp=rows.column("at").to_numpy().astype(np.float64)[order],
-        campaign_id=rows.column("campaign").to_numpy().astype(np.int64)[order],
+        campaign_id=campaign,
         utm_content=content,
         kinds=frozenset(wanted),
+        campaigns=needs.campaigns,
     )
 
 

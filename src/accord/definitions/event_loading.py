@@ -192,14 +192,15 @@ class EventTable:
             if self.utm_content is not None
             else np.full(count, "", dtype=np.str_)
         )
-        return EventColumns(
+        columns = EventColumns(
             contact_index=position.astype(np.int64),
             kind_code=self.code[lo:hi].astype(np.int16),
             kind_names=KINDS,
             timestamp=self.timestamp[lo:hi],
             campaign_id=self.campaign_id[lo:hi],
             utm_content=content,
-        ).select(known)
+        )
+        return columns if known.all() else columns.select(known)
 
 
 def load_event_table_for(workspace_id: int, doc: LeadDefinitionDocument) -> EventTable:

@@ -160,7 +160,8 @@ class EventColumns:
             return np.zeros(len(self.kind_code), dtype=bool)
         return np.asarray(self.kind_code == self.kind_names.index(kind))
 
-    def select(self, mask: BoolArray, new_index: IntArray | None = None) -> EventColumns:
+    def select(self, mask: BoolArray | IntArray, new_index: IntArray | None = None) -> EventColumns:
+        """The events a mask keeps, or those at the given positions (in that order)."""
         return EventColumns(
             contact_index=self.contact_index[mask] if new_index is None else new_index,
             kind_code=self.kind_code[mask],
