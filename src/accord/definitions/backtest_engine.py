@@ -49,6 +49,17 @@ def _static_penalty(doc: LeadDefinitionDocument, contacts: ContactColumns) -> Fl
     return penalty
 
 
+def _by_contact_and_time(contact: IntArray, when: FloatArray) -> IntArray:
+    """The order of events by contact, then time (stable). Events read for a bulk job come in
+    that order already (`EventTable`), which one pass confirms instead of sorting again."""
+    if len(contact) < 2:
+        return np.arange(len(contact))
+    same = contact[1:] == contact[:-1]
+    if (contact[1:] >= contact[:-1]).all() and (~same | (when[1:] >= when[:-1])).all():
+        return np.arange(len(contact))
+    return np.lexsort((when, contact))
+
+
 def _rank_within_contact(contact_index: np.ndarray) -> np.ndarray:
     """0 for each contact's first (sorted) event, 1 for its second, and so on."""
     n = len(contact_index)
@@ -137,12 +148,14 @@ def _replay(
     events = events.select(reachable[events.contact_index])
     if not len(events.timestamp):
         return None
-    order = np.lexsort((events.timestamp, events.contact_index))
+    order = _by_contact_and_time(events.contact_index, events.timestamp)
     who = events.contact_index[order]
     when = events.timestamp[order]
     settled = np.r_[(who[1:] != who[:-1]) | (when[1:] != when[:-1]), True]
     rank = _rank_within_contact(who)
-    by_rank = np.argsort(rank, kind="stable")
+    # Ranks are small: as 16-bit integers numpy sorts them stably by radix, not by merging.
+    small = rank.max() < np.iinfo(np.uint16).max
+    by_rank = np.argsort(rank.astype(np.uint16) if small else rank, kind="stable")
     bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
     stepped = events.select(order[by_rank])
     who, when, settled = who[by_rank], when[by_rank], settled[by_rank]
@@ -152,7 +165,7 @@ def _replay(
     local[replayed] = np.arange(len(replayed))
     at = local[who]  # each event's contact among the replayed ones
     rules = doc.engagement_rules
-    points = np.zeros((len(who), len(rules)), dtype=np.float64)
+    points = np.zeros((len(who), len(rules)), dtype=np.float64, order="F")  # filled by column
     for r, rule in enumerate(rules):
         points[:, r] = np.where(_rule_events(rule, stepped), rule.points, 0.0)
     caps = np.array([rule.cap if rule.cap is not None else np.inf for rule in rules])

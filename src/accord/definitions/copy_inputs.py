@@ -86,10 +86,11 @@ def _event_sql(
         content = "coalesce(utm_content, '')" if touchpoint else "''"
         extra += f", {content} AS content"
     marks = ", ".join("?" for _ in values)
+    source = list(_SOURCES).index(prefix)
     sql = (
         f"SELECT contact_id, CAST(CASE {kind_column} {cases} END AS TINYINT) AS code, "  # noqa: S608 - fixed names
-        f"epoch_us(occurred_at) / 1e6 AS at{extra} FROM {table} WHERE workspace_id = ? "
-        f"AND contact_id IS NOT NULL AND {kind_column} IN ({marks}) ORDER BY contact_id, id"
+        f"epoch_us(occurred_at) / 1e6 AS epoch{extra}, {source} AS source, id FROM {table} "
+        f"WHERE workspace_id = ? AND contact_id IS NOT NULL AND {kind_column} IN ({marks})"
     )
     return sql, [*values, workspace_id, *values]
 
@@ -97,37 +98,46 @@ def _event_sql(
 def _events(
     con: duckdb.DuckDBPyConnection, workspace_id: int, doc: LeadDefinitionDocument
 ) -> EventTable:
+    """The events in the event table's order (contact, time; touchpoints before activities
+    and then by id at one instant), sorted by DuckDB."""
     needs = EventNeeds.of(doc)
     wanted = wanted_kinds(needs.kinds)
-    parts: list[pa.Table] = []
+    parts: list[str] = []
+    params: list[Any] = []
     for prefix in _SOURCES:
         values = [k.split(":", 1)[1] for k in KINDS if k in wanted and k.startswith(prefix)]
         if values:
-            sql, params = _event_sql(workspace_id, prefix, values, needs)
-            parts.append(_arrow(con, sql, params))
-    rows = pa.concat_tables(parts) if parts else None
-    if rows is None or not rows.num_rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return EventTable(empty, np.zeros(0, np.int8), np.zeros(0), empty, None, frozenset(wanted))
-    contact = rows.column("contact_id").to_numpy().astype(np.int64)
-    # Touchpoints, then activities, each by contact and id: a stable sort merges the two runs
-    # into the record store's order (by contact, touchpoints before activities, by id).
-    order = np.argsort(contact, kind="stable")
-    campaign = np.full(len(contact), -1, dtype=np.int64)
-    if needs.campaigns:
-        campaign = rows.column("campaign").to_numpy().astype(np.int64)[order]
+            sql, more = _event_sql(workspace_id, prefix, values, needs)
+            parts.append(sql)
+            params += more
+    if not parts:
+        return _no_events(wanted)
+    union = " UNION ALL ".join(parts)
+    rows = _arrow(con, f"{union} ORDER BY contact_id, epoch, source, id", params)
+    if not rows.num_rows:
+        return _no_events(wanted)
+    campaign = (
+        rows.column("campaign").to_numpy().astype(np.int64)
+        if needs.campaigns
+        else np.full(rows.num_rows, -1, dtype=np.int64)
+    )
     content = None
     if needs.utm:
-        content = rows.column("content").to_numpy(zero_copy_only=False).astype(np.str_)[order]
+        content = rows.column("content").to_numpy(zero_copy_only=False).astype(np.str_)
     return EventTable(
-        contact_id=contact[order],
-        code=rows.column("code").to_numpy().astype(np.int8)[order],
-        timestamp=rows.column("at").to_numpy().astype(np.float64)[order],
+        contact_id=rows.column("contact_id").to_numpy().astype(np.int64),
+        code=rows.column("code").to_numpy().astype(np.int8),
+        timestamp=rows.column("epoch").to_numpy().astype(np.float64),
         campaign_id=campaign,
         utm_content=content,
         kinds=frozenset(wanted),
         campaigns=needs.campaigns,
     )
+
+
+def _no_events(wanted: set[str]) -> EventTable:
+    empty = np.zeros(0, dtype=np.int64)
+    return EventTable(empty, np.zeros(0, np.int8), np.zeros(0), empty, None, frozenset(wanted))
 
 
 def _created(con: duckdb.DuckDBPyConnection, workspace_id: int) -> tuple[np.ndarray, np.ndarray]:

@@ -159,8 +159,8 @@ FETCH = 200_000  # rows per fetchmany: bounded memory while reading a whole work
 
 @dataclass(frozen=True)
 class EventTable:
-    """Every scored event of a workspace, read once for a full re-score: columns sorted by
-    contact id, kinds as small codes into KINDS."""
+    """Every scored event of a workspace, read once for a bulk job: columns sorted by contact
+    id and then time, kinds as small codes into KINDS."""
 
     contact_id: IntArray
     code: npt.NDArray[np.int8]
@@ -235,7 +235,9 @@ def load_event_table(
             empty, np.zeros(0, np.int8), np.zeros(0), empty, None, frozenset(wanted), campaigns
         )
     columns = [np.concatenate([p[i] for p in parts]) for i in range(5)]
-    order = np.argsort(columns[0], kind="stable")
+    # By contact, then time; at one instant touchpoints before activities, then by id (the
+    # storage order the sort keeps): the order the columnar copy's read gives too.
+    order = np.lexsort((columns[2], columns[0]))
     return EventTable(
         contact_id=columns[0][order],
         code=columns[1][order],
