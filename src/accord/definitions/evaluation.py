@@ -18,30 +18,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accord.core.errors import NotFound
-from accord.crm.models import Contact, LedgerEntry
+from accord.crm.models import LedgerEntry
 from accord.crm.services.ledger import change_stage_bulk
 from accord.definitions.contact_loading import (
     ContactTable,
     IdRange,
     load_contacts,
 )
-from accord.definitions.document import GRADES, LeadDefinitionDocument, parse_document
+from accord.definitions.document import LeadDefinitionDocument, parse_document
 from accord.definitions.event_loading import EventNeeds, EventTable, load_events
-from accord.definitions.models import ContactScore, LeadDefinition
+from accord.definitions.models import LeadDefinition
+from accord.definitions.score_store import StoredScores, write_scores
 from accord.definitions.scoring import (
     ContactColumns,
     EventColumns,
     Explanation,
-    Scores,
     explain,
     score,
 )
@@ -110,95 +108,6 @@ def load_inputs(
     )
 
 
-_SCORE_COLUMNS = (
-    "workspace_id, contact_id, definition_version, fit, grade, engagement, mql, computed_at, "
-    "created_at, updated_at"
-)
-# A contact deleted since its inputs were read (a bulk job reads the columnar copy first) gets
-# no score: the row is written only while the contact exists.
-_SCORE_UPSERT = (
-    f"INSERT INTO {ContactScore._meta.db_table} ({_SCORE_COLUMNS}) "  # noqa: S608 - fixed names
-    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s "
-    f"WHERE EXISTS (SELECT 1 FROM {Contact._meta.db_table} WHERE id = %s) "
-    "ON CONFLICT (contact_id) DO UPDATE SET "
-    "definition_version = excluded.definition_version, fit = excluded.fit, "
-    "grade = excluded.grade, engagement = excluded.engagement, mql = excluded.mql, "
-    "computed_at = excluded.computed_at, updated_at = excluded.updated_at"
-)
-_GRADE_CODE = " ".join(f"WHEN '{g}' THEN {i}" for i, g in enumerate(GRADES))
-_UNKNOWN_GRADE = 7
-
-
-def _packed(version: int, grade: npt.NDArray[np.int64], mql: npt.NDArray[np.bool_]) -> Any:
-    """Version, grade and MQL flag as one number, as the stored rows are read."""
-    return version * 16 + grade * 2 + mql.astype(np.int64)
-
-
-def _unchanged(
-    workspace_id: int, ids: npt.NDArray[np.int64], version: int, result: Scores
-) -> npt.NDArray[np.bool_]:
-    """Which of `ids` already have this version's score stored (engagement to two decimals,
-    as it is shown and stored). One read of the stored rows as four numbers each (version,
-    grade and flag packed into one), compared as columns."""
-    unchanged = np.zeros(len(ids), dtype=bool)
-    if not len(ids):
-        return unchanged
-    table = ContactScore._meta.db_table
-    plus = "+" if connection.vendor == "sqlite" else ""  # use the contact index, not (ws, grade)
-    sql = (
-        f"SELECT contact_id, definition_version * 16 "  # noqa: S608 - fixed names
-        f"+ (CASE grade {_GRADE_CODE} ELSE {_UNKNOWN_GRADE} END) * 2 "
-        f"+ (CASE WHEN mql THEN 1 ELSE 0 END), fit, engagement FROM {table} "
-        f"WHERE {plus}workspace_id = %s AND contact_id >= %s AND contact_id <= %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [workspace_id, int(ids[0]), int(ids[-1])])
-        rows = cursor.fetchall()
-    if not rows:
-        return unchanged
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=4 * len(rows))
-    stored = flat.reshape(-1, 4)  # ids and packed flags are exact in float64 below 2**53
-    contact = stored[:, 0].astype(np.int64)
-    at = np.minimum(np.searchsorted(ids, contact), len(ids) - 1)
-    letters, inverse = np.unique(result.grade, return_inverse=True)
-    grade = np.array([GRADES.index(str(g)) for g in letters], dtype=np.int64)[inverse.reshape(-1)]
-    same = (
-        (ids[at] == contact)
-        & (stored[:, 1] == _packed(version, grade[at], result.mql[at]))
-        & (stored[:, 2] == result.fit[at])
-        & (np.round(stored[:, 3], 2) == np.round(result.engagement[at], 2))
-    )
-    unchanged[at[same]] = True
-    return unchanged
-
-
-def _write_scores(
-    workspace: Workspace, ids: npt.NDArray[np.int64], version: int, result: Scores, now: dt.datetime
-) -> int:
-    """Upsert the scores that changed, with one prepared statement: a million rows in seconds,
-    where model instances would take minutes. `computed_at` is when a contact's stored score
-    last changed."""
-    changed = ~_unchanged(workspace.pk, ids, version, result)
-    if not changed.any():
-        return 0
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    columns = zip(
-        ids[changed].tolist(),
-        result.fit[changed].tolist(),
-        result.grade[changed].tolist(),
-        np.round(result.engagement[changed], 2).tolist(),
-        result.mql[changed].tolist(),
-        strict=True,
-    )
-    rows = [
-        (workspace.pk, c, version, fit, grade, eng, mql, stamp, stamp, stamp, c)
-        for c, fit, grade, eng, mql in columns
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(_SCORE_UPSERT, rows)
-    return len(rows)
-
-
 def _made_by_definition(workspace: Workspace, contact_ids: list[int]) -> set[int]:
     """Contacts whose latest move into mql was made by a lead definition."""
     latest: dict[int, str] = {}
@@ -259,12 +168,13 @@ def evaluate_contacts(
     id_range: IdRange | None = None,
     event_table: EventTable | None = None,
     contact_table: ContactTable | None = None,
+    stored_scores: StoredScores | None = None,
 ) -> EvaluationResult:
     """Score the contacts (all of the workspace's when `contact_ids` and `id_range` are None)
     with the active definition, store the scores and append lead ↔ mql transitions. With
     `dry_run`, count what would change and write nothing. A full re-score passes the
-    workspace's `event_table` (and, from the columnar copy, `contact_table`), read once,
-    instead of reading them per slice."""
+    workspace's `event_table` (and, from the columnar copy, `contact_table`) and the
+    `stored_scores`, read once, instead of reading them per slice."""
     actor.require(Action.CHANGE_LIFECYCLE)
     definition = active_definition(actor.workspace)
     if definition is None:
@@ -287,7 +197,9 @@ def evaluate_contacts(
             definition.version, len(inputs.ids), len(promote), len(demote), True
         )
     with transaction.atomic():  # scores and the transitions they cause land together
-        _write_scores(actor.workspace, inputs.ids, definition.version, result, now)
+        write_scores(
+            actor.workspace, inputs.ids, definition.version, result, now, known=stored_scores
+        )
         promoted, demoted = _apply(definition, promote, demote)
     return EvaluationResult(definition.version, len(inputs.ids), promoted, demoted, False)
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from accord.definitions.document import CONTACT_ATTRIBUTES, parse_document
 from accord.definitions.evaluation import evaluate_contacts
 from accord.definitions.event_loading import EventTable, load_event_table_for
 from accord.definitions.models import JobState, RescoreJob
+from accord.definitions.score_store import StoredScores, read_stored_scores
 from accord.definitions.selectors import active_definition
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Workspace
@@ -116,17 +119,40 @@ def _slices(workspace: Workspace) -> list[tuple[int, int]]:
     return [(lo, lo + SLICE) for lo in range(bounds["lo"], bounds["hi"] + 1, SLICE)]
 
 
-def _bulk_tables(workspace: Workspace) -> tuple[ContactTable | None, EventTable | None]:
-    """All scored events (and, from the columnar copy, all contacts), read once when the job
-    has several slices; None for what each slice reads itself."""
+@dataclass(frozen=True)
+class _BulkTables:
+    """What a job with several slices reads once instead of per slice (None: per slice)."""
+
+    contacts: ContactTable | None = None
+    events: EventTable | None = None
+    scores: StoredScores | None = None
+
+
+def _bulk_tables(workspace: Workspace) -> _BulkTables:
+    """All scored events (and, from the columnar copy, all contacts) and the stored scores,
+    read once when the job has several slices."""
     definition = active_definition(workspace)
     if definition is None or len(_slices(workspace)) < 2:
-        return None, None
+        return _BulkTables()
     doc = parse_document(definition.document)
-    copied = read_from_copy(workspace.pk, doc)
+    if connection.in_atomic_block:  # a second connection would not see this transaction
+        copied = read_from_copy(workspace.pk, doc)
+        scores = read_stored_scores(workspace.pk)
+    else:  # the stored scores come from the record store while the copy is read
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(_stored_scores_in_thread, workspace.pk)
+            copied = read_from_copy(workspace.pk, doc)
+            scores = reading.result()
     if copied is not None:
-        return copied.contacts, copied.events
-    return None, load_event_table_for(workspace.pk, doc)
+        return _BulkTables(copied.contacts, copied.events, scores)
+    return _BulkTables(None, load_event_table_for(workspace.pk, doc), scores)
+
+
+def _stored_scores_in_thread(workspace_id: int) -> StoredScores:
+    try:
+        return read_stored_scores(workspace_id)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def rescore_run(
@@ -145,10 +171,15 @@ def rescore_run(
     now = timezone.now()
     scoped.update(status=JobState.RUNNING, started_at=now, total=total, done=0, updated_at=now)
     try:
-        contacts, events = _bulk_tables(workspace)
+        bulk = _bulk_tables(workspace)
         for id_range in _slices(workspace):
             result = evaluate_contacts(
-                actor, id_range=id_range, as_of=now, event_table=events, contact_table=contacts
+                actor,
+                id_range=id_range,
+                as_of=now,
+                event_table=bulk.events,
+                contact_table=bulk.contacts,
+                stored_scores=bulk.scores,
             )
             scoped.update(
                 done=F("done") + result.scored,
