@@ -337,7 +337,7 @@ def test_the_event_table_gives_each_slice_the_same_events(  # type: ignore[no-un
     # A table read without campaign ids cannot serve a rule that names a campaign.
     assert table.covers(EventNeeds(webinar, utm=False, campaigns=True)) is campaigns
 
-    ids = np.array(sorted(c.pk for c in people[1:4]), dtype=np.int64)
+    ids = np.array(sorted(c.pk for c in (people[1], people[3])), dtype=np.int64)  # not 2
     direct = load_events(
         workspace.pk, ids, kinds=read, utm=False, id_range=(int(ids[0]), int(ids[-1]) + 1),
     )  # fmt: skip
@@ -350,7 +350,8 @@ def test_the_event_table_gives_each_slice_the_same_events(  # type: ignore[no-un
         return sorted(zip(*(c.tolist() for c in columns), strict=True))
 
     assert rows(sliced, campaigns) == rows(direct, campaigns)
-    assert len(rows(sliced, False)) == 2 + 2 + 1  # people 1..3 have 2, 3, 1 kinds
+    # people 1 and 3 have 2 and 1 of the read kinds; person 2, between them, is left out
+    assert len(rows(sliced, False)) == 2 + 1
     assert sliced.contact_index.dtype == np.int64 and sliced.timestamp.dtype == np.float64
     if not campaigns:
         assert set(sliced.campaign_id.tolist()) == {-1}

@@ -205,11 +205,21 @@ def _engagement_bound(
     only lower it further). A contact whose bound misses the thresholds never qualifies, so its
     events need no replay; on real data that is most of them."""
     bound = static.copy()
+    kinds = len(events.kind_names)
+    per_kind = None  # events per contact and kind, counted at once for rules on a kind alone
     for rule in doc.engagement_rules:
         if rule.points <= 0:
             continue
-        hits = events.contact_index[_rule_events(rule, events)]
-        total = np.bincount(hits, minlength=n).astype(np.float64) * rule.points
+        if rule.campaign_id is None and rule.utm_content is None:
+            if rule.kind not in events.kind_names:
+                continue
+            if per_kind is None:
+                key = events.contact_index * kinds + events.kind_code
+                per_kind = np.bincount(key, minlength=n * kinds).reshape(n, kinds)
+            count = per_kind[:, events.kind_names.index(rule.kind)]
+        else:
+            count = np.bincount(events.contact_index[_rule_events(rule, events)], minlength=n)
+        total = count.astype(np.float64) * rule.points
         bound += np.minimum(total, rule.cap) if rule.cap is not None else total
     return bound
 

@@ -183,9 +183,15 @@ class EventTable:
             return EventColumns.empty()
         lo = int(np.searchsorted(self.contact_id, ids[0], side="left"))
         hi = int(np.searchsorted(self.contact_id, ids[-1], side="right"))
+        if hi == lo:
+            return EventColumns.empty()
         contact = self.contact_id[lo:hi]
-        position = np.minimum(np.searchsorted(ids, contact), len(ids) - 1)
-        known = ids[position] == contact
+        # Sorted by contact: look each contact up once and repeat it over its run of events.
+        starts = np.flatnonzero(np.r_[True, contact[1:] != contact[:-1]])
+        runs = np.diff(np.r_[starts, len(contact)])
+        found = np.minimum(np.searchsorted(ids, contact[starts]), len(ids) - 1)
+        position = np.repeat(found, runs)
+        known = np.repeat(ids[found] == contact[starts], runs)
         count = hi - lo
         content = (
             self.utm_content[lo:hi]
