@@ -74,3 +74,27 @@ def test_replay_equals_scoring_at_every_moment(case: Any, until: float) -> None:
     got = first_qualified(doc, contacts, events, created, until)
     expected = _reference(doc, contacts, events, created, until)
     assert np.array_equal(got, np.array(expected), equal_nan=True), (got, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenario(), st.floats(0, 40), st.floats(0, 40))
+def test_versions_alike_share_a_replay_and_get_their_own_answers(
+    case: Any, fit_min: float, engagement_min: float
+) -> None:
+    """Two versions that differ only in thresholds share one replay; each still gets what it
+    gets alone (and a third, different version, what it gets alone too)."""
+    from accord.definitions.backtest_engine import first_qualified_each
+
+    raw, rows, event_rows = case
+    doc = parse_document(raw)
+    moved = doc.model_copy(
+        update={"mql": doc.mql.model_copy(update={"fit_min": fit_min,
+                                                   "engagement_min": engagement_min})}
+    )  # fmt: skip
+    other = doc.model_copy(update={"half_life_days": (doc.half_life_days or 30) * 2})
+    contacts, events = contacts_of(rows), events_of(event_rows)
+    created = np.full(contacts.size, AS_OF - 500 * DAY)
+    together = first_qualified_each([doc, moved, other], contacts, events, created, AS_OF)
+    for version, got in zip((doc, moved, other), together, strict=True):
+        alone = first_qualified(version, contacts, events, created, AS_OF)
+        assert np.array_equal(got, alone, equal_nan=True)
