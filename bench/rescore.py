@@ -7,9 +7,10 @@ beside a plain numpy evaluation of the same rules over the same rows, measured i
 The demo dataset is generated into --data-dir on the first run (a few minutes at a million
 contacts) and reused afterwards. Accord's side is a full re-score job: load contacts, companies,
 touchpoints and activities (from the columnar copy, as for any workspace this large), score,
-upsert the scores that changed and append the lead -> MQL transitions to the ledger. The reference reads the same columns with the sqlite3 module and
-evaluates the same rules with straightforward numpy, written independently of Accord's scoring
-module; both must agree on the number of contacts that qualify. Target (issue 4): at most 10 s
+upsert the scores that changed and append the lead -> MQL transitions to the ledger. The
+reference reads the same columns with the sqlite3 module and evaluates the same rules with
+straightforward numpy, written independently of Accord's scoring module; both must agree on the
+number of contacts that qualify. Target (issue 4): at most 10 s
 at a million contacts.
 """
 
