@@ -53,6 +53,14 @@ def email_domain(email: str) -> str:
     return "" if domain in FREE_MAIL_DOMAINS else domain
 
 
+def email_domain_sql(column: str, vendor: str) -> str:
+    """SQL for the lower-cased domain of the e-mail in `column` (what follows the @), on the
+    record store's database (`vendor`: "postgresql" or "sqlite")."""
+    if vendor == "postgresql":
+        return f"lower(split_part({column}, '@', 2))"
+    return f"lower(substr({column}, instr({column}, '@') + 1))"
+
+
 def normalise_country(raw: str, *, field: str = "country") -> str:
     value = (raw or "").strip().upper()
     if value and not re.fullmatch(r"[A-Z]{2}", value):

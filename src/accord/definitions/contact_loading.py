@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
 
+from accord.core.normalise import email_domain_sql
 from accord.crm.models import Company, Contact
 from accord.definitions.document import (
     COMPANY_ATTRIBUTES,
@@ -77,14 +78,9 @@ def _statement(
         # Keep SQLite on the primary key for an id slice, not the (workspace, created) index.
         workspace_column = "+c.workspace_id"
     # Every attribute comes back as text, "" when unknown, so rows turn into columns in C.
-    domain = (
-        "split_part(c.email, '@', 2)"
-        if connection.vendor == "postgresql"
-        else "substr(c.email, instr(c.email, '@') + 1)"
-    )
     columns = [
         "c.id",
-        f"lower({domain})",
+        email_domain_sql("c.email", connection.vendor),
         *(
             f"COALESCE(CAST(co.{name.split('.', 1)[1]} AS TEXT), '')"
             if name.startswith("company.")
@@ -124,7 +120,7 @@ class ContactTable:
     ) -> tuple[IntArray, list[str], ContactColumns]:
         """The contacts in `id_range` (all without one), as `load_contacts` returns them."""
         lo, hi = np.searchsorted(self.ids, id_range) if id_range else (0, len(self.ids))
-        rows = np.arange(lo, hi)
+        rows = slice(lo, hi)
         ids = self.ids[rows]
         distinct = {
             name: (uniques, codes[rows]) for name, (uniques, codes) in self.distinct.items()

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from django.db import connection
+
+from accord.core.normalise import email_domain_sql
 
 BATCH = 50_000
 
@@ -83,11 +85,8 @@ TABLES: tuple[Table, ...] = (
 )  # fmt: skip
 # Columns the record store does not hold as such: the SQL that computes them there. The copy
 # keeps an e-mail's domain (what domain rules read), never the address.
-COMPUTED: dict[tuple[str, str], dict[str, str]] = {
-    ("crm_contact", "email_domain"): {
-        "postgresql": "lower(split_part(email, '@', 2))",
-        "sqlite": "lower(substr(email, instr(email, '@') + 1))",
-    },
+COMPUTED: dict[tuple[str, str], Callable[[str], str]] = {
+    ("crm_contact", "email_domain"): lambda vendor: email_domain_sql("email", vendor),
 }
 
 
@@ -96,7 +95,7 @@ def select_list(table: Table) -> str:
     names = []
     for name, _ in table.columns:
         computed = COMPUTED.get((table.name, name))
-        names.append(f"{computed[connection.vendor]} AS {name}" if computed else name)
+        names.append(f"{computed(connection.vendor)} AS {name}" if computed else name)
     return ", ".join(names)
 
 
