@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accord.web.middleware.CurrentWorkspaceMiddleware",
+    "accord.web.figures.RecentFiguresMiddleware",
 ]
 
 ROOT_URLCONF = "accord.config.urls"

@@ -1,6 +1,6 @@
-"""Metric results cached by (spec, workspace, engine, data version): a dashboard asks for about
-25 metrics, and several people opening it, or one person moving between pages, should not run
-them all again when nothing changed.
+"""Metric results cached by (spec, workspace, engine), stamped with the workspace's data version:
+a dashboard asks for about 25 metrics, and several people opening it, or one person moving
+between pages, should not run them all again when nothing changed.
 
 The data version (`core.data_version`) changes when a change to the workspace's records or
 rules commits in this process (every domain event and every audit entry bumps it), so such a
@@ -9,12 +9,23 @@ second web process) is seen once the entry expires, after `ACCORD_METRICS_CACHE_
 default; the same few seconds the columnar copy may lag), or at once with a cache shared by all
 processes. Only plain results are kept (a metric's values, a funnel's rows), not the metric
 (it holds functions).
+
+Web pages ask with a bounded staleness (`bounded_staleness`): there a result computed within
+those seconds is good even if the version moved since, unless it was computed before the
+reader's own last change. A workspace whose marketing systems post events all day moves its
+version every second; without this its dashboard would be computed again on every view, while
+a few seconds' delay on other people's changes is what the per-process cache gives anyway. The
+API, the CLI, reports and jobs ask without one and always get the current version's result.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,22 +33,72 @@ from django.core.cache import cache
 from accord.core import data_version
 
 
+@dataclass
+class Staleness:
+    """What a reader accepts: results at most `seconds` old and computed after `fresh_after`
+    (epoch seconds: the reader's own last change). `oldest` is the computing time of the oldest
+    result served from an earlier version, None when every result was current."""
+
+    seconds: float
+    fresh_after: float = 0.0
+    oldest: float | None = None
+
+    def accepts(self, computed_at: float, now: float) -> bool:
+        return computed_at >= self.fresh_after and now - computed_at <= self.seconds
+
+    def served(self, computed_at: float) -> None:
+        self.oldest = computed_at if self.oldest is None else min(self.oldest, computed_at)
+
+
+_staleness: ContextVar[Staleness | None] = ContextVar("accord_metric_staleness", default=None)
+
+
+@contextmanager
+def bounded_staleness(seconds: float, fresh_after: float = 0.0) -> Iterator[Staleness]:
+    """Inside: results up to `seconds` old (see the module docstring)."""
+    accepted = Staleness(seconds, fresh_after)
+    token = _staleness.set(accepted)
+    try:
+        yield accepted
+    finally:
+        _staleness.reset(token)
+
+
+STALE = ""  # the version stamped on a result built from stale ones; never a current version
+
+
 def key(workspace_id: int, what: str) -> str:
-    version = data_version.current(workspace_id)
     digest = hashlib.sha256(what.encode()).hexdigest()[:32]
-    return f"accord:metric:{workspace_id}:{version}:{digest}"
+    return f"accord:metric:{workspace_id}:{digest}"
 
 
 def cached[T](workspace_id: int, what: str, compute: Callable[[], T]) -> T:
     """The cached result of `what` (a query's kind, spec and engine, as text) when the
-    workspace's data has not changed, else `compute()`'s, kept for the next caller."""
+    workspace's data has not changed (or, inside `bounded_staleness`, when it is recent
+    enough), else `compute()`'s, kept for the next caller."""
     seconds = settings.ACCORD_METRICS_CACHE_SECONDS
     if seconds <= 0:
         return compute()
     name = key(workspace_id, what)
-    found: T | None = cache.get(name)
+    version = data_version.current(workspace_id)
+    accepted = _staleness.get()
+    started = time.time()  # before computing: the result holds every change committed by now
+    found: tuple[str, float, T] | None = cache.get(name)
     if found is not None:
-        return found
-    result = compute()
-    cache.set(name, result, seconds)
+        found_version, computed_at, result = found
+        if found_version == version:
+            return result
+        if accepted is not None and accepted.accepts(computed_at, started):
+            accepted.served(computed_at)
+            return result
+    if accepted is None:
+        result = compute()
+    else:  # a result built from older ones (goal pacing from its metrics) is as old as they are
+        with bounded_staleness(accepted.seconds, accepted.fresh_after) as inner:
+            result = compute()
+        if inner.oldest is not None:
+            accepted.served(inner.oldest)
+            started = min(started, inner.oldest)
+            version = STALE  # not the current version's result: only stale readers may take it
+    cache.set(name, (version, started, result), seconds)
     return result

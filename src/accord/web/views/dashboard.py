@@ -28,6 +28,7 @@ from accord.metrics.dashboard import COST_METRICS, QUALITY_BY, Headline, headlin
 from accord.metrics.funnel import MAIN_PATH, FunnelSpec, funnel
 from accord.metrics.presentation import dimension_labels
 from accord.metrics.values import Value
+from accord.web.figures import figures_of
 from accord.web.views.access import member_view
 from accord.web.views.stages import StageCatalogue
 
@@ -272,6 +273,10 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
             "costs": _cost_section(workspace.pk, period),
             "goals": _goals_section(workspace.pk, today),
         }
+    figures = figures_of(request)
+    if figures is not None and figures.oldest is not None:  # some results from before a change
+        context["figures_as_of"] = dt.datetime.fromtimestamp(figures.oldest, tz=dt.UTC)
+        context["figures_within"] = round(figures.seconds)
     return render(
         request,
         "web/dashboard.html",
