@@ -11,9 +11,11 @@ What it does, all on 127.0.0.1:
    it and generates the seeded demo workspace (`--contacts`, 20,000 by default), moves
    `--handoffs` leads to MQL so routing hands them to sales (the open handoffs the load accepts
    and rejects), makes signed-in sessions and an API token (bench/load/prepare.py);
-2. serves Accord with gunicorn (`--workers` sync workers, 2 x cores + 1 by default) in
-   production settings: ACCORD_DEBUG off, a generated secret key, ALLOWED_HOSTS 127.0.0.1,
-   static files through WhiteNoise;
+2. serves Accord with gunicorn as docs/deployment.md does (`--workers` processes, one per core
+   by default, each with `--threads` threads, 4 by default: gthread workers; `--threads 1` for
+   sync workers) in production settings: ACCORD_DEBUG off, a generated secret key,
+   ALLOWED_HOSTS 127.0.0.1, static files through WhiteNoise, the API rate limit lifted (every
+   simulated person shares one token);
 3. runs Locust headless for `--step-seconds` per step at each user count of `--users`
    (bench/load/locustfile.py: closed loop, no think time), stopping after the first step with an
    error or a p99 over 500 ms; the last step that met both is the result (when none did, the
@@ -275,7 +277,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     parser.add_argument("--handoffs", type=int, default=None, help="open handoffs made (2,000)")
     parser.add_argument("--step-seconds", type=int, default=None, help="per step (60)")
     parser.add_argument("--users", default=None, help="user counts to step through")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=4, help="per worker (1: sync workers)")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--no-docs", action="store_true", help="do not append docs")
     parser.add_argument("--json", default=None, help="also write the results to FILE")
@@ -287,7 +290,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     users = [int(u) for u in (args.users or ("2,8" if quick else "1,2,4,8,16,32")).split(",")]
     out = Path(tempfile.mkdtemp(prefix="accord-load."))
     print(
-        f"Load test: {contacts:,} contacts, {args.workers} gunicorn workers, steps of {seconds} s"
+        f"Load test: {contacts:,} contacts, gunicorn "
+        f"{served({'workers': args.workers, 'threads': args.threads})}, steps of {seconds} s"
     )
     print(f"  output in {out}", flush=True)
 
@@ -313,6 +317,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
                 "ACCORD_ALLOWED_HOSTS": "127.0.0.1",
                 "ACCORD_INSECURE_HTTP": "1",  # plain HTTP on the loopback, no TLS in front
                 "ACCORD_DATA_DIR": str(out / "data"),
+                # Every simulated person calls the API with the one token prepare.py makes: the
+                # per-token limit (600/minute) would turn the load into 429s, not measure it.
+                "ACCORD_API_RATE_LIMIT": "1000000/minute",
                 "DJANGO_SETTINGS_MODULE": "accord.config.settings",
             }
         )
@@ -329,7 +336,12 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
         del prepared
 
         app = Gunicorn(
-            "accord.config.wsgi:application", args.workers, env, ROOT, out / "gunicorn.log"
+            "accord.config.wsgi:application",
+            args.workers,
+            env,
+            ROOT,
+            out / "gunicorn.log",
+            threads=args.threads,
         )
         app.start("/login/")
         locust_env = {**env, "LOAD_SETUP": str(setup_file)}
@@ -370,7 +382,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
         app.stop()
         app = None
 
-        bare = Gunicorn("bare_app:application", args.workers, env, LOAD, out / "bare.log")
+        bare = Gunicorn(
+            "bare_app:application", args.workers, env, LOAD, out / "bare.log", threads=args.threads
+        )
         bare.start("/")
         bare_file = LOAD / "bare_locustfile.py"
         run_locust(bare_file, bare.url, users[0], 5, out, env)  # warm-up
@@ -427,6 +441,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
         "machine": machine(),
         "contacts": contacts,
         "workers": args.workers,
+        "threads": args.threads,
         "step_seconds": seconds,
         "sizes": setup["sizes"],
         "setup_timings": setup["timings"],
@@ -472,6 +487,13 @@ def run_in_background_profile(
     return lines
 
 
+def served(result: dict[str, object]) -> str:
+    threads = int(str(result.get("threads", 1)))
+    if threads > 1:
+        return f"{result['workers']} gthread workers x {threads} threads"
+    return f"{result['workers']} sync workers"
+
+
 def append_docs(result: dict[str, object], steps: list[Step], best: Step | None, top: Step) -> None:
     m = result["machine"]
     assert isinstance(m, dict)
@@ -483,7 +505,7 @@ def append_docs(result: dict[str, object], steps: list[Step], best: Step | None,
         f"## Load test (`bench/load_test.py`, gunicorn + PostgreSQL) — {result['date']}",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; Python {m['python']}, "
-        f"Django {m['django']}, gunicorn {m['gunicorn']} ({result['workers']} sync workers), "
+        f"Django {m['django']}, gunicorn {m['gunicorn']} ({served(result)}), "
         f"Locust {m['locust']} on the same machine; commit {m['commit']}. Data: the seeded demo "
         f"workspace of {sizes['contacts']:,} contacts ({sizes['touchpoints']:,} touchpoints, "
         f"{sizes['handoffs']:,} handoffs of which {sizes['open_handoffs']:,} open at the start). "

@@ -93,10 +93,21 @@ class Postgres:
 
 
 class Gunicorn:
-    """gunicorn serving `app` (module:callable) with `workers` sync workers on 127.0.0.1."""
+    """gunicorn serving `app` (module:callable) on 127.0.0.1 with `workers` processes: sync
+    workers, or threaded ones (`gthread`) when `threads` > 1."""
 
-    def __init__(self, app: str, workers: int, env: dict[str, str], chdir: Path, log: Path) -> None:
+    def __init__(
+        self,
+        app: str,
+        workers: int,
+        env: dict[str, str],
+        chdir: Path,
+        log: Path,
+        *,
+        threads: int = 1,
+    ) -> None:
         self.app, self.workers, self.env, self.chdir, self.log = app, workers, env, chdir, log
+        self.threads = threads
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -109,7 +120,8 @@ class Gunicorn:
             str(VENV_BIN / "gunicorn"), self.app,
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers),
-            "--worker-class", "sync",
+            "--worker-class", "gthread" if self.threads > 1 else "sync",
+            "--threads", str(self.threads),
             "--preload",  # import the app once, before forking
             "--chdir", str(self.chdir),
             "--backlog", "2048",
