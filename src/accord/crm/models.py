@@ -127,7 +127,7 @@ class Contact(WorkspaceOwned):
     )
     # Current state only, kept in step with the ledger by crm.services; numbers come from the
     # ledger, never from this field.
-    lifecycle_stage = models.SlugField(max_length=32)
+    lifecycle_stage = models.SlugField(max_length=32, db_index=False)  # in contact_ws_stage
     lead_status = models.CharField(max_length=24, choices=LeadStatus.choices, blank=True)
     original_source = models.CharField(max_length=24, choices=Channel.choices, blank=True)
     utm_source = models.CharField(max_length=200, blank=True)
@@ -171,8 +171,10 @@ class LedgerEntry(WorkspaceOwned):
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="ledger", db_index=False
     )  # indexed by ledger_contact_time
-    from_stage = models.SlugField(max_length=32, blank=True)
-    to_stage = models.SlugField(max_length=32)
+    # Not indexed alone: every query names the workspace (ledger_ws_time, ledger_ws_to_time), and
+    # each index costs every one of the ledger's millions of inserts.
+    from_stage = models.SlugField(max_length=32, blank=True, db_index=False)
+    to_stage = models.SlugField(max_length=32, db_index=False)
     occurred_at = models.DateTimeField()
     # PROTECT, not SET_NULL: the ledger is never updated, so people who wrote to it are
     # deactivated rather than deleted.

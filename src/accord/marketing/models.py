@@ -90,10 +90,17 @@ class TouchpointType(models.TextChoices):
 class Touchpoint(WorkspaceOwned):
     """One marketing interaction of a contact."""
 
-    contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="touchpoints")
+    contact = models.ForeignKey(
+        "crm.Contact", on_delete=models.CASCADE, related_name="touchpoints", db_index=False
+    )  # indexed by touch_contact_time
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
-    )
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+        db_index=False,
+    )  # indexed by touch_campaign_time
     channel = models.CharField(max_length=24, choices=Channel.choices)
     type = models.CharField(max_length=20, choices=TouchpointType.choices)
     occurred_at = models.DateTimeField()
