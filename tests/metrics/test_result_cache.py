@@ -7,6 +7,7 @@ entry expires. The rest of the suite runs with the cache off (see conftest.py)."
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from accord.crm.services import contacts as contact_services
 from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Membership, Workspace
+from accord.metrics import result_cache
 from accord.metrics.catalogue import MetricSpec, measure
 from accord.metrics.funnel import FunnelSpec, funnel
 from accord.metrics.goals import goal_delete, goal_set
@@ -196,3 +198,53 @@ def test_goal_pacing_is_cached_until_a_goal_changes(
     with django_capture_on_commit_callbacks(execute=True):
         goal_delete(actor=actor, goal_id=goal.pk)
     assert dashboard_goals(actor.workspace.pk, today) == []
+
+
+def _in_threads(count: int, call: Callable[[], Any]) -> list[Any]:
+    """`call` in `count` threads started together; their results, or the exceptions raised."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exc:  # returned for the test to inspect
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_threads_asking_for_the_same_missing_result_at_once_compute_it_once() -> None:
+    runs: list[int] = []
+
+    def slow() -> int:
+        runs.append(1)
+        time.sleep(0.3)
+        return 42
+
+    results = _in_threads(4, lambda: result_cache.cached(9001, "slow", slow))
+    assert results == [42, 42, 42, 42]
+    assert len(runs) == 1
+    assert result_cache._flights == {}  # nothing left behind
+
+
+def test_when_the_computing_thread_fails_the_waiting_ones_compute_for_themselves() -> None:
+    runs: list[int] = []
+
+    def first_fails() -> int:
+        runs.append(1)
+        time.sleep(0.2)
+        if len(runs) == 1:
+            raise RuntimeError("the database went away")
+        return 7
+
+    results = _in_threads(3, lambda: result_cache.cached(9002, "flaky", first_fails))
+    assert sum(isinstance(r, RuntimeError) for r in results) == 1
+    assert sorted(r for r in results if not isinstance(r, Exception)) == [7, 7]
+    assert result_cache._flights == {}

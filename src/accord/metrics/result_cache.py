@@ -21,6 +21,7 @@ API, the CLI, reports and jobs ask without one and always get the current versio
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,22 +76,52 @@ def key(workspace_id: int, what: str) -> str:
 def cached[T](workspace_id: int, what: str, compute: Callable[[], T]) -> T:
     """The cached result of `what` (a query's kind, spec and engine, as text) when the
     workspace's data has not changed (or, inside `bounded_staleness`, when it is recent
-    enough), else `compute()`'s, kept for the next caller."""
+    enough), else `compute()`'s, kept for the next caller. Threads of one process asking for
+    the same missing result at once compute it once: the others wait for it."""
     seconds = settings.ACCORD_METRICS_CACHE_SECONDS
     if seconds <= 0:
         return compute()
     name = key(workspace_id, what)
     version = data_version.current(workspace_id)
     accepted = _staleness.get()
-    started = time.time()  # before computing: the result holds every change committed by now
-    found: tuple[str, float, T] | None = cache.get(name)
+    found: _Found[T] | None = _usable(name, version, accepted)
     if found is not None:
-        found_version, computed_at, result = found
-        if found_version == version:
-            return result
-        if accepted is not None and accepted.accepts(computed_at, started):
-            accepted.served(computed_at)
-            return result
+        return found.result
+    flight, leading = _join_flight(name)
+    if not leading:
+        flight.wait(FLIGHT_WAIT_SECONDS)
+        found = _usable(name, version, accepted)
+        if found is not None:
+            return found.result
+        return _compute_and_keep(name, version, accepted, compute, seconds)
+    try:
+        return _compute_and_keep(name, version, accepted, compute, seconds)
+    finally:
+        _land(name, flight)
+
+
+@dataclass(frozen=True)
+class _Found[T]:
+    result: T
+
+
+def _usable[T](name: str, version: str, accepted: Staleness | None) -> _Found[T] | None:
+    found: tuple[str, float, T] | None = cache.get(name)
+    if found is None:
+        return None
+    found_version, computed_at, result = found
+    if found_version == version:
+        return _Found(result)
+    if accepted is not None and accepted.accepts(computed_at, time.time()):
+        accepted.served(computed_at)
+        return _Found(result)
+    return None
+
+
+def _compute_and_keep[T](
+    name: str, version: str, accepted: Staleness | None, compute: Callable[[], T], seconds: float
+) -> T:
+    started = time.time()  # before computing: the result holds every change committed by now
     if accepted is None:
         result = compute()
     else:  # a result built from older ones (goal pacing from its metrics) is as old as they are
@@ -102,3 +133,28 @@ def cached[T](workspace_id: int, what: str, compute: Callable[[], T]) -> T:
             version = STALE  # not the current version's result: only stale readers may take it
     cache.set(name, (version, started, result), seconds)
     return result
+
+
+# Results being computed in this process, by cache key: a thread that finds one waits for it
+# (a dashboard's two dozen metrics expire together, and every thread of a busy process would
+# otherwise compute them all at once). Only a result's own computation is waited for, and a
+# result's computation only asks for others below it, so no two threads wait on each other.
+FLIGHT_WAIT_SECONDS = 60.0
+_flights: dict[str, threading.Event] = {}
+_flights_lock = threading.Lock()
+
+
+def _join_flight(name: str) -> tuple[threading.Event, bool]:
+    """The computation of `name` under way, and whether this thread leads it (computes it)."""
+    with _flights_lock:
+        flight = _flights.get(name)
+        if flight is not None:
+            return flight, False
+        flight = _flights[name] = threading.Event()
+        return flight, True
+
+
+def _land(name: str, flight: threading.Event) -> None:
+    with _flights_lock:
+        _flights.pop(name, None)
+    flight.set()
