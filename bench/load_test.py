@@ -291,7 +291,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one linear script
     out = Path(tempfile.mkdtemp(prefix="accord-load."))
     print(
         f"Load test: {contacts:,} contacts, gunicorn "
-        f"{served({'workers': args.workers, 'threads': args.threads})}, steps of {seconds} s"
+        f"{served(args.workers, args.threads)}, steps of {seconds} s"
     )
     print(f"  output in {out}", flush=True)
 
@@ -487,11 +487,11 @@ def run_in_background_profile(
     return lines
 
 
-def served(result: dict[str, object]) -> str:
-    threads = int(str(result.get("threads", 1)))
-    if threads > 1:
-        return f"{result['workers']} gthread workers x {threads} threads"
-    return f"{result['workers']} sync workers"
+def served(workers: object, threads: object = 1) -> str:
+    """How gunicorn served the app, as the results record it."""
+    if int(str(threads)) > 1:
+        return f"{workers} gthread workers x {threads} threads"
+    return f"{workers} sync workers"
 
 
 def append_docs(result: dict[str, object], steps: list[Step], best: Step | None, top: Step) -> None:
@@ -500,12 +500,13 @@ def append_docs(result: dict[str, object], steps: list[Step], best: Step | None,
     sizes = result["sizes"]
     assert isinstance(sizes, dict)
     ratio = result["ratio"]
+    serving = served(result["workers"], result.get("threads", 1))
     lines = [
         "",
         f"## Load test (`bench/load_test.py`, gunicorn + PostgreSQL) — {result['date']}",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; Python {m['python']}, "
-        f"Django {m['django']}, gunicorn {m['gunicorn']} ({served(result)}), "
+        f"Django {m['django']}, gunicorn {m['gunicorn']} ({serving}), "
         f"Locust {m['locust']} on the same machine; commit {m['commit']}. Data: the seeded demo "
         f"workspace of {sizes['contacts']:,} contacts ({sizes['touchpoints']:,} touchpoints, "
         f"{sizes['handoffs']:,} handoffs of which {sizes['open_handoffs']:,} open at the start). "

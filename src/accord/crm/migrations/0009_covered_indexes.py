@@ -9,11 +9,6 @@ from django.db import migrations, models
 
 # The indexes Django named for the fields (PostgreSQL adds a `_like` one for text lookups).
 INDEXES = [
-    "crm_contact_lifecycle_stage_c8b1a715",
-    "crm_ledgerentry_from_stage_766986ad",
-    "crm_ledgerentry_to_stage_7076634f",
-]
-RECREATE = [
     ("crm_contact_lifecycle_stage_c8b1a715", "crm_contact", "lifecycle_stage"),
     ("crm_ledgerentry_from_stage_766986ad", "crm_ledgerentry", "from_stage"),
     ("crm_ledgerentry_to_stage_7076634f", "crm_ledgerentry", "to_stage"),
@@ -21,13 +16,13 @@ RECREATE = [
 
 
 def drop(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for name in INDEXES:
+    for name, _table, _column in INDEXES:
         schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
         schema_editor.execute(f'DROP INDEX IF EXISTS "{name}_like"')
 
 
 def recreate(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for name, table, column in RECREATE:
+    for name, table, column in INDEXES:
         schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}")')
 
 
