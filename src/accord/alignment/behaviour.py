@@ -11,8 +11,9 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from accord.alignment.behaviour_weights import COMPONENTS, ComponentSpec
 from accord.alignment.models import RejectionReview
@@ -95,6 +96,33 @@ def _weeks(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.d
     return weeks
 
 
+def _weeks_active(
+    rows: QuerySet[Any],
+    user_field: str,
+    time_field: str,
+    people: set[int],
+    weeks: list[tuple[dt.datetime, dt.datetime]],
+) -> QuerySet[Any]:
+    """(user, week index) pairs: the weeks in which each of `people` has a row."""
+    week = Case(
+        *(When(**{f"{time_field}__lt": to}, then=Value(i)) for i, (_, to) in enumerate(weeks)),
+        output_field=IntegerField(),
+    )
+    return (
+        rows.filter(
+            **{
+                f"{user_field}__in": people,
+                f"{time_field}__gte": weeks[0][0],
+                f"{time_field}__lt": weeks[-1][1],
+            }
+        )
+        .order_by()
+        .annotate(week=week)
+        .values_list(user_field, "week")
+        .distinct()
+    )
+
+
 def crm_adoption(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
     spec = _spec("crm_adoption")
     members = Membership.objects.for_workspace(ws).select_related("team")
@@ -106,32 +134,24 @@ def crm_adoption(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
     if not teams:
         return Component(spec, None, "nobody is in a sales or marketing team")
     people = set().union(*teams.values())
-    logged: dict[int, set[int]] = {}  # week index -> users who logged something
     weeks = _weeks(start, end)
-
-    def week_of(at: dt.datetime) -> int:
-        return int((at - start).total_seconds() // (7 * 86400))
+    if not weeks:
+        return Component(spec, None, "the period is empty")
 
     # What each side records: activities (both), lead decisions (sales), the review or
-    # dispute of a rejected lead's reason (marketing's side of the feedback loop).
-    records = [
-        Activity.objects.for_workspace(ws)
-        .filter(user_id__in=people, occurred_at__gte=start, occurred_at__lt=end)
-        .values_list("user_id", "occurred_at"),
-        Handoff.objects.for_workspace(ws)
-        .filter(decided_by_id__in=people, decided_at__gte=start, decided_at__lt=end)
-        .values_list("decided_by_id", "decided_at"),
-        RejectionReview.objects.for_workspace(ws)
-        .filter(reviewed_by_id__in=people, reviewed_at__gte=start, reviewed_at__lt=end)
-        .values_list("reviewed_by_id", "reviewed_at"),
-        Dispute.objects.for_workspace(ws)
-        .filter(raised_by_id__in=people, created_at__gte=start, created_at__lt=end)
-        .values_list("raised_by_id", "created_at"),
+    # dispute of a rejected lead's reason (marketing's side of the feedback loop). The database
+    # answers which weeks each person logged something in: the rows themselves can run to
+    # millions in a quarter.
+    records: list[tuple[QuerySet[Any], str, str]] = [
+        (Activity.objects.for_workspace(ws), "user_id", "occurred_at"),
+        (Handoff.objects.for_workspace(ws), "decided_by_id", "decided_at"),
+        (RejectionReview.objects.for_workspace(ws), "reviewed_by_id", "reviewed_at"),
+        (Dispute.objects.for_workspace(ws), "raised_by_id", "created_at"),
     ]
-    for rows in records:
-        for user, at in rows:
-            if user is not None and at is not None:
-                logged.setdefault(week_of(at), set()).add(user)
+    logged: dict[int, set[int]] = {}  # week index -> users who logged something
+    for rows, user_field, time_field in records:
+        for user, week in _weeks_active(rows, user_field, time_field, people, weeks):
+            logged.setdefault(week, set()).add(user)
     parts = {
         side: statistics.fmean(
             _pct(len(logged.get(i, set()) & users), len(users)) for i in range(len(weeks))
@@ -161,33 +181,34 @@ def fresh_records(ws: int, end: dt.datetime) -> Component:
 
 def feedback_latency(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
     spec = _spec("feedback_latency")
-    rejected: dict[int, dt.datetime] = {
-        pk: at
-        for pk, at in Handoff.objects.for_workspace(ws)
-        .filter(status=HandoffStatus.REJECTED, decided_at__gte=start, decided_at__lt=end)
-        .values_list("pk", "decided_at")
-        if at is not None
-    }
-    if not rejected:
+    rejected = Handoff.objects.for_workspace(ws).filter(
+        status=HandoffStatus.REJECTED, decided_at__gte=start, decided_at__lt=end
+    )
+    total = rejected.count()
+    if not total:
         return Component(spec, None, "no leads rejected in the period")
-    reviewed: dict[int, dt.datetime] = {}
-    for handoff, at in (
+    # The first review or dispute of each rejection, beside its time: joined in the database,
+    # not as a list of the period's rejections (tens of thousands in a large workspace).
+    first: dict[int, tuple[dt.datetime, dt.datetime]] = {}  # handoff -> (rejected, reviewed)
+    answers = (
         RejectionReview.objects.for_workspace(ws)
-        .filter(handoff_id__in=rejected)
-        .values_list("handoff_id", "reviewed_at")
-    ):
-        reviewed[handoff] = at
-    for handoff, at in (
+        .filter(handoff__in=rejected)
+        .values_list("handoff_id", "handoff__decided_at", "reviewed_at"),
         Dispute.objects.for_workspace(ws)
-        .filter(handoff_id__in=rejected)
-        .values_list("handoff_id", "created_at")
-    ):
-        reviewed[handoff] = min(at, reviewed.get(handoff, at))
-    hours = [(reviewed[h] - rejected[h]).total_seconds() / 3600 for h in reviewed]
+        .filter(handoff__in=rejected)
+        .values_list("handoff_id", "handoff__decided_at", "created_at"),
+    )
+    for rows in answers:
+        for handoff, decided, at in rows:
+            if decided is None:  # never: the period's rejections have a decision time
+                continue
+            known = first.get(handoff)
+            first[handoff] = (decided, at if known is None else min(at, known[1]))
+    hours = [(at - decided).total_seconds() / 3600 for decided, at in first.values()]
     in_time = sum(1 for h in hours if h <= REVIEW_WITHIN.total_seconds() / 3600)
     median = f"; median {statistics.median(hours):.0f} h to review" if hours else ""
-    detail = f"{in_time} of {len(rejected)} rejections reviewed within 72 h{median}"
-    return Component(spec, _pct(in_time, len(rejected)), detail)
+    detail = f"{in_time} of {total} rejections reviewed within 72 h{median}"
+    return Component(spec, _pct(in_time, total), detail)
 
 
 def goal_attainment(ws: int, start: dt.datetime, end: dt.datetime) -> Component:

@@ -91,10 +91,14 @@ class Company(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "name"], name="company_ws_name"),
-            models.Index(fields=["workspace", "created_at"], name="company_ws_created"),
+            # The list order (newest first, then id) read straight from the index: rows created
+            # together (an import batch) share a time, and the id keeps that tie in index order.
+            models.Index(fields=["workspace", "created_at", "id"], name="company_ws_created_id"),
             # Lookups by domain: SQLite cannot use the partial unique index above for
             # `domain = ?` (it cannot prove the parameter is not ''), so it gets a plain one.
             models.Index(fields=["workspace", "domain"], name="company_ws_domain"),
+            # The industry filter's choices, read by a loose index scan (selectors).
+            models.Index(fields=["workspace", "industry"], name="company_ws_industry"),
             # The columnar copy picks up changed companies by this.
             models.Index(fields=["updated_at"], name="company_updated"),
         ]
@@ -146,10 +150,15 @@ class Contact(WorkspaceOwned):
             models.UniqueConstraint(fields=["workspace", "email"], name="contact_email_unique"),
         ]
         indexes = [
-            models.Index(fields=["workspace", "lifecycle_stage"], name="contact_ws_stage"),
+            # A stage's contacts in list order, and the counts by stage from its first two columns.
+            models.Index(
+                fields=["workspace", "lifecycle_stage", "created_at", "id"],
+                name="contact_ws_stage_created",
+            ),
             models.Index(fields=["workspace", "owner"], name="contact_ws_owner"),
             models.Index(fields=["workspace", "original_source"], name="contact_ws_source"),
-            models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
+            # The list order read straight from the index (an import batch shares one time).
+            models.Index(fields=["workspace", "created_at", "id"], name="contact_ws_created_id"),
             # Not partial: SQLite uses a partial index only when the query repeats its condition.
             models.Index(fields=["workspace", "external_id"], name="contact_ws_external_id"),
             # The columnar copy of the metrics fetches the contacts changed since its last sync.
@@ -275,7 +284,8 @@ class Deal(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "status", "closed_at"], name="deal_ws_status_closed"),
             models.Index(fields=["workspace", "owner"], name="deal_ws_owner"),
-            models.Index(fields=["workspace", "created_at"], name="deal_ws_created"),
+            # The list order read straight from the index (an import batch shares one time).
+            models.Index(fields=["workspace", "created_at", "id"], name="deal_ws_created_id"),
             # The columnar copy picks up changed deals by this.
             models.Index(fields=["updated_at"], name="deal_updated"),
         ]

@@ -238,11 +238,16 @@ class Handoff(WorkspaceOwned):
             ),
         ]
         indexes = [
-            models.Index(fields=["workspace", "owner", "status"], name="handoff_ws_owner_status"),
+            # An owner's (or the queue's: no owner) open handoffs, oldest first, without a sort.
+            models.Index(
+                fields=["workspace", "owner", "status", "assigned_at"],
+                name="handoff_ws_owner_status_time",
+            ),
             models.Index(
                 fields=["workspace", "sla_state", "first_touch_due_at"], name="handoff_ws_sla_due"
             ),
-            models.Index(fields=["workspace", "assigned_at"], name="handoff_ws_assigned"),
+            # The inbox order read straight from the index: a bulk hand-over assigns many at once.
+            models.Index(fields=["workspace", "assigned_at", "id"], name="handoff_ws_assigned_id"),
         ]
 
     def __str__(self) -> str:

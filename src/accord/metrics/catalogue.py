@@ -271,10 +271,20 @@ def _workspace(q: Query) -> Any:
     return Workspace.objects.get(pk=q.workspace_id)
 
 
-def _sla_sales(q: Query) -> list[Value]:
+def _sla_report(q: Query) -> Any:
+    """The period's SLA report, built once for the two metrics (and both teams' scorecards)
+    that read it."""
     from accord.handoff.reports import sla_report
 
-    report = sla_report(_workspace(q), q.spec.start, q.spec.end)
+    return result_cache.cached(
+        q.workspace_id,
+        f"sla-report|{q.spec.start.isoformat()}|{q.spec.end.isoformat()}",
+        lambda: sla_report(_workspace(q), q.spec.start, q.spec.end),
+    )
+
+
+def _sla_sales(q: Query) -> list[Value]:
+    report = _sla_report(q)
     rows = report.first_touch if q.spec.breakdown == "owner" else report.first_touch[-1:]
     values = []
     for row in rows:
@@ -287,9 +297,7 @@ def _sla_sales(q: Query) -> list[Value]:
 
 
 def _sla_marketing(q: Query) -> list[Value]:
-    from accord.handoff.reports import sla_report
-
-    report = sla_report(_workspace(q), q.spec.start, q.spec.end)
+    report = _sla_report(q)
     return [
         Value(row.segment or "", row.attainment, item=row.period, successes=row.mqls, n=row.target)
         for row in report.volume
