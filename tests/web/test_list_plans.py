@@ -26,7 +26,10 @@ LISTS: dict[str, Callable[[Workspace], QuerySet]] = {  # type: ignore[type-arg]
         contact_list(ws), "", contacts.SORT_COLUMNS, "-created"
     )[0],
     "contacts page, one stage": lambda ws: sort_queryset(
-        contact_list(ws, ContactFilters(lifecycle_stage="mql")), "", contacts.SORT_COLUMNS, "-created"
+        contact_list(ws, ContactFilters(lifecycle_stage="mql")),
+        "",
+        contacts.SORT_COLUMNS,
+        "-created",
     )[0],
     "contacts page, oldest first": lambda ws: sort_queryset(
         contact_list(ws), "created", contacts.SORT_COLUMNS, "-created"
