@@ -4,14 +4,23 @@ creation time) do not make the database sort the whole batch for every page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from accord.crm.selectors import ContactFilters, company_industries, contact_list, deal_list
-from accord.crm.tests.factories import CompanyFactory
+from accord.crm.models import LedgerEntry
+from accord.crm.selectors import (
+    ContactFilters,
+    company_industries,
+    contact_list,
+    deal_list,
+    ledger_stage_counts,
+)
+from accord.crm.tests.factories import CompanyFactory, ContactFactory
 from accord.handoff.api_queries import HandoffFilters, handoff_list
 from accord.handoff.models import HandoffStatus
 from accord.identity.models import Workspace
@@ -90,3 +99,23 @@ def test_the_inbox_queue_reads_only_unowned_open_handoffs(workspace: Workspace) 
     assert plan_sorts(queryset) is None
     if connection.vendor == "sqlite":
         assert "handoff_ws_owner_status_time" in queryset.explain()
+
+
+def test_stage_counts_of_named_stages_read_a_range_per_stage(workspace: Workspace) -> None:
+    """Home's entries into each stage: only the named stages, each the same count as when
+    the whole ledger is grouped, read as one index range per stage."""
+    for stage in ["lead", "lead", "mql", "customer"]:
+        ContactFactory(workspace=workspace, lifecycle_stage=stage)
+    now = timezone.now()
+    after, before = now - dt.timedelta(days=1), now + dt.timedelta(seconds=1)
+    every = ledger_stage_counts(workspace, after, before)
+    assert every == {"lead": 2, "mql": 1, "customer": 1}
+    assert ledger_stage_counts(workspace, after, before, ["lead", "mql", "sal"]) == {
+        "lead": 2,
+        "mql": 1,
+    }
+    if connection.vendor == "sqlite":
+        entries = LedgerEntry.objects.for_workspace(workspace).filter(
+            to_stage__in=["lead", "mql"], occurred_at__gte=after, occurred_at__lt=before
+        )
+        assert "to_stage=? AND occurred_at>?" in entries.values("to_stage").explain()

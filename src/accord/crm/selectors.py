@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -291,16 +292,23 @@ def pipeline_stages(workspace: Workspace) -> QuerySet[PipelineStage]:
 
 
 def ledger_stage_counts(
-    workspace: Workspace, after: dt.datetime, before: dt.datetime
+    workspace: Workspace,
+    after: dt.datetime,
+    before: dt.datetime,
+    stages: Collection[str] | None = None,
 ) -> dict[str, int]:
-    """Ledger transitions into each stage with `after <= occurred_at < before`, by stage key.
+    """Ledger transitions into each stage with `after <= occurred_at < before`, by stage key,
+    for the given `stages` only when named (then the (stage, time) index reads one range per
+    stage instead of the workspace's whole ledger).
 
     Counts ledger rows, so a contact that enters a stage twice in the window counts twice.
     Stages nobody entered are absent from the result.
     """
+    entries = LedgerEntry.objects.for_workspace(workspace)
+    if stages is not None:
+        entries = entries.filter(to_stage__in=list(stages))
     rows = (
-        LedgerEntry.objects.for_workspace(workspace)
-        .filter(occurred_at__gte=after, occurred_at__lt=before)
+        entries.filter(occurred_at__gte=after, occurred_at__lt=before)
         .values("to_stage")
         .annotate(n=Count("id"))
         .order_by()

@@ -248,6 +248,8 @@ class Handoff(WorkspaceOwned):
             ),
             # The inbox order read straight from the index: a bulk hand-over assigns many at once.
             models.Index(fields=["workspace", "assigned_at", "id"], name="handoff_ws_assigned_id"),
+            # The period's decisions (acceptance, feedback and adoption figures).
+            models.Index(fields=["workspace", "decided_at"], name="handoff_ws_decided"),
         ]
 
     def __str__(self) -> str:

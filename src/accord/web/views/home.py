@@ -71,8 +71,9 @@ def home(request: HttpRequest, membership: Membership) -> HttpResponse:
     now = timezone.now()
     window_start, previous_start = now - WINDOW, now - 2 * WINDOW
     catalogue = StageCatalogue.of(workspace)
-    current = ledger_stage_counts(workspace, window_start, now)
-    previous = ledger_stage_counts(workspace, previous_start, window_start)
+    shown = [stage.key for stage in catalogue.stages]
+    current = ledger_stage_counts(workspace, window_start, now, shown)
+    previous = ledger_stage_counts(workspace, previous_start, window_start, shown)
     recent = ledger_list(workspace).order_by("-occurred_at", "-pk")[:RECENT_CHANGES]
     return render(
         request,
