@@ -47,6 +47,11 @@ LISTS: dict[str, Callable[[Workspace], QuerySet]] = {  # type: ignore[type-arg]
     "contacts API": lambda ws: contact_list(ws).order_by("-created_at", "-pk"),
     "deals API": lambda ws: deal_list(ws).order_by("-created_at", "-pk"),
     "handoffs API, open": lambda ws: handoff_list(ws, HandoffFilters(status=HandoffStatus.OPEN)),
+    "inbox, recently decided": lambda ws: (
+        handoff_list(ws, HandoffFilters(owner="1"))
+        .exclude(status=HandoffStatus.OPEN)
+        .order_by("-decided_at")
+    ),
     "inbox queue": lambda ws: handoff_list(
         ws, HandoffFilters(status=HandoffStatus.OPEN, owner="queue")
     ).order_by("assigned_at"),
@@ -99,6 +104,14 @@ def test_the_inbox_queue_reads_only_unowned_open_handoffs(workspace: Workspace) 
     assert plan_sorts(queryset) is None
     if connection.vendor == "sqlite":
         assert "handoff_ws_owner_status_time" in queryset.explain()
+
+
+def test_an_owners_recent_decisions_are_read_from_their_own_index(workspace: Workspace) -> None:
+    """Not from the index of every decision by time, which for someone with none (an admin,
+    a new rep) means reading all of the workspace's decisions to find there are none."""
+    queryset = LISTS["inbox, recently decided"](workspace)[:10]
+    if connection.vendor == "sqlite":
+        assert "handoff_ws_owner_decided" in queryset.explain()
 
 
 def test_stage_counts_of_named_stages_read_a_range_per_stage(workspace: Workspace) -> None:

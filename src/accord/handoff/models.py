@@ -250,6 +250,10 @@ class Handoff(WorkspaceOwned):
             models.Index(fields=["workspace", "assigned_at", "id"], name="handoff_ws_assigned_id"),
             # The period's decisions (acceptance, feedback and adoption figures).
             models.Index(fields=["workspace", "decided_at"], name="handoff_ws_decided"),
+            # An owner's latest decisions (the inbox's "recently decided"), without a sort.
+            models.Index(
+                fields=["workspace", "owner", "decided_at"], name="handoff_ws_owner_decided"
+            ),
         ]
 
     def __str__(self) -> str:
