@@ -9,13 +9,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
+from accord.crm.models import LedgerEntry
 from accord.crm.services.contacts import contact_create
 from accord.crm.services.ledger import change_stage
+from accord.crm.tests.factories import ContactFactory
 from accord.identity.actor import Actor, Source
+from accord.identity.tests.factories import WorkspaceFactory
 from accord.marketing import calendar_selectors as sel
 from accord.marketing.calendar_models import CalendarEntry
 from accord.marketing.calendar_services import calendar_create, calendar_update
@@ -115,6 +118,51 @@ def test_lead_to_mql_rate_from_the_ledger(actor: Actor) -> None:
     assert rate.since == now - dt.timedelta(days=180)
     empty = sel.lead_to_mql_rate(actor.workspace, now - dt.timedelta(days=400))
     assert (empty.leads, empty.mqls, empty.value) == (0, 0, None)
+
+
+LEDGER = st.lists(
+    st.tuples(
+        st.integers(0, 4),  # which contact
+        st.sampled_from(["lead", "mql", "sal"]),
+        # days before `now`: the window's edges and a few days often (ties), any day sometimes
+        st.one_of(st.sampled_from([0, 1, 2, 179, 180, 181]), st.integers(0, 400)),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(entries=LEDGER)
+def test_the_rate_matches_a_reference_over_random_ledgers(
+    db: Any, entries: list[tuple[int, str, int]]
+) -> None:
+    """Against the definition computed in Python: each contact's first entry into lead in the
+    window, and whether its last entry into MQL in the window is at or after it."""
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    since = now - dt.timedelta(days=sel.RATE_DAYS)
+    workspace = WorkspaceFactory()
+    long_ago = now - dt.timedelta(days=1000)
+    contacts = [
+        ContactFactory(workspace=workspace, lifecycle_stage="subscriber", created_at=long_ago)
+        for _ in range(5)
+    ]
+    first: dict[int, dt.datetime] = {}
+    last: dict[int, dt.datetime] = {}
+    for index, stage, days in entries:
+        at = now - dt.timedelta(days=days)
+        LedgerEntry.objects.create(
+            workspace=workspace, contact=contacts[index], from_stage="", to_stage=stage,
+            occurred_at=at, source="system", reason="test",
+        )  # fmt: skip
+        if since <= at < now and stage == "lead":
+            first[index] = min(first.get(index, at), at)
+        if since <= at < now and stage == "mql":
+            last[index] = max(last.get(index, at), at)
+    reached = sum(1 for index, at in first.items() if index in last and last[index] >= at)
+    rate = sel.lead_to_mql_rate(workspace, now)
+    assert (rate.leads, rate.mqls) == (len(first), reached)
 
 
 def test_capacity_per_week(team: dict[str, Actor]) -> None:
