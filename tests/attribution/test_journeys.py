@@ -9,13 +9,25 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from accord.attribution.journeys import deal_journeys, paths
+from accord.attribution.journeys import (
+    LEAD_STAGES,
+    MQL_STAGES,
+    _first_entries,
+    deal_journeys,
+    paths,
+)
 from accord.attribution.report import attribution_report
+from accord.crm.models import LedgerEntry
 from accord.crm.selectors import pipeline_stages
 from accord.crm.services import contacts, deals
+from accord.crm.tests.factories import ContactFactory
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
+from accord.identity.tests.factories import WorkspaceFactory
 from accord.marketing.models import Touchpoint
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +206,48 @@ def test_the_columnar_copy_gives_the_record_stores_paths(
     assert sorted(paths(workspace.pk, start=START, end=END)) == sorted(
         journeys._record_store_paths(workspace.pk, START, END)
     )
+
+
+ENTRIES = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # which contact
+        st.sampled_from(["subscriber", "lead", "mql", "sql", "customer", "other"]),
+        st.integers(0, 5),  # the day: few, so that entries often share one
+    ),
+    max_size=20,
+)
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(entries=ENTRIES)
+def test_first_entries_match_a_reference_over_random_ledgers(
+    db: Any, entries: list[tuple[int, str, int]]
+) -> None:
+    """When each contact first moved into a lead-or-later stage and into an MQL-or-later one,
+    against the same read in Python over the ledger's rows (contacts without such an entry
+    absent; another workspace's entries never read)."""
+    workspace, other = WorkspaceFactory(), WorkspaceFactory()
+    people = [ContactFactory(workspace=workspace) for _ in range(4)]
+    stranger = ContactFactory(workspace=other)
+    LedgerEntry.objects.create(
+        workspace=other, contact=stranger, from_stage="", to_stage="lead", occurred_at=T0,
+        source="system", reason="test",
+    )  # fmt: skip
+    for index, stage, n in entries:
+        LedgerEntry.objects.create(
+            workspace=workspace, contact=people[index], from_stage="", to_stage=stage,
+            occurred_at=day(n), source="system", reason="test",
+        )  # fmt: skip
+    # The reference: every row of the workspace's ledger (those the contacts' creation wrote
+    # too), read one by one.
+    expected: list[dict[int, dt.datetime]] = [{}, {}]
+    for pk, stage, at in LedgerEntry.objects.for_workspace(workspace).values_list(
+        "contact_id", "to_stage", "occurred_at"
+    ):
+        for stages, first in zip((LEAD_STAGES, MQL_STAGES), expected, strict=True):
+            if stage in stages:
+                first[pk] = min(first.get(pk, at), at)
+    asked = [p.pk for p in people] + [stranger.pk]
+    assert _first_entries(workspace.pk, asked, LEAD_STAGES, MQL_STAGES) == expected

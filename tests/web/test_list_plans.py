@@ -23,6 +23,7 @@ from accord.crm.selectors import (
 from accord.crm.tests.factories import CompanyFactory, ContactFactory
 from accord.handoff.api_queries import HandoffFilters, handoff_list
 from accord.handoff.models import HandoffStatus
+from accord.handoff.reports import disposition_counts
 from accord.identity.models import Workspace
 from accord.identity.tests.factories import WorkspaceFactory
 from accord.web.views import contacts, deals
@@ -132,3 +133,15 @@ def test_stage_counts_of_named_stages_read_a_range_per_stage(workspace: Workspac
             to_stage__in=["lead", "mql"], occurred_at__gte=after, occurred_at__lt=before
         )
         assert "to_stage=? AND occurred_at>?" in entries.values("to_stage").explain()
+
+
+def test_a_periods_outcomes_are_read_from_the_index_alone(workspace: Workspace) -> None:
+    """The acceptance rate and rejection reasons without a breakdown (the dashboard's) count a
+    period's handoffs by status and reason: read from one index, no table rows and no join to
+    the contacts. Checked on SQLite, as the queue above."""
+    now = timezone.now()
+    counts = disposition_counts(workspace, "none", now - dt.timedelta(days=90), now)
+    assert list(counts) == []
+    if connection.vendor == "sqlite":
+        plan = counts.explain()
+        assert "COVERING INDEX handoff_ws_assigned_outcome" in plan, plan

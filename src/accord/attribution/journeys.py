@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import duckdb
+from django.db.models import Min, Q
 
 from accord.attribution.rules import Journey, Touch
 from accord.crm.models import Activity, Contact, Deal, LedgerEntry
@@ -201,17 +202,25 @@ def _first_entries(
     workspace_id: int, contacts: Iterable[int], *stage_sets: tuple[str, ...]
 ) -> list[dict[int, dt.datetime]]:
     """For each set of stages, when each contact first moved into one of them (the ledger).
-    The contacts' entries are read by contact and the stages picked here: a filter on the
-    stage would lead SQLite to the stage index, every contact's entries."""
+    The earliest entries are found in the database, one row per contact rather than every
+    transition; the stages are picked inside the aggregate, because a filter on the stage
+    would lead SQLite to the stage index, every contact's entries."""
     firsts: list[dict[int, dt.datetime]] = [{} for _ in stage_sets]
-    for contact, at, stage in (
+    earliest = {
+        f"first_{i}": Min("occurred_at", filter=Q(to_stage__in=stages))
+        for i, stages in enumerate(stage_sets)
+    }
+    for contact, *moments in (
         LedgerEntry.objects.for_workspace_by_other_key(workspace_id)
         .filter(contact_id__in=list(contacts))
-        .values_list("contact_id", "occurred_at", "to_stage")
+        .order_by()
+        .values("contact_id")
+        .annotate(**earliest)
+        .values_list("contact_id", *earliest)
         .iterator(chunk_size=20_000)
     ):
-        for stages, first in zip(stage_sets, firsts, strict=True):
-            if stage in stages and (contact not in first or at < first[contact]):
+        for first, at in zip(firsts, moments, strict=True):
+            if at is not None:
                 first[contact] = at
     return firsts
 

@@ -248,6 +248,11 @@ class Handoff(WorkspaceOwned):
             ),
             # The inbox order read straight from the index: a bulk hand-over assigns many at once.
             models.Index(fields=["workspace", "assigned_at", "id"], name="handoff_ws_assigned_id"),
+            # The period's outcomes (acceptance, rejection reasons) read from the index alone.
+            models.Index(
+                fields=["workspace", "assigned_at", "status", "reason"],
+                name="handoff_ws_assigned_outcome",
+            ),
             # The period's decisions (acceptance, feedback and adoption figures).
             models.Index(fields=["workspace", "decided_at"], name="handoff_ws_decided"),
             # An owner's latest decisions (the inbox's "recently decided"), without a sort.

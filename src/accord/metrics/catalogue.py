@@ -304,11 +304,21 @@ def _sla_marketing(q: Query) -> list[Value]:
     ]
 
 
-def _acceptance(q: Query) -> list[Value]:
+def _dispositions(q: Query) -> Any:
+    """The period's dispositions by the breakdown, read once for the acceptance rate and the
+    rejection reasons."""
     from accord.handoff.reports import dispositions
 
-    by = "source" if q.spec.breakdown == "none" else q.spec.breakdown
-    rows = dispositions(_workspace(q), by, q.spec.start, q.spec.end)  # type: ignore[arg-type]
+    spec = q.spec
+    return result_cache.cached(
+        q.workspace_id,
+        f"dispositions|{spec.breakdown}|{spec.start.isoformat()}|{spec.end.isoformat()}",
+        lambda: dispositions(_workspace(q), spec.breakdown, spec.start, spec.end),  # type: ignore[arg-type]
+    )
+
+
+def _acceptance(q: Query) -> list[Value]:
+    rows = _dispositions(q)
     if q.spec.breakdown == "none":
         accepted = sum(r.accepted for r in rows)
         decided = sum(r.accepted + r.rejected + r.recycled for r in rows)
@@ -319,10 +329,7 @@ def _acceptance(q: Query) -> list[Value]:
 
 
 def _rejection_reasons(q: Query) -> list[Value]:
-    from accord.handoff.reports import dispositions
-
-    by = "source" if q.spec.breakdown == "none" else q.spec.breakdown
-    rows = dispositions(_workspace(q), by, q.spec.start, q.spec.end)  # type: ignore[arg-type]
+    rows = _dispositions(q)
     groups: dict[str, Counter[str]] = {}
     for r in rows:
         key = "" if q.spec.breakdown == "none" else r.key
