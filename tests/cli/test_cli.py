@@ -44,6 +44,22 @@ def test_each_command_has_help(command: str) -> None:
     assert f"usage: accord {command}" in result.stdout
 
 
+def test_a_missing_secret_key_is_one_clear_line_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if k not in {"ACCORD_DEBUG", "ACCORD_SECRET_KEY"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", "createworkspace", "Acme", "--slug", "acme"],
+        capture_output=True,
+        text=True,
+        env={**env, "ACCORD_DATA_DIR": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ACCORD_SECRET_KEY is missing")
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
 def test_version() -> None:
     assert _accord("version").stdout.strip() == f"accord {accord.__version__}"
 

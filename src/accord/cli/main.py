@@ -79,6 +79,19 @@ def _prepare_demo_environment() -> None:
         os.environ["ACCORD_SECRET_KEY"] = secrets.token_urlsafe(50)
 
 
+def _exit_on_bad_configuration() -> None:
+    """Load the settings now, so a missing secret key or a bad variable is one line saying what
+    to set (exit status 2) rather than the traceback Django would print from inside a command."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reading one setting loads them all
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
@@ -90,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] in {"demo", "bench"}:  # local runs on loopback
         _prepare_demo_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+    _exit_on_bad_configuration()
     from django.core.management import execute_from_command_line
     from django.db import InterfaceError, OperationalError
 
