@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Case, Count, F, Max, Min, Q, When
 
 from accord.crm.models import LedgerEntry
 from accord.identity.models import Membership, Role, Workspace
@@ -37,34 +36,24 @@ class ConversionRate:
 
 def lead_to_mql_rate(workspace: Workspace, until: dt.datetime) -> ConversionRate:
     since = until - dt.timedelta(days=RATE_DAYS)
-    window = LedgerEntry.objects.for_workspace(workspace).filter(
-        occurred_at__gte=since, occurred_at__lt=until
-    )
     # Each contact's first entry into lead and last into MQL in the window, paired in the
-    # database: a large workspace has half a million leads in it, too many to pair in Python.
-    entered = (
-        window.filter(to_stage="lead")
+    # database in one pass over the window's lead and MQL entries: a large workspace has half
+    # a million leads in it, too many to pair in Python.
+    per_contact = (
+        LedgerEntry.objects.for_workspace(workspace)
+        .filter(occurred_at__gte=since, occurred_at__lt=until, to_stage__in=("lead", "mql"))
         .order_by()
         .values("contact_id")
-        .annotate(first_at=Min("occurred_at"))
+        .annotate(
+            first_at=Min("occurred_at", filter=Q(to_stage="lead")),
+            last_at=Max("occurred_at", filter=Q(to_stage="mql")),
+        )
+        .filter(first_at__isnull=False)
     )
-    reached = (
-        window.filter(to_stage="mql")
-        .order_by()
-        .values("contact_id")
-        .annotate(last_at=Max("occurred_at"))
+    totals = per_contact.aggregate(
+        leads=Count("contact_id"), mqls=Count(Case(When(last_at__gte=F("first_at"), then=1)))
     )
-    entered_sql, entered_params = entered.query.sql_with_params()
-    reached_sql, reached_params = reached.query.sql_with_params()
-    sql = (
-        "SELECT COUNT(*), "  # noqa: S608 - two ORM queries, their values bound as parameters
-        "COALESCE(SUM(CASE WHEN m.last_at >= l.first_at THEN 1 ELSE 0 END), 0) "
-        f"FROM ({entered_sql}) l LEFT JOIN ({reached_sql}) m ON m.contact_id = l.contact_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*entered_params, *reached_params))
-        leads, mqls = cursor.fetchone()
-    return ConversionRate(int(leads), int(mqls), since, until)
+    return ConversionRate(totals["leads"], totals["mqls"], since, until)
 
 
 def expected_mqls(entry: CalendarEntry, rate: ConversionRate) -> float | None:
