@@ -235,3 +235,42 @@ def test_meeting_cadence_and_action_items_come_from_the_meetings(history: Histor
     done = behaviour.action_items(ws, START, END)  # items[2] open and overdue; [3] due later
     assert done.score == pytest.approx(100 / 3)
     assert done.detail == "1 of 3 done on time; 1 late, 1 open and overdue"
+
+
+def test_marketings_sla_weighs_every_target_period_in_the_window(workspace: Workspace) -> None:
+    """Each month's MQLs against its target (March, in progress, against what is expected by
+    now), capped at 100 %, weighted by its days in the window: February's surplus does not make
+    up January's shortfall, and January counts for its 16 days in the window only."""
+    import time_machine
+
+    from accord.crm.models import LedgerEntry
+    from accord.handoff.tests.factories import activate_sla, sales_floor, sla_document
+
+    floor = sales_floor(workspace, sellers=1)
+    activate_sla(floor, sla_document(marketing={"targets": [{"mqls": 10, "period": "month"}]}))
+    for day, count in ((dt.date(2026, 1, 20), 4), (dt.date(2026, 2, 10), 15),
+                       (dt.date(2026, 3, 5), 2)):  # fmt: skip
+        for _ in range(count):
+            LedgerEntry.objects.create(
+                workspace=workspace, contact=ContactFactory(workspace=workspace),
+                from_stage="lead", to_stage="mql", source="system", reason="test",
+                occurred_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+            )  # fmt: skip
+    end = dt.datetime(2026, 3, 16, tzinfo=dt.UTC)
+    with time_machine.travel(end, tick=False):
+        component = behaviour.marketing_volume(
+            workspace.pk, dt.datetime(2026, 1, 16, tzinfo=dt.UTC), end
+        )
+    march_due = 10 * 15 / 31
+    weights = (16 / 31, 1.0, 15 / 31)
+    attainments = (0.4, 1.0, 2 / march_due)
+    expected = 100 * sum(w * a for w, a in zip(weights, attainments, strict=True)) / sum(weights)
+    assert component.score == pytest.approx(expected)  # 67.4
+    assert component.detail == (
+        "MQLs against target: 2026-01 4 of 10; 2026-02 15 of 10; 2026-03 2 of 5 so far"
+    )
+    # A window that ends before March began judges January and February alone.
+    before = behaviour.marketing_volume(
+        workspace.pk, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    )
+    assert before.score == pytest.approx(70.0)  # (40 % + 100 %) / 2, each month whole

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from accord.alignment.behaviour_weights import COMPONENTS, ComponentSpec
 from accord.alignment.models import RejectionReview
@@ -23,7 +24,7 @@ from accord.crm.models import Activity, Deal, DealOutcome
 from accord.handoff.models import Dispute, Handoff, HandoffStatus
 from accord.identity.models import Membership
 from accord.meetings.selectors import action_item_completion, meeting_cadence
-from accord.metrics.catalogue import MetricSpec, measure
+from accord.metrics.catalogue import MetricSpec, measure, sla_report_of
 from accord.metrics.goals import goal_list
 from accord.metrics.planning import goal_pacing
 
@@ -84,8 +85,7 @@ def _rate_metric(ws: int, metric: str, start: dt.datetime, end: dt.datetime
     value = next((v for v in result.values if v.dimension == ""), None)
     if value is None or value.value is None:
         return None, (value.reason if value else "") or "nothing to measure in the period"
-    # Marketing's volume can beat its target: credit stops at 100.
-    return min(100.0, 100 * float(value.value)), f"{value.successes} of {value.n}"
+    return 100 * float(value.value), f"{value.successes} of {value.n}"
 
 
 def _weeks(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -211,6 +211,32 @@ def feedback_latency(ws: int, start: dt.datetime, end: dt.datetime) -> Component
     return Component(spec, _pct(in_time, total), detail)
 
 
+def marketing_volume(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    """Each target period's attainment (MQLs against the agreed volume; the period in progress
+    against what is expected by now), capped at 100 % so that one period's surplus does not make
+    up another's shortfall, weighted by the period's days inside [start, end)."""
+    spec = _spec("sla_marketing")
+    now = min(end, timezone.now())
+    weighted = weights = 0.0
+    shown: list[str] = []
+    for row in sla_report_of(ws, start, end).volume:
+        if row.starts is None or row.ends is None or row.starts >= now:
+            continue  # a period not begun yet
+        due = row.expected_by_now if row.expected_by_now is not None else float(row.target)
+        inside = min(row.ends, now) - max(row.starts, start)
+        weight = inside / (row.ends - row.starts)
+        if due <= 0 or weight <= 0:
+            continue
+        weighted += weight * min(1.0, row.mqls / due)
+        weights += weight
+        segment = f" ({row.segment})" if row.segment else ""
+        so_far = " so far" if row.expected_by_now is not None else ""
+        shown.append(f"{row.period}{segment} {row.mqls:,} of {due:,.0f}{so_far}")
+    if not weights:
+        return Component(spec, None, "no lead-volume target in the period")
+    return Component(spec, 100 * weighted / weights, "MQLs against target: " + "; ".join(shown))
+
+
 def goal_attainment(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
     spec = _spec("goal_attainment")
     today = (end - dt.timedelta(microseconds=1)).date()
@@ -281,7 +307,7 @@ def _components(ws: int, start: dt.datetime, end: dt.datetime) -> list[Component
         crm_adoption(ws, start, end),
         fresh_records(ws, end),
         _rate(ws, "sla_sales", "sla_sales", start, end),
-        _rate(ws, "sla_marketing", "sla_marketing", start, end),
+        marketing_volume(ws, start, end),
         _rate(ws, "acceptance", "acceptance_rate", start, end),
         feedback_latency(ws, start, end),
         goal_attainment(ws, start, end),

@@ -42,8 +42,9 @@ COMPONENTS: tuple[ComponentSpec, ...] = (
     ComponentSpec(
         "sla_marketing", "Marketing's SLA kept", "shared_metrics",
         "Marketing delivers the lead volume it agreed to.",
-        "Marketing's lead volume against the agreed monthly target (the catalogue's "
-        "sla_marketing).",
+        "Marketing's MQLs against the agreed volume target, period by period (the SLA "
+        "report's months or quarters; the one in progress against what is expected by now), "
+        "each capped at 100 % and weighted by its days in the window.",
     ),
     ComponentSpec(
         "acceptance", "Lead acceptance", "shared_feedback",

@@ -61,6 +61,8 @@ class VolumeRow:
     attainment: float
     expected_by_now: float | None  # the current period only
     pacing: Pacing | None
+    starts: dt.datetime | None = None  # the period: [starts, ends)
+    ends: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def _volume(
                     attainment=mqls / target.mqls,
                     expected_by_now=expected,
                     pacing=pacing,
+                    starts=low,
+                    ends=high,
                 )
             )
     return rows

@@ -271,16 +271,21 @@ def _workspace(q: Query) -> Any:
     return Workspace.objects.get(pk=q.workspace_id)
 
 
-def _sla_report(q: Query) -> Any:
+def sla_report_of(workspace_id: int, start: dt.datetime, end: dt.datetime) -> Any:
     """The period's SLA report, built once for the two metrics (and both teams' scorecards)
     that read it."""
     from accord.handoff.reports import sla_report
+    from accord.identity.models import Workspace
 
     return result_cache.cached(
-        q.workspace_id,
-        f"sla-report|{q.spec.start.isoformat()}|{q.spec.end.isoformat()}",
-        lambda: sla_report(_workspace(q), q.spec.start, q.spec.end),
+        workspace_id,
+        f"sla-report|{start.isoformat()}|{end.isoformat()}",
+        lambda: sla_report(Workspace.objects.get(pk=workspace_id), start, end),
     )
+
+
+def _sla_report(q: Query) -> Any:
+    return sla_report_of(q.workspace_id, q.spec.start, q.spec.end)
 
 
 def _sla_sales(q: Query) -> list[Value]:
