@@ -372,8 +372,8 @@ TABLE: list[Row] = [
     *col("GET", "/definitions/predictive/", ALL),
     *col("POST", "/definitions/predictive/", MARKETING),
     *rec("GET", "/definitions/{pk}/", "definition", ALL),
-    # The editor page is readable by everyone (read-only for those who may not save).
-    *rec("GET", "/definitions/{pk}/edit/", "definition", ALL),
+    # The editor is for those who may save a draft; everyone reads the version on its page.
+    *rec("GET", "/definitions/{pk}/edit/", "definition", MARKETING),
     *rec("POST", "/definitions/{pk}/edit/", "definition", MARKETING),
     *rec("GET", "/definitions/{pk}/backtest/", "definition", ALL),
     *rec("POST", "/definitions/{pk}/{action}/", "definition", MARKETING, action="propose"),
@@ -387,7 +387,7 @@ TABLE: list[Row] = [
     *rec("POST", "/handoffs/dispositions/{pk}/resolve/", "disputed_handoff", LEADS),
     *col("GET", "/handoffs/sla/", ALL),
     *col("GET", "/handoffs/agreements/", ALL),
-    *col("GET", "/handoffs/agreements/new/", ALL),  # the form; saving is for LEADS
+    *col("GET", "/handoffs/agreements/new/", LEADS),
     *col("POST", "/handoffs/agreements/new/", LEADS),
     *rec("GET", "/handoffs/agreements/{pk}/", "agreement", ALL),
     *rec("POST", "/handoffs/agreements/{pk}/{action}/", "agreement", LEADS, action="propose"),

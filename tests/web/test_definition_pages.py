@@ -183,3 +183,30 @@ def test_contact_page_explains_the_score(admin_client: Client, workspace: Any) -
     assert 'id="lead-score"' in page
     assert 'data-rule="senior"' in page and 'data-rule="forms"' in page
     assert "Grade A" in page and "v1" in page
+
+
+def test_only_drafts_open_in_the_editor_and_a_stale_editor_saves_nothing(
+    admin_client: Client,
+    viewer: Membership,
+    workspace: Any,
+) -> None:
+    admin_client.post("/definitions/new/", {"document": json.dumps(sample_document())})
+    definition = LeadDefinition.objects.for_workspace(workspace).get()
+    edit = f"/definitions/{definition.pk}/edit/"
+    assert admin_client.get(edit).status_code == 200
+    assert _client(viewer).get(edit).status_code == 403  # a role that cannot save it
+    # Someone proposes the draft while this editor is open: saving is refused, kept on screen.
+    admin_client.post(f"/definitions/{definition.pk}/propose/")
+    changed = dict(sample_document(), mql={"fit_min": 10, "engagement_min": 5})
+    stale = admin_client.post(edit, {"document": json.dumps(changed), "comment": "late"})
+    assert stale.status_code == 409
+    page = stale.content.decode()
+    assert "v1 is proposed and can no longer be edited" in page
+    assert "Nothing was saved." in page and "engagement_min" in page
+    definition.refresh_from_db()
+    assert definition.comment != "late"
+    assert definition.status == DefinitionStatus.PROPOSED
+    # Opening the editor of a proposed version leads back to the version, saying why.
+    back = admin_client.get(edit, follow=True)
+    assert back.redirect_chain == [(f"/definitions/{definition.pk}/", 302)]
+    assert "is proposed and can no longer be edited; create a new draft" in back.content.decode()

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from accord.core.errors import ValidationFailed
 from accord.core.money import normalise_currency, parse_amount
 from accord.core.normalise import normalise_country, normalise_domain, normalise_email
+from accord.core.periods import OUT_OF_RANGE, in_range
 
 
 class Cleaner(Protocol):
@@ -113,15 +114,16 @@ def date(value: Any, field: str, workspace_id: int) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    parsed = None
-    with contextlib.suppress(ValueError):  # a well-formed but impossible date, e.g. 2026-02-31
-        parsed = parse_date(_text(value))
+        parsed: dt.date | None = value.date()
+    elif isinstance(value, dt.date):
+        parsed = value
+    else:
+        parsed = None
+        with contextlib.suppress(ValueError):  # well-formed but impossible, e.g. 2026-02-31
+            parsed = parse_date(_text(value))
     if parsed is None:
         raise ValidationFailed.single(field, f"'{value}' is not a date (use YYYY-MM-DD).")
-    return parsed
+    return _within_range(parsed, value, field)
 
 
 def datetime(value: Any, field: str, workspace_id: int) -> dt.datetime | None:
@@ -143,6 +145,12 @@ def datetime(value: Any, field: str, workspace_id: int) -> dt.datetime | None:
         )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt.UTC)
+    return _within_range(parsed, value, field)
+
+
+def _within_range[D: (dt.date, dt.datetime)](parsed: D, value: Any, field: str) -> D:
+    if not in_range(parsed):
+        raise ValidationFailed.single(field, f"'{value}' is out of range: {OUT_OF_RANGE}.")
     return parsed
 
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from accord.core.periods import utc_days
+from accord.core.periods import OUT_OF_RANGE, in_range, utc_days
 from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 from accord.metrics.values import (
@@ -56,6 +56,8 @@ class MetricSpec(BaseModel):
             raise ValueError(f"unknown metric '{self.metric}'; see `accord report list`")
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("start and end need a time zone (e.g. 2026-01-01T00:00:00Z)")
+        if not (in_range(self.start) and in_range(self.end)):
+            raise ValueError(OUT_OF_RANGE)
         if self.start >= self.end:
             raise ValueError("start must be before end")
         allowed = CATALOGUE[self.metric].breakdowns

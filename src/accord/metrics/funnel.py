@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from accord.core.intervals import Rate, rate
+from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 
@@ -52,6 +53,8 @@ class FunnelSpec(BaseModel):
     def _ordered(self) -> FunnelSpec:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("start and end need a time zone (e.g. 2026-01-01T00:00:00Z)")
+        if not (in_range(self.start) and in_range(self.end)):
+            raise ValueError(OUT_OF_RANGE)
         if self.start >= self.end:
             raise ValueError("start must be before end")
         return self

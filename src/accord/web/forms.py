@@ -6,15 +6,18 @@ messages are copied back onto the form with `add_service_errors`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from accord.core.channels import Channel
 from accord.core.errors import AccordError
+from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.crm.models import ActivityKind, DealOutcome, LifecycleStage, PipelineStage
 from accord.identity.actor import Source
 from accord.identity.models import User
@@ -33,6 +36,21 @@ class EmailAuthenticationForm(AuthenticationForm):
         field.widget = forms.EmailInput(
             attrs={"autofocus": True, "autocomplete": "email", "placeholder": "you@company.com"}
         )
+
+
+def _in_range(value: dt.date | dt.datetime) -> None:
+    if not in_range(value):
+        raise ValidationError(OUT_OF_RANGE[0].upper() + OUT_OF_RANGE[1:] + ".", code="range")
+
+
+def _instant() -> forms.DateTimeField:
+    """A drill-down's bound (hidden): an instant with its offset, within the dates Accord
+    reports on (beyond them the database's UTC conversion would overflow)."""
+    return forms.DateTimeField(required=False, widget=forms.HiddenInput, validators=[_in_range])
+
+
+def day_field(label: str, widget: forms.Widget) -> forms.DateField:
+    return forms.DateField(required=False, label=label, widget=widget, validators=[_in_range])
 
 
 def stage_choices(stages: Iterable[LifecycleStage], blank: str | None) -> Choices:
@@ -105,10 +123,10 @@ class ContactFilterForm(FilterForm):
     # Drill-downs from the dashboard's funnel (hidden; described in a banner above the list).
     reached = forms.SlugField(required=False, widget=forms.HiddenInput)
     moved_to = forms.SlugField(required=False, widget=forms.HiddenInput)
-    created_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    created_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    moved_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    moved_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    created_after = _instant()
+    created_before = _instant()
+    moved_after = _instant()
+    moved_before = _instant()
 
     def __init__(
         self, data: Any, *, stages: Iterable[LifecycleStage], users: Iterable[User]
@@ -142,10 +160,10 @@ class DealFilterForm(FilterForm):
     )
     company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     # Drill-downs from the dashboard: the deals behind a number.
-    closed_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    closed_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    created_after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    created_before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    closed_after = _instant()
+    closed_before = _instant()
+    created_after = _instant()
+    created_before = _instant()
 
     def __init__(
         self, data: Any, *, stages: Iterable[PipelineStage], users: Iterable[User]

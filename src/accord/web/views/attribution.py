@@ -32,6 +32,7 @@ from accord.attribution.report import (
 from accord.attribution.rules import MODELS
 from accord.attribution.selectors import recognition_feed
 from accord.core.errors import ValidationFailed
+from accord.core.periods import in_range
 from accord.identity.models import Membership, Workspace
 from accord.identity.permissions import Action
 from accord.metrics import charts
@@ -226,9 +227,10 @@ def attribution_panel_page(request: HttpRequest, membership: Membership) -> Http
 
 def _date(value: str | None, default: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if value else default
+        day = dt.date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if in_range(day) else default
 
 
 def attribution_panel(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:

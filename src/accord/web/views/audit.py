@@ -20,7 +20,7 @@ from accord.identity.audit_log import (
     require_audit_access,
 )
 from accord.identity.models import Membership
-from accord.web.forms import FilterForm
+from accord.web.forms import FilterForm, day_field
 from accord.web.views.access import member_view, web_actor
 from accord.web.views.listing import render_list
 
@@ -32,8 +32,8 @@ class AuditFilterForm(FilterForm):
     action = forms.ChoiceField(required=False, label="Action")
     actor = forms.TypedChoiceField(required=False, coerce=int, label="Who")
     object_type = forms.ChoiceField(required=False, label="Object")
-    since = forms.DateField(required=False, label="From", widget=_DATE)
-    until = forms.DateField(required=False, label="To (inclusive)", widget=_DATE)
+    since = day_field("From", _DATE)
+    until = day_field("To (inclusive)", _DATE)
 
     def __init__(self, data: Any, *, choices: dict[str, list[Any]]) -> None:
         super().__init__(data)

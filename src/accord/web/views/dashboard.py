@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from pydantic import ValidationError
 
 from accord.core.intervals import Rate
+from accord.core.periods import in_range
 from accord.crm.models import PipelineStage
 from accord.identity.models import Membership, Workspace
 from accord.metrics import charts
@@ -68,10 +69,12 @@ class Period:
 
 
 def _day(text: str | None, default: dt.date) -> dt.date:
+    """The day given, or the default for one that is not a date Accord reports on."""
     try:
-        return dt.date.fromisoformat(text) if text else default
+        day = dt.date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    return day if in_range(day) else default
 
 
 def _url(name: str, params: dict[str, Any]) -> str:

@@ -11,7 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
+from accord.core.errors import (
+    AccordError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from accord.crm.models import Contact
 from accord.definitions import selectors, services
 from accord.definitions.backtest import backtest_version
@@ -135,6 +141,15 @@ def definition_new(request: HttpRequest, membership: Membership) -> HttpResponse
 @member_view(post_requires=Action.EDIT_DEFINITIONS)
 def definition_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     definition = selectors.definition_get(membership.workspace, pk)
+    if not web_actor(membership).can(Action.EDIT_DEFINITIONS):
+        return forbidden(request, "Your role cannot edit lead definitions.")
+    if request.method == "GET" and definition.status != DefinitionStatus.DRAFT:
+        messages.error(
+            request,
+            f"Version v{definition.version} is {definition.get_status_display().lower()} and can "
+            "no longer be edited; create a new draft instead.",
+        )
+        return redirect("web:definition", pk=definition.pk)
     if request.method == "GET":
         text = json.dumps(definition.document, indent=2)
         return _editor(
@@ -152,6 +167,11 @@ def definition_edit(request: HttpRequest, membership: Membership, pk: int) -> Ht
         return _editor(
             request, membership, text=text, comment=comment, definition=definition,
             errors=_errors(exc), status=400,
+        )  # fmt: skip
+    except Conflict as exc:  # proposed by someone else while this editor was open
+        return _editor(
+            request, membership, text=text, comment=comment, definition=definition,
+            errors={"document": [f"{exc.message} Nothing was saved."]}, status=409,
         )  # fmt: skip
     messages.success(request, f"Draft v{definition.version} saved.")
     return redirect("web:definition", pk=definition.pk)

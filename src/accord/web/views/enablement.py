@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import Conflict, ValidationFailed
+from accord.core.periods import in_range
 from accord.identity.models import Membership
 from accord.identity.permissions import Action
 from accord.marketing import enablement_selectors as sel
@@ -176,9 +177,10 @@ def deal_assets_context(membership: Membership, deal_id: int) -> dict[str, Any]:
 
 def _date(value: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value) if value else None
+        day = dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or in_range(day) else None
 
 
 @require_GET

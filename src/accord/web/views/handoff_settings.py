@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import AccordError, PermissionDenied, ValidationFailed
+from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.handoff import agreements, routing_settings
 from accord.handoff.api_queries import (
     agreement_approvals,
@@ -24,7 +25,7 @@ from accord.handoff.api_queries import (
 from accord.handoff.models import RejectionReason
 from accord.identity.models import Membership, Team, TeamKind
 from accord.identity.permissions import Action
-from accord.web.views.access import member_view, web_actor
+from accord.web.views.access import forbidden, member_view, web_actor
 
 AGREEMENT_ACTIONS = ("propose", "approve", "activate", "rollback")
 
@@ -47,6 +48,8 @@ def agreement_index(request: HttpRequest, membership: Membership) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 @member_view(post_requires=Action.EDIT_AGREEMENTS)
 def agreement_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if not web_actor(membership).can(Action.EDIT_AGREEMENTS):
+        return forbidden(request, "Your role cannot draft SLA agreements.")
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         text = request.POST.get("document", "")
@@ -242,6 +245,9 @@ def routing_change(request: HttpRequest, membership: Membership, what: str) -> H
 
 def _date(text: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed.single(field, "Use a date (YYYY-MM-DD).") from None
+    if not in_range(day):
+        raise ValidationFailed.single(field, f"Use a date Accord plans with: {OUT_OF_RANGE}.")
+    return day
