@@ -15,6 +15,7 @@ from accord.crm.services import contacts as contact_services
 from accord.crm.services.ledger import change_stage
 from accord.identity.actor import Actor
 from accord.metrics import columnar
+from accord.metrics.catalogue import MetricSpec, measure
 from accord.metrics.funnel import FunnelSpec, funnel
 
 pytestmark = pytest.mark.django_db
@@ -69,11 +70,15 @@ def test_cohort_counts_reaching_each_stage(workspace, actor) -> None:  # type: i
     assert by_version["v2"]["mql"] == 2 and by_version[""]["lead"] == 2
 
 
-def test_period_counts_transitions(workspace, actor) -> None:  # type: ignore[no-untyped-def]
+def test_period_counts_each_contact_once_per_stage(workspace, actor) -> None:  # type: ignore[no-untyped-def]
+    """As the catalogue's stage counts do (the MQLs of a period are the same number on the
+    dashboard's tile and in its funnel), and as the contact list behind each number lists them."""
     lead(actor, "a@x.example", ("lead", "mql", "lead", "mql"))  # demoted and promoted again
     lead(actor, "b@x.example", ("lead",))
     spec = FunnelSpec(view="period", start=START, end=END)
-    assert both(workspace.pk, spec) == [("", {"lead": 3, "mql": 2})]
+    assert both(workspace.pk, spec) == [("", {"lead": 2, "mql": 1})]
+    mqls = measure(workspace.pk, MetricSpec(metric="mqls", start=START, end=END))
+    assert [v.value for v in mqls.values] == [1]
 
 
 def test_a_new_transition_is_counted_within_seconds(workspace, actor) -> None:  # type: ignore[no-untyped-def]

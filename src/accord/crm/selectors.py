@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from accord.core.errors import NotFound
+from accord.core.errors import NotFound, ValidationFailed
 from accord.crm.models import (
     Activity,
     Company,
@@ -22,7 +22,8 @@ from accord.crm.models import (
     Pipeline,
     PipelineStage,
 )
-from accord.identity.models import Workspace
+from accord.crm.segments import SEGMENTS, segment_q
+from accord.identity.models import Membership, Workspace
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,23 @@ class ContactFilters:
     moved_to: str = ""
     moved_after: dt.datetime | None = None
     moved_before: dt.datetime | None = None
+    # … and in one row of a breakdown (`BREAKDOWNS`): its value, '' for the row of contacts
+    # without one ("No owner", "Unknown source"), as the metrics group them.
+    breakdown: str = ""
+    breakdown_value: str = ""
+
+
+# The funnel's breakdowns a contact list can show the rows of, as `metrics.queries` defines
+# them: the original source, the UTM campaign, the owner, the owner's team in the workspace and
+# the company's size segment.
+BREAKDOWNS = ("source", "campaign", "owner", "team", "segment")
 
 
 def contact_list(workspace: Workspace, filters: ContactFilters | None = None) -> QuerySet[Contact]:
     f = filters or ContactFilters()
-    qs = Contact.objects.for_workspace(workspace).select_related("company", "owner")
+    qs: QuerySet[Contact] = Contact.objects.for_workspace(workspace).select_related(
+        "company", "owner"
+    )
     if f.q:
         term = f.q.strip()
         qs = qs.filter(
@@ -71,7 +84,48 @@ def contact_list(workspace: Workspace, filters: ContactFilters | None = None) ->
         qs = qs.filter(created_at__gte=f.created_after)
     if f.created_before is not None:
         qs = qs.filter(created_at__lt=f.created_before)
+    if f.breakdown:
+        qs = in_breakdown(workspace, qs, f.breakdown, f.breakdown_value)
     return _ledger_drill_down(workspace, qs, f)
+
+
+def _blank(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
+
+
+def _id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed.single("breakdown_value", f"'{value}' is not an id.") from None
+
+
+def in_breakdown(
+    workspace: Workspace, qs: QuerySet[Contact], breakdown: str, value: str
+) -> QuerySet[Contact]:
+    """The contacts in one row of a breakdown (`value`, or '' for those without one)."""
+    if breakdown == "source":
+        return qs.filter(original_source=value) if value else qs.filter(_blank("original_source"))
+    if breakdown == "campaign":
+        return qs.filter(utm_campaign=value) if value else qs.filter(_blank("utm_campaign"))
+    if breakdown == "owner":
+        return qs.filter(owner_id=_id(value)) if value else qs.filter(owner__isnull=True)
+    if breakdown == "team":
+        membership = Membership.objects.for_workspace(workspace).filter(
+            user_id=OuterRef("owner_id")
+        )
+        if value:
+            return qs.filter(Exists(membership.filter(team_id=_id(value))))
+        return qs.exclude(Exists(membership.filter(team__isnull=False)))
+    if breakdown == "segment":
+        if value and value not in SEGMENTS:
+            raise ValidationFailed.single(
+                "breakdown_value", f"'{value}' is not a segment ({', '.join(SEGMENTS)})."
+            )
+        return qs.filter(segment_q(value, "company__employee_count"))
+    raise ValidationFailed.single(
+        "breakdown", f"'{breakdown}' is not a breakdown of contacts ({', '.join(BREAKDOWNS)})."
+    )
 
 
 def _ledger_drill_down(

@@ -4,7 +4,9 @@
   path (reaching a later stage counts as having passed the earlier ones: a contact imported
   straight as an MQL was a lead too), and the conversion between consecutive stages with a 95 %
   Wilson interval;
-- **period**: how many transitions into each stage the ledger recorded in the period.
+- **period**: how many contacts moved into each stage in the period (the ledger's
+  transitions; a contact that entered a stage twice counts once, as the catalogue's stage counts
+  and the contact list behind each number count it).
 
 Breakdowns: none, source (the contact's original source), campaign, owner, team, segment, or
 lead definition version
@@ -35,7 +37,7 @@ DEFINITIONS = {
     "cohort": "Of the contacts created in the period, how many reached each stage (by now), and "
     "the share of those at one stage who reached the next.",
     "period": "How many contacts moved into each stage during the period, whenever they were "
-    "created (transitions in the lifecycle ledger).",
+    "created (transitions in the lifecycle ledger; each contact once per stage).",
 }
 
 
@@ -105,7 +107,7 @@ def _cohort_sql(breakdown: str) -> str:
 def _period_sql(breakdown: str) -> str:
     dimension, joins = queries.dimension("contact", breakdown)
     return f"""
-        SELECT {dimension} AS dimension, l.to_stage AS stage, count(*) AS moves
+        SELECT {dimension} AS dimension, l.to_stage AS stage, count(DISTINCT l.contact_id) AS moves
         FROM crm_ledgerentry AS l
         {queries.contacts_of("l", breakdown)} {joins}
         WHERE l.workspace_id = ? AND l.occurred_at >= ? AND l.occurred_at < ?

@@ -10,7 +10,7 @@ from django.db import models
 
 from accord.core.models import WorkspaceOwned
 from accord.core.scoping import WorkspaceManager
-from accord.metrics.queries import SEGMENTS
+from accord.crm.segments import SEGMENTS
 
 QUARTER_MONTHS = (1, 4, 7, 10)
 
@@ -21,7 +21,7 @@ class GoalPeriod(models.TextChoices):
 
 
 class GoalSegment(models.TextChoices):
-    """Company-size segments (`metrics.queries.SEGMENTS`); a goal's "" means every segment."""
+    """Company-size segments (`crm.segments.SEGMENTS`); a goal's "" means every segment."""
 
     SMB = "smb", SEGMENTS["smb"]
     MID_MARKET = "mid_market", SEGMENTS["mid_market"]

@@ -35,6 +35,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accord.core.channels import Channel
+from accord.crm.segments import SEGMENTS
 from accord.metrics import result_cache
 from accord.metrics import reverse_funnel as rf
 from accord.metrics.catalogue import MetricSpec, measure
@@ -42,7 +43,6 @@ from accord.metrics.engine import EngineChoice
 from accord.metrics.funnel import Breakdown, FunnelSpec, funnel
 from accord.metrics.goals import goals_containing
 from accord.metrics.models import Goal
-from accord.metrics.queries import SEGMENTS
 from accord.metrics.values import Value
 
 PATH = ("lead", "mql", "sal", "sql", "opportunity", "customer")

@@ -19,9 +19,9 @@ from accord.core.channels import Channel
 from accord.core.errors import ValidationFailed
 from accord.core.intervals import Rate
 from accord.crm.labels import short_label
+from accord.crm.segments import SEGMENTS
 from accord.metrics.catalogue import METRICS, MetricResult, MetricSpec
 from accord.metrics.funnel import DEFINITIONS, Breakdown, FunnelResult, FunnelSpec
-from accord.metrics.queries import SEGMENTS
 from accord.metrics.values import Value
 
 ALL_CONTACTS = "All contacts"

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from accord.crm.segments import segment_sql
+
 Subject = Literal["contact", "deal"]
 
-# Company size segments, by employees (the demo's and the common B2B split).
-SEGMENT = (
-    "CASE WHEN co.employee_count IS NULL THEN '' WHEN co.employee_count < 50 THEN 'smb' "
-    "WHEN co.employee_count < 1000 THEN 'mid_market' ELSE 'enterprise' END"
-)
-SEGMENTS = {"smb": "SMB (under 50)", "mid_market": "Mid-market (50 to 999)",
-            "enterprise": "Enterprise (1,000+)"}  # fmt: skip
+# Company size segments, by employees (crm.segments: the demo's and the common B2B split).
+SEGMENT = segment_sql("co.employee_count")
 
 _CONTACT: dict[str, tuple[str, str]] = {
     "none": ("''", ""),

@@ -19,6 +19,8 @@ from accord.core.channels import Channel
 from accord.core.errors import AccordError
 from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.crm.models import ActivityKind, DealOutcome, LifecycleStage, PipelineStage
+from accord.crm.segments import SEGMENTS
+from accord.crm.selectors import BREAKDOWNS
 from accord.identity.actor import Source
 from accord.identity.models import User
 from accord.marketing.models import CampaignType
@@ -127,6 +129,14 @@ class ContactFilterForm(FilterForm):
     created_before = _instant()
     moved_after = _instant()
     moved_before = _instant()
+    # One row of the funnel's breakdown: its value, absent for the row without one.
+    breakdown = forms.ChoiceField(
+        required=False, choices=[("", ""), *((b, b) for b in BREAKDOWNS)],
+        widget=forms.HiddenInput, label="Breakdown",
+    )  # fmt: skip
+    breakdown_value = forms.CharField(
+        required=False, max_length=300, widget=forms.HiddenInput, label="Breakdown value"
+    )
 
     def __init__(
         self, data: Any, *, stages: Iterable[LifecycleStage], users: Iterable[User]
@@ -134,6 +144,17 @@ class ContactFilterForm(FilterForm):
         super().__init__(data)
         self.fields["lifecycle_stage"].choices = stage_choices(stages, "Any stage")  # type: ignore[attr-defined]
         self.fields["owner"].choices = owner_choices(users)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        by, value = data.get("breakdown", ""), data.get("breakdown_value", "")
+        wrong = (by in ("owner", "team") and value and not value.isdigit()) or (
+            by == "segment" and value and value not in SEGMENTS
+        )
+        if wrong:  # both ignored: the breakdown without its value would mean "without one"
+            self.add_error("breakdown", f"'{value}' is not a {by} of this workspace.")
+            self.add_error("breakdown_value", f"'{value}' is not a {by} of this workspace.")
+        return data
 
 
 class CompanyFilterForm(FilterForm):

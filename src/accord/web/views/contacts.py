@@ -21,8 +21,10 @@ from accord.identity.permissions import Action
 from accord.identity.selectors import workspace_users
 from accord.marketing.selectors import TimelineItem, contact_timeline
 from accord.metrics.funnel import MAIN_PATH
+from accord.metrics.presentation import dimension_labels
 from accord.web.forms import ActivityForm, ContactFilterForm, LifecycleChangeForm
 from accord.web.views.access import member_view, web_actor
+from accord.web.views.dashboard import BREAKDOWNS
 from accord.web.views.listing import render_list
 from accord.web.views.stages import StageCatalogue
 
@@ -56,7 +58,12 @@ def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         moved_to=values.get("moved_to", ""),
         moved_after=values.get("moved_after"),
         moved_before=values.get("moved_before"),
+        breakdown=values.get("breakdown", ""),
+        breakdown_value=values.get("breakdown_value", ""),
     )
+    drill_down = _drill_down(values, catalogue)
+    if filters.breakdown:
+        drill_down = f"{drill_down} {_breakdown_row(membership, filters)}".strip()
     return render_list(
         request,
         template="web/contacts/list.html",
@@ -64,8 +71,19 @@ def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset=contact_list(workspace, filters),
         columns=SORT_COLUMNS,
         default_sort="-created",
-        context={"stage_labels": catalogue.labels, "drill_down": _drill_down(values, catalogue)},
+        context={"stage_labels": catalogue.labels, "drill_down": drill_down},
     )
+
+
+def _breakdown_row(membership: Membership, filters: ContactFilters) -> str:
+    """The breakdown's row in words, named from this workspace's records only."""
+    by, value = filters.breakdown, filters.breakdown_value
+    if by == "owner" and value:
+        users = {str(u.pk): u.display_name for u in workspace_users(membership.workspace)}
+        label = users.get(value, "someone outside this workspace")
+    else:
+        label = dimension_labels(by, [value], membership.workspace_id)[value]
+    return f"{BREAKDOWNS[by]}: {label}."
 
 
 def _and_later(stage: str) -> tuple[str, ...]:

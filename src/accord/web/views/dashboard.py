@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from accord.core.intervals import Rate
 from accord.core.periods import in_range
 from accord.crm.models import PipelineStage
+from accord.crm.selectors import BREAKDOWNS as LISTED_BREAKDOWNS
 from accord.identity.models import Membership, Workspace
 from accord.metrics import charts
 from accord.metrics.catalogue import CATALOGUE
@@ -82,13 +83,17 @@ def _url(name: str, params: dict[str, Any]) -> str:
 
 
 def _funnel_link(spec: FunnelSpec, stage: str, breakdown_key: str) -> str:
+    """The contacts behind a cell, in its breakdown's row ('' for a breakdown the contact list
+    cannot show: the definition version lives on ledger entries, not on contacts)."""
     period = Period(spec.start, spec.end)
     if spec.view == "cohort":
         params: dict[str, Any] = {"reached": stage, **period.window("created")}
     else:
         params = {"moved_to": stage, **period.window("moved")}
-    if spec.breakdown in ("source", "owner") and breakdown_key:
-        params[spec.breakdown] = breakdown_key
+    if spec.breakdown in LISTED_BREAKDOWNS:
+        params |= {"breakdown": spec.breakdown, "breakdown_value": breakdown_key}
+    elif spec.breakdown != "none":
+        return ""
     return _url("web:contacts", params)
 
 

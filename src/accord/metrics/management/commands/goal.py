@@ -21,11 +21,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from accord.core.errors import AccordError
+from accord.crm.segments import SEGMENTS
 from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 from accord.metrics import goals
 from accord.metrics.goal_presentation import goal_document, goal_out
 from accord.metrics.planning import goal_report
-from accord.metrics.queries import SEGMENTS
 
 
 def _goal_id(value: str) -> int:
