@@ -112,7 +112,7 @@ def test_nonsense_filters_fall_back_to_the_defaults(
     won: dict[str, Any], admin_client: Client
 ) -> None:
     body = text(admin_client.get("/attribution/?model=nope&by=x&milestone=y&level=z&days=-4"))
-    assert "w_shaped · by channel" in body and "of the last 365 days" in body
+    assert "W-shaped (30/30/30 + 10) · by channel" in body and "of the last 365 days" in body
 
 
 def signed_in(membership: Membership) -> Client:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accord.attribution.journeys import Milestone, deal_journeys
+from accord.attribution.models import AttributionModel
 from accord.attribution.report import DATA_DRIVEN, assumes, data_driven_shares, deal_credit
 from accord.attribution.services import settings_for
 from accord.crm.models import Deal
@@ -69,7 +70,8 @@ def explain_deal(workspace: Workspace, deal: Deal | int) -> DealExplanation:
         since = moment - dt.timedelta(days=chosen.lookback_days)
         shares = data_driven_shares(workspace, model=chosen.model, start=since, end=moment)
         if isinstance(shares, str):
-            explained.note = f"The {chosen.model} model could not be fitted: {shares}."
+            label = AttributionModel(chosen.model).label
+            explained.note = f"The {label} model could not be fitted: {shares}."
     parts = deal_credit(chosen.model, journey.journey, journey.amount, shares,
                         chosen.half_life_days)  # fmt: skip
     campaign_ids = [c for c in journey.campaign_ids if c]

@@ -171,7 +171,7 @@ def recognise(
     if deal.journey is None:
         note = "No marketing touch in the look-back window."
     elif parts is None:
-        note = f"The {chosen.model} model could not be fitted: {shares}."
+        note = f"The {AttributionModel(chosen.model).label} model could not be fitted: {shares}."
     elif marketing == 0:
         note = "Only sales activities touched this deal."
     recognition, _ = Recognition.objects.update_or_create(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from accord.attribution.models import AttributionModel
 from accord.attribution.presentation import channel_label
 from accord.crm.models import LedgerEntry
 
@@ -188,6 +189,12 @@ def icon(name: str) -> SafeString:
 def channel_label_filter(key: str) -> str:
     """'paid_search' -> 'Paid search'; sales activities as touches -> 'Sales call'."""
     return channel_label(key)
+
+
+@register.filter
+def model_label(key: str) -> str:
+    """'w_shaped' -> 'W-shaped (30/30/30 + 10)'."""
+    return str(AttributionModel(key).label) if key in AttributionModel.values else key
 
 
 @register.filter

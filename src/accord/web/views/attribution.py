@@ -77,8 +77,15 @@ def _rows(report: AttributionReport, by: str) -> list[dict[str, Any]]:
     ]
 
 
+CHARTED = 12  # the most lines a credit chart shows
+
+
+def _charted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if r["line"].credit > 0][:CHARTED]
+
+
 def _credit_chart(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    shown = [r for r in rows if r["line"].credit > 0][:12]
+    shown = _charted(rows)
     return charts.bars(
         [{"name": r["label"], "credit": float(r["line"].credit), "href": r["href"]}
          for r in shown],
@@ -243,9 +250,11 @@ def attribution_panel(workspace: Workspace, start: dt.datetime, end: dt.datetime
         include_activities=chosen.include_activities,
     )[0]  # fmt: skip
     rows = _rows(report, "channel")
+    shown = _charted(rows)  # the table lists what the chart draws
     return {
         "report": report,
-        "rows": rows[:8],
+        "rows": shown,
+        "more": len(rows) - len(shown),
         "chart": _credit_chart(rows, ""),
         "model_label": AttributionModel(chosen.model).label,
         "recent": [recognition_document(e) for e in recognition_feed(workspace)[:3]],
