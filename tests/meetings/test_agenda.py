@@ -205,3 +205,28 @@ def test_regenerated_until_held_then_frozen(history: dict[str, Any], team: Team)
     with pytest.raises(Conflict, match="frozen"):
         services.agenda_generate(actor=manager, meeting_id=meeting.pk)
     assert Meeting.objects.for_workspace(team.workspace).get(pk=meeting.pk).agenda == frozen
+
+
+def test_goal_gaps_are_read_today_for_a_meeting_ahead_in_the_workspaces_money(
+    team: Team,
+) -> None:
+    from accord.metrics.goals import goal_set
+    from accord.metrics.planning import dashboard_goals
+
+    march = {"period": "month", "period_start": "2026-03-01", "revenue": "1435000"}
+    goal_set(actor=team.actor("manager"), values=march)
+    meeting = Meeting.objects.create(workspace=team.workspace, title="m", scheduled_at=MEETING_AT)
+    today = dt.date(2026, 3, 5)  # the meeting is on the 9th
+    with time_machine.travel(dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC), tick=False):
+        gaps = section(generate_agenda(meeting), "goal_pacing")
+        revenue_today = next(
+            r for r in dashboard_goals(team.workspace.pk, today)[0].rows if r.stage == "revenue"
+        )
+    item = next(i for i in gaps["items"] if i["stage"] == "revenue")
+    assert item["expected"] == revenue_today.expected  # not the 9th's, ahead of the actuals
+    currency = team.workspace.default_currency
+    assert item["text"].endswith(
+        f"Revenue 0 {currency} against {revenue_today.expected:,.0f} {currency} expected by now "
+        "(both)"
+    ), item["text"]
+    assert "e+" not in item["text"]

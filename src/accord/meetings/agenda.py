@@ -13,8 +13,8 @@ item has a `text`, a `count` where one applies and a `link` (a page of Accord, '
    windows of the same length before it. A spike is a count of at least 3 that is at least
    twice the average of those four windows. Every pair rejected in the window is listed, the
    spikes first (`spike` true), so that a steady reason is visible as steady.
-3. `goal_pacing`: the stages (and revenue) of the goals containing the meeting's day that are
-   behind their pace (`metrics.planning.dashboard_goals`).
+3. `goal_pacing`: the stages (and revenue) of the goals containing the meeting's day (or today,
+   for a meeting still ahead) that are behind their pace (`metrics.planning.dashboard_goals`).
 4. `experiments_concluded`: experiments whose learning was recorded in the window, with their
    decision.
 5. `awaiting_approval`: lead definition versions and SLA agreements proposed (or approved and
@@ -211,31 +211,44 @@ def rejection_section(workspace_id: int, since: dt.datetime, until: dt.datetime)
             "source": source, "reason": reason, "count": count,
             "earlier_average": round(average, 2), "spike": spike,
             "link": _link("web:dispositions", params={"by": "source"}),
-            "text": f"{_source_label(source)}, '{reason}': {count} rejections against "
-                    f"{average:.2g} per window before" + (" (spike)" if spike else ""),
+            "text": f"{_source_label(source)}, '{reason}': {count} rejection"
+                    f"{'' if count == 1 else 's'} against {average:.2g} per window before"
+                    + (" (spike)" if spike else ""),
         })  # fmt: skip
     items.sort(key=lambda i: (not i["spike"], -i["count"], i["source"], i["reason"]))
-    return _section("rejection_spikes", "Spikes in rejection reasons by source", items,
+    return _section("rejection_spikes", "Rejection reasons by source, spikes first", items,
                     count=sum(1 for i in items if i["spike"]), rule=SPIKE_RULE)  # fmt: skip
 
 
 # 3. Goal pacing ----------------------------------------------------------------------------
 
 
+def _amount(value: float, kind: str, currency: str) -> str:
+    """A pacing figure as people read it: '886,950 USD', '1,612'."""
+    return f"{value:,.0f} {currency}" if kind == "money" else f"{value:,.0f}"
+
+
 def goal_section(workspace_id: int, day: dt.date) -> Section:
+    """The goals' stages behind their pace on `day`, or today for a meeting still ahead: the
+    actuals are known to date only, so their expected figures are taken at the same day."""
+    from accord.identity.models import Workspace
     from accord.metrics.planning import dashboard_goals
 
+    currency = Workspace.objects.get(pk=workspace_id).default_currency
     items = []
-    for pacing in dashboard_goals(workspace_id, day):
+    for pacing in dashboard_goals(workspace_id, min(day, local_day(timezone.now(), workspace_id))):
         for row in pacing.rows:
             if row.status != "behind":
                 continue
+            actual = float(row.actual)
+            expected = float(row.expected or 0)
             items.append({
                 "goal_id": pacing.goal_id, "stage": row.stage, "team": row.team,
-                "count": float(row.actual) if row.kind == "money" else int(row.actual),
+                "count": actual if row.kind == "money" else int(row.actual),
                 "expected": row.expected, "link": row.link or pacing.link,
-                "text": f"{pacing.title}: {row.label} {row.actual} against {row.expected:g} "
-                        f"expected by now ({row.team})",
+                "text": f"{pacing.title}: {row.label} {_amount(actual, row.kind, currency)} "
+                        f"against {_amount(expected, row.kind, currency)} expected by now "
+                        f"({row.team})",
             })  # fmt: skip
     return _section("goal_pacing", "Goal pacing gaps", items)
 

@@ -6,6 +6,7 @@ sections and links, notes, decisions, action items with buttons to complete or d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -110,6 +111,35 @@ def meeting_index(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
+# What each agenda section's count counts (its items may be more: every rejection reason is
+# listed beside the spikes, carried-over action items beside the overdue ones).
+COUNTED = {
+    "sla_breaches": "to act on",
+    "rejection_spikes": "spikes",
+    "goal_pacing": "behind",
+    "experiments_concluded": "concluded",
+    "awaiting_approval": "waiting",
+    "action_items": "overdue",
+}
+
+
+def _sections(agenda: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {**section, "counted": COUNTED.get(section.get("key", ""), "")}
+        for section in agenda.get("sections", [])
+    ]
+
+
+def _window(agenda: dict[str, Any]) -> tuple[dt.datetime, dt.datetime] | None:
+    try:
+        return (
+            dt.datetime.fromisoformat(agenda["since"]),
+            dt.datetime.fromisoformat(agenda["until"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _detail(
     request: HttpRequest, membership: Membership, meeting: Meeting,
     errors: dict[str, list[str]] | None = None, form: dict[str, Any] | None = None,
@@ -120,7 +150,8 @@ def _detail(
         "web/meetings/detail.html",
         {
             "meeting": meeting,
-            "sections": (meeting.agenda or {}).get("sections", []),
+            "sections": _sections(meeting.agenda or {}),
+            "window": _window(meeting.agenda or {}),
             "decisions": list(meeting.decisions.select_related("decided_by")),
             "items": list(meeting_items(meeting)),
             "members": _members(membership.workspace),
