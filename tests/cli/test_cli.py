@@ -60,6 +60,31 @@ def test_a_missing_secret_key_is_one_clear_line_not_a_traceback(tmp_path) -> Non
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("serve", "--port", "99999"), "argument --port: 99999 is not between 1 and 65535"),
+        (("serve", "--port", "-1"), "argument --port: -1 is not between 1 and 65535"),
+        (("token", "create", "--workspace", "w", "--user", "u", "--expires-in-days", "999999999"),
+         "argument --expires-in-days: 999999999 is not between 1 and 3650"),
+    ],
+)  # fmt: skip
+def test_numbers_out_of_range_are_usage_errors(args: tuple[str, ...], message: str) -> None:
+    result = _accord(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "ACCORD_DEBUG": "1", "ACCORD_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", "backup", "--output", "/nonexistent/d/b.tar"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+
+
 def test_version() -> None:
     assert _accord("version").stdout.strip() == f"accord {accord.__version__}"
 
@@ -117,6 +142,46 @@ def test_workspace_user_and_lifecycle_change_from_the_cli() -> None:
     assert (entry.from_stage, entry.to_stage, entry.source, entry.actor_user, entry.reason) == (
         "lead", "mql", "cli", user, "Asked for a demo"
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_createuser_changes_a_members_role_only_when_asked_and_never_the_last_admin() -> None:
+    _run("createworkspace", "Acme", "--slug", "acme-one")
+    workspace = Workspace.objects.get(slug="acme-one")
+    ana = ("--email", "ana@acme.example", "--workspace", "acme-one")
+    _run("createuser", *ana, "--password", "long-enough-pw", "--role", "admin")
+    members = Membership.objects.for_workspace(workspace)
+
+    def role() -> str:
+        return members.get(user__email="ana@acme.example").role
+
+    with pytest.raises(CommandError, match="already admin in acme-one; pass --role to change"):
+        _run("createuser", *ana)  # the default would have been viewer
+    with pytest.raises(CommandError, match="only admin of acme-one"):
+        _run("createuser", *ana, "--role", "viewer")
+    assert role() == "admin"
+    assert "already admin" in _run("createuser", *ana, "--role", "admin")
+    _run("createuser", "--email", "bo@acme.example", "--password", "long-enough-pw",
+         "--workspace", "acme-one", "--role", "admin")  # fmt: skip
+    changed = _run("createuser", *ana, "--role", "manager", "--password", "other-password")
+    assert "is manager in acme-one (was admin)" in changed
+    assert "password is left unchanged" in changed
+    assert role() == "manager"
+    assert User.objects.get(email="ana@acme.example").check_password("long-enough-pw")
+
+
+def test_createuser_without_a_terminal_asks_for_password_plainly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "ACCORD_DEBUG": "1", "ACCORD_DATA_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "accord.cli.main", "migrate", "-v", "0"], env=env,
+                   check=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", "createuser", "--email", "x@acme.example"],
+        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Give --password: there is no terminal to ask for it on." in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.django_db

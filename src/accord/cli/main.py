@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stderr.write(f"Error: {database_problem(exc)[1]} ({exc})\n")
         sys.exit(1)
+    except OSError as exc:  # a file or folder named on the command line, a port in use …
+        sys.stderr.write(f"Error: {exc}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from accord.core.arguments import PORT
+
 WORKER_STOP_SECONDS = 10.0
 
 
@@ -58,7 +60,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8000, help="port to bind (8000)")
+        parser.add_argument("--port", type=PORT, default=8000, help="port to bind (8000)")
         parser.add_argument("--threads", type=int, default=8, help="worker threads (8)")
         parser.add_argument(
             "--no-migrate", action="store_true", help="do not apply pending migrations first"

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accord.core.arguments import PORT
 from accord.core.errors import AccordError
 
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=42, help="random seed (42)")
         parser.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8000, help="port to serve on (8000)")
+        parser.add_argument("--port", type=PORT, default=8000, help="port to serve on (8000)")
         parser.add_argument(
             "--no-serve", action="store_true", help="generate and print the summary only"
         )

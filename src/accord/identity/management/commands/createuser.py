@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,7 +11,7 @@ from accord.core.errors import AccordError
 from accord.identity import services
 from accord.identity.actor import Actor, Source
 from accord.identity.cli_support import workspace_by_slug
-from accord.identity.models import Role, User
+from accord.identity.models import Membership, Role, User, Workspace
 
 
 class Command(BaseCommand):
@@ -27,38 +28,75 @@ class Command(BaseCommand):
             "--password", help="password (asked for when omitted; at least 8 characters)"
         )
         parser.add_argument("--workspace", help="slug of a workspace to add the user to")
-        parser.add_argument("--role", choices=Role.values, default=Role.VIEWER)
+        parser.add_argument(
+            "--role",
+            choices=Role.values,
+            help="role in --workspace (viewer for a new member; given to change a member's role)",
+        )
         parser.add_argument(
             "--staff", action="store_true", help="may use the Django admin (/admin/)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        password = options["password"] or getpass.getpass("Password: ")
+        email = options["email"].strip().lower()
         try:
             with transaction.atomic():
                 workspace = (
                     workspace_by_slug(options["workspace"]) if options["workspace"] else None
                 )
-                user = User.objects.filter(email=options["email"].strip().lower()).first()
+                user = User.objects.filter(email=email).first()
                 if user is None:
                     user = services.user_create(
                         email=options["email"],
-                        password=password,
+                        password=options["password"] or _ask_password(),
                         full_name=options["name"],
                         is_staff=options["staff"],
                     )
                     self.stdout.write(self.style.SUCCESS(f"Created user {user.email}"))
                 elif workspace is None:
                     raise CommandError(f"A user with email {user.email} exists already.")
+                elif options["password"]:
+                    self.stdout.write(f"{user.email} exists: their password is left unchanged.")
                 if workspace is not None:
-                    services.membership_set(
-                        workspace=workspace,
-                        user=user,
-                        role=options["role"],
-                        actor=Actor.system(workspace, Source.CLI, rule="accord createuser"),
-                    )
-                    self.stdout.write(
-                        self.style.SUCCESS(f"{user.email} is {options['role']} in {workspace.slug}")
-                    )
+                    self._join(workspace, user, options["role"])
         except AccordError as exc:
             raise CommandError(exc.message) from exc
+
+    def _join(self, workspace: Workspace, user: User, role: str | None) -> None:
+        """Add the user to the workspace, or change their role there when --role says so (an
+        existing member keeps their team; the only admin is never demoted)."""
+        member = Membership.objects.for_workspace(workspace).filter(user=user).first()
+        if member is not None:
+            if role is None:
+                raise CommandError(
+                    f"{user.email} is already {member.role} in {workspace.slug}; "
+                    "pass --role to change it."
+                )
+            if role == member.role:
+                self.stdout.write(f"{user.email} is already {role} in {workspace.slug}.")
+                return
+            admins = Membership.objects.for_workspace(workspace).filter(role=Role.ADMIN)
+            if member.role == Role.ADMIN and not admins.exclude(pk=member.pk).exists():
+                raise CommandError(
+                    f"{user.email} is the only admin of {workspace.slug}; make someone else "
+                    "admin first."
+                )
+        services.membership_set(
+            workspace=workspace,
+            user=user,
+            role=role or Role.VIEWER,
+            team=member.team if member is not None else None,
+            actor=Actor.system(workspace, Source.CLI, rule="accord createuser"),
+        )
+        now = role or Role.VIEWER
+        change = f" (was {member.role})" if member is not None else ""
+        self.stdout.write(self.style.SUCCESS(f"{user.email} is {now} in {workspace.slug}{change}"))
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise CommandError("Give --password: there is no terminal to ask for it on.")
+    try:
+        return getpass.getpass("Password: ")
+    except EOFError:
+        raise CommandError("No password given.") from None

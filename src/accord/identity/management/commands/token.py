@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from accord.core.arguments import int_between
 from accord.core.errors import AccordError
 from accord.identity import selectors, services
 from accord.identity.cli_support import cli_actor
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="email of the token's owner")
         parser.add_argument("--name", default="CLI token")
         parser.add_argument("--scope", choices=["read", "write"], default="write")
-        parser.add_argument("--expires-in-days", type=int, help="expire after N days")
+        parser.add_argument(
+            "--expires-in-days", type=int_between(1, 3650), help="expire after N days (1-3650)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = cli_actor(options["workspace"], options["user"])
