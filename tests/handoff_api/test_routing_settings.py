@@ -261,7 +261,9 @@ def test_seller_and_absence_errors(floor: Floor, other_api: Any) -> None:
     heavy = floor.sales_manager.call("PUT", f"/sellers/{first.user_id}", {"weight": 101})
     assert heavy.fields == {"weight": ["The weight is between 0 and 100."]}
     empty = floor.sales_manager.call("PUT", f"/sellers/{first.user_id}", {"capacity": 0})
-    assert empty.fields == {"capacity": ["At least 1 open handoff (leave empty for no limit)."]}
+    assert empty.fields == {
+        "capacity": ["From 1 to 100,000 open handoffs (leave empty for no limit)."]
+    }
     by_rep = floor.rep.call("PUT", f"/sellers/{first.user_id}", {"weight": 5})
     assert by_rep.status == 403
     assert SellerSettings.objects.for_workspace(floor.workspace).count() == 0

@@ -67,8 +67,8 @@ def get_alignment_index(request: HttpRequest, params: Query[IndexParams]) -> dic
     """The behavioural alignment index over [start, end): each component's score, the numbers
     behind it, its weight and its change against the period before."""
     actor = _reader(request)
-    end = aware(params.end) or timezone.now()
-    start = aware(params.start) or end - dt.timedelta(days=DEFAULT_DAYS)
+    end = aware(params.end, "end") or timezone.now()
+    start = aware(params.start, "start") or end - dt.timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise ValidationFailed.single("start", "start must be before end.")
     if end - start > dt.timedelta(days=MAX_DAYS):

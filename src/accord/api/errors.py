@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -32,6 +33,7 @@ from accord.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from accord.core.strict_json import NotStandardJSON
 
 ALL_FIELDS = "__all__"
 BODY_FIELD = "body"
@@ -40,8 +42,9 @@ BODY_FIELD = "body"
 class ErrorDetail(Schema):
     code: str = Field(
         description="Stable machine-readable code: validation_error, malformed_json, "
-        "unauthenticated, permission_denied, not_found, conflict, method_not_allowed, "
-        "payload_too_large, database_unavailable, database_read_only, database_full."
+        "malformed_upload, unauthenticated, permission_denied, not_found, conflict, "
+        "method_not_allowed, payload_too_large, database_unavailable, database_read_only, "
+        "database_full."
     )
     message: str = Field(description="A sentence for people.")
     fields: dict[str, list[str]] = Field(
@@ -129,6 +132,8 @@ def _parse_problem(cause: BaseException) -> str:
         return "it is not UTF-8 text"
     if isinstance(cause, RecursionError):
         return "it is nested too deeply"
+    if isinstance(cause, NotStandardJSON):
+        return str(cause)
     return "it could not be parsed"
 
 
@@ -186,6 +191,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
+
+    def on_bad_multipart(request: HttpRequest, exc: object) -> HttpResponse:
+        message = (
+            "The upload is not a valid multipart/form-data body (send the file as a form "
+            f"field, with the boundary in the Content-Type header): {exc}."
+        )
+        return respond(request, 400, "malformed_upload", message, {BODY_FIELD: [message]})
+
+    api.add_exception_handler(MultiPartParserError, on_bad_multipart)
 
     def on_database_error(request: HttpRequest, exc: object) -> HttpResponse:
         assert isinstance(exc, Exception)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404, HttpRequest
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
@@ -23,6 +24,7 @@ from accord.api.auth import SessionAuth, TokenAuth
 from accord.api.errors import ErrorOut, install_error_handlers, json_method_not_allowed
 from accord.api.ratelimit import rate_limited
 from accord.attribution.api import router as attribution_router
+from accord.core import strict_json
 from accord.crm.api import router as crm_router
 from accord.definitions.api import router as definitions_router
 from accord.definitions.api_predictive import router as predictive_router
@@ -88,6 +90,14 @@ class AccordJSONRenderer(JSONRenderer):
     encoder_class = AccordJSONEncoder
 
 
+class StrictJSONParser(Parser):
+    """Request bodies as standard JSON (`core.strict_json`): NaN is a malformed body, not a
+    failed write."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return cast(dict[str, Any], strict_json.loads(request.body))
+
+
 class AccordAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # Handler names are unique across the API (list_contacts, create_deal, ...).
@@ -143,6 +153,7 @@ api = AccordAPI(
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     renderer=AccordJSONRenderer(),
+    parser=StrictJSONParser(),
 )
 install_error_handlers(api)
 

@@ -17,6 +17,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
 from accord.core.errors import ValidationFailed
+from accord.core.periods import OUT_OF_RANGE, in_range
 
 # The largest primary key a 64-bit integer column holds. Bigger numbers would overflow in the
 # database driver (a 500), so they are rejected while parsing (a 400).
@@ -41,17 +42,22 @@ def storable_text_problem(value: str) -> str | None:
     return None
 
 
-def _check_storable(value: Any) -> None:
+MAX_DEPTH = 100  # JSON values nested deeper are refused before anything recurses into them
+
+
+def _check_storable(value: Any, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"Values are nested more than {MAX_DEPTH} levels deep.")
     if isinstance(value, str):
         if problem := storable_text_problem(value):
             raise ValueError(problem)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_storable(key)
-            _check_storable(item)
+            _check_storable(key, depth + 1)
+            _check_storable(item, depth + 1)
     elif isinstance(value, list | tuple):
         for item in value:
-            _check_storable(item)
+            _check_storable(item, depth + 1)
 
 
 class StorableText(Schema):
@@ -85,11 +91,23 @@ def money(value: Decimal | int | float | None) -> str:
     return format(Decimal(value or 0), ".2f")
 
 
+def in_range_or_400(**values: dt.datetime | dt.date | None) -> None:
+    """Refuse (400, naming the parameter) a date or time outside the dates Accord reports on,
+    before anything computes with it: a default period reaching back from an end near year 1
+    would overflow."""
+    for field, value in values.items():
+        if value is not None and not in_range(value):
+            raise ValidationFailed.single(
+                field, f"'{value.isoformat()}' is out of range: {OUT_OF_RANGE}."
+            )
+
+
 def aware(value: dt.datetime | None, field: str = "query") -> dt.datetime | None:
     """Query parameters without an offset are read as UTC; every value goes on in UTC, so an
     offset Python accepts but the database does not (beyond +-15:59) never reaches it."""
     if value is None:
         return None
+    in_range_or_400(**{field: value})
     if timezone.is_naive(value):
         return timezone.make_aware(value, dt.UTC)
     try:

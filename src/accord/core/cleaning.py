@@ -180,14 +180,33 @@ def json_object(value: Any, field: str, workspace_id: int) -> dict[str, Any]:
     if len(value) > 200:
         raise ValidationFailed.single(field, "At most 200 custom fields.")
     try:
-        encoded = json.dumps(value)
+        encoded = json.dumps(value, allow_nan=False)  # NaN and Infinity are not JSON
     except (TypeError, ValueError):
         raise ValidationFailed.single(
-            field, "Values must be JSON (text, numbers, lists…)."
+            field, "Values must be JSON (text, finite numbers, lists…)."
         ) from None
+    except RecursionError:
+        raise ValidationFailed.single(field, "Values are nested too deeply.") from None
     if len(encoded) > 64_000:
         raise ValidationFailed.single(field, "Custom fields are limited to 64 KB.")
     return value
+
+
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
+def record_id(value: Any, field: str, label: str) -> int:
+    """An id given as a number or text: a whole number the database can hold, or a clear
+    error naming the kind of record (a larger number would overflow the query, not miss)."""
+    if isinstance(value, bool):
+        raise ValidationFailed.single(field, f"'{value}' is not a {label} id.")
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed.single(field, f"'{value}' is not a {label} id.") from None
+    if not 0 < pk <= MAX_ID:
+        raise ValidationFailed.single(field, f"No {label} with id {pk} in this workspace.")
+    return pk
 
 
 @dataclass(frozen=True)
@@ -206,10 +225,7 @@ class Ref:
             if self.required:
                 raise ValidationFailed.single(field, f"Choose a {self.label}.")
             return None
-        try:
-            pk = int(value)
-        except (TypeError, ValueError):
-            raise ValidationFailed.single(field, f"'{value}' is not a {self.label} id.") from None
+        pk = record_id(value, field, self.label)
         if self.known is not None:
             exists = pk in self.known
         else:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from accord.core.cleaning import record_id
 from accord.core.errors import NotFound, ValidationFailed
 from accord.crm.models import (
     Activity,
@@ -93,13 +94,6 @@ def _blank(field: str) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
 
 
-def _id(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationFailed.single("breakdown_value", f"'{value}' is not an id.") from None
-
-
 def in_breakdown(
     workspace: Workspace, qs: QuerySet[Contact], breakdown: str, value: str
 ) -> QuerySet[Contact]:
@@ -109,13 +103,19 @@ def in_breakdown(
     if breakdown == "campaign":
         return qs.filter(utm_campaign=value) if value else qs.filter(_blank("utm_campaign"))
     if breakdown == "owner":
-        return qs.filter(owner_id=_id(value)) if value else qs.filter(owner__isnull=True)
+        return (
+            qs.filter(owner_id=record_id(value, "breakdown_value", "user"))
+            if value
+            else qs.filter(owner__isnull=True)
+        )
     if breakdown == "team":
         membership = Membership.objects.for_workspace(workspace).filter(
             user_id=OuterRef("owner_id")
         )
         if value:
-            return qs.filter(Exists(membership.filter(team_id=_id(value))))
+            return qs.filter(
+                Exists(membership.filter(team_id=record_id(value, "breakdown_value", "team")))
+            )
         return qs.exclude(Exists(membership.filter(team__isnull=False)))
     if breakdown == "segment":
         if value and value not in SEGMENTS:

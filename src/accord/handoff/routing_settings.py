@@ -112,6 +112,7 @@ def clean_conditions(raw: Any) -> list[dict[str, Any]]:
 # What the audit log keeps of each routing setting.
 RULE_FIELDS = ("name", "position", "conditions", "team", "user", "is_active")
 SELLER_FIELDS = ("user", "weight", "capacity", "accepts_leads")
+MAX_CAPACITY = 100_000
 REASON_FIELDS = ("key", "label", "outcome", "needs_attempts", "is_active")
 
 
@@ -276,9 +277,10 @@ def seller_settings_set(*, actor: Actor, user_id: int, values: Mapping[str, Any]
             settings.capacity = None
         else:
             number = _int(capacity, "capacity")
-            if number < 1:
+            if not 1 <= number <= MAX_CAPACITY:
                 raise ValidationFailed.single(
-                    "capacity", "At least 1 open handoff (leave empty for no limit)."
+                    "capacity",
+                    f"From 1 to {MAX_CAPACITY:,} open handoffs (leave empty for no limit).",
                 )
             settings.capacity = number
     if "accepts_leads" in values:

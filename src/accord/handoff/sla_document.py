@@ -47,7 +47,7 @@ class CalendarSpec(_Strict):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone '{value}' (use e.g. Europe/Berlin)") from exc
         return value
 

@@ -15,8 +15,10 @@ from accord.api.auth import request_actor, request_membership
 from accord.api.errors import error_body
 from accord.api.pagination import ListParams, Page, PageResult, paginate_params
 from accord.api.schemas import InSchema, RecordId, ResultList
+from accord.core import strict_json
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.events import EVENT_NAMES
+from accord.core.strict_json import NotStandardJSON
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
 from accord.integrations.inbound import keys as key_services
@@ -187,13 +189,16 @@ class _MalformedJson(ValidationFailed):
 
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        problem = (
-            f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
-            if isinstance(exc, json.JSONDecodeError)
-            else "it is not UTF-8 JSON"
-        )
+        return strict_json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, NotStandardJSON) as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            problem = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+        elif isinstance(exc, NotStandardJSON):
+            problem = str(exc)
+        elif isinstance(exc, RecursionError):
+            problem = "it is nested too deeply"
+        else:
+            problem = "it is not UTF-8 JSON"
         message = f"The request body is not valid JSON: {problem}."
         raise _MalformedJson(message, fields={"body": [message]}) from None
 

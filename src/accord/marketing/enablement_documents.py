@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from accord.core.errors import ValidationFailed
+from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.identity.models import Workspace
 from accord.marketing import calendar_selectors as cal
 from accord.marketing import enablement_selectors as sel
@@ -18,6 +19,9 @@ DEFAULT_REPORT_DAYS = 90
 
 def period(start: dt.date | None, end: dt.date | None, today: dt.date) -> sel.Period:
     """From `start` to `end` inclusive (by default the last 90 days up to today), in UTC."""
+    for field, day in (("start", start), ("end", end)):
+        if day is not None and not in_range(day):
+            raise ValidationFailed.single(field, f"'{day}' is out of range: {OUT_OF_RANGE}.")
     last = end or today
     first = start or last - dt.timedelta(days=DEFAULT_REPORT_DAYS - 1)
     if first > last:

@@ -18,7 +18,7 @@ def zone(name: str) -> dt.tzinfo:
     """A time zone by name; UTC for a name the system does not know."""
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         return dt.UTC
 
 

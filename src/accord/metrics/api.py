@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accord.api.auth import request_membership
+from accord.api.schemas import in_range_or_400
 from accord.definitions.api import RateOut
 from accord.metrics.catalogue import measure
 from accord.metrics.funnel import Breakdown, Engine, funnel
@@ -97,6 +98,7 @@ def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, A
     """How many contacts reached each lifecycle stage (cohort view) or moved into it (period
     view), overall or by source, owner or lead definition version."""
     workspace = request_membership(request).workspace
+    in_range_or_400(start=params.start, end=params.end)
     end = params.end or timezone.now()
     # The default start follows end; a naive end is reported on its own, not on start too.
     anchor = end if end.tzinfo is not None else timezone.now()
@@ -159,6 +161,7 @@ class MetricDocumentOut(Schema):
 def get_metric(request: HttpRequest, name: str, params: Query[MetricParams]) -> dict[str, Any]:
     """One metric of the catalogue (see GET /metrics) for a period, overall or broken down."""
     workspace = request_membership(request).workspace
+    in_range_or_400(start=params.start, end=params.end)
     end = params.end or timezone.now()
     anchor = end if end.tzinfo is not None else timezone.now()
     start = params.start or anchor - dt.timedelta(days=DEFAULT_DAYS)

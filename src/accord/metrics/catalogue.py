@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from accord.core.periods import OUT_OF_RANGE, in_range, utc_days
 from accord.metrics import queries, result_cache
@@ -50,14 +50,19 @@ class MetricSpec(BaseModel):
     end: dt.datetime
     breakdown: str = "none"
 
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, value: dt.datetime) -> dt.datetime:
+        if not in_range(value):
+            raise ValueError(OUT_OF_RANGE)
+        return value
+
     @model_validator(mode="after")
     def _valid(self) -> MetricSpec:
         if self.metric not in CATALOGUE:
             raise ValueError(f"unknown metric '{self.metric}'; see `accord report list`")
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("start and end need a time zone (e.g. 2026-01-01T00:00:00Z)")
-        if not (in_range(self.start) and in_range(self.end)):
-            raise ValueError(OUT_OF_RANGE)
         if self.start >= self.end:
             raise ValueError("start must be before end")
         allowed = CATALOGUE[self.metric].breakdowns

@@ -27,7 +27,7 @@ def workspace_zone(name: str) -> dt.tzinfo:
     """The workspace's time zone; UTC for a name the system does not know."""
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         return dt.UTC
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from accord.core.intervals import Rate, rate
 from accord.core.periods import OUT_OF_RANGE, in_range
@@ -51,12 +51,17 @@ class FunnelSpec(BaseModel):
     end: dt.datetime
     breakdown: Breakdown = "none"
 
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, value: dt.datetime) -> dt.datetime:
+        if not in_range(value):
+            raise ValueError(OUT_OF_RANGE)
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> FunnelSpec:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("start and end need a time zone (e.g. 2026-01-01T00:00:00Z)")
-        if not (in_range(self.start) and in_range(self.end)):
-            raise ValueError(OUT_OF_RANGE)
         if self.start >= self.end:
             raise ValueError("start must be before end")
         return self

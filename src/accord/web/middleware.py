@@ -45,7 +45,7 @@ class CurrentWorkspaceMiddleware:
             return self.get_response(request)
         try:
             timezone.activate(zoneinfo.ZoneInfo(membership.workspace.timezone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             timezone.deactivate()
         try:
             return self.get_response(request)

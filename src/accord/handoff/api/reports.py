@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accord.api.auth import request_membership
-from accord.api.schemas import aware
+from accord.api.schemas import aware, in_range_or_400
 from accord.core.errors import ValidationFailed
 from accord.definitions.api import RateOut
 from accord.handoff.reports import Dimension, dispositions, sla_report
@@ -75,7 +75,11 @@ class DispositionOut(Schema):
     reasons: dict[str, int]
 
 
+MAX_DAYS = 1096  # three years: a longer report is the sum of shorter ones
+
+
 def _period(params: PeriodParams) -> tuple[dt.datetime, dt.datetime]:
+    in_range_or_400(start=params.start, end=params.end)
     end = params.end or timezone.now()
     start = params.start or end - dt.timedelta(days=90)
     if start.tzinfo is None or end.tzinfo is None:
@@ -85,6 +89,8 @@ def _period(params: PeriodParams) -> tuple[dt.datetime, dt.datetime]:
     start, end = utc_start, utc_end
     if start >= end:
         raise ValidationFailed.single("start", "start must be before end.")
+    if end - start > dt.timedelta(days=MAX_DAYS):
+        raise ValidationFailed.single("start", f"The period is at most {MAX_DAYS} days.")
     return start, end
 
 

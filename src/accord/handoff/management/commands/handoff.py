@@ -53,7 +53,7 @@ SLA_FILTERS = (SlaState.DUE, SlaState.MET, SlaState.BREACHED, SlaState.PAUSED)
 def workspace_zone(workspace: Workspace) -> ZoneInfo:
     try:
         return ZoneInfo(workspace.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
 
 

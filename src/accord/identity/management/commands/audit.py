@@ -35,7 +35,7 @@ def _day(value: str) -> dt.date:
 def _zone(workspace: Workspace) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(workspace.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         return zoneinfo.ZoneInfo("UTC")
 
 
