@@ -363,3 +363,21 @@ def test_a_pulse_results_export_is_recorded(
     assert stranger.get(url).status_code == 404
     assert logged(other_workspace, "export.") == []
     assert len(logged(workspace, "export.")) == 1
+
+
+def test_integration_keys_created_and_revoked(workspace: Any, actor: Actor) -> None:
+    from accord.integrations.inbound.keys import integration_key_create, integration_key_revoke
+
+    key, secret = integration_key_create(actor=actor, name="Forms", require_signature=True)
+    integration_key_revoke(actor=actor, key_pk=key.pk)
+    integration_key_revoke(actor=actor, key_pk=key.pk)  # revoked already: nothing to record
+    entries = logged(workspace)
+    assert [(e["action"], e["object"]) for e in entries] == [
+        ("integration_key.created", ("integration key", str(key.pk), "Forms")),
+        ("integration_key.revoked", ("integration key", str(key.pk), "Forms")),
+    ]
+    assert entries[0]["after"] == {"name": "Forms", "key_id": key.key_id,
+                                   "require_signature": True}  # fmt: skip
+    assert secret not in str(entries) and key.salt not in str(entries)
+    assert entries[1]["before"] == {"revoked_at": None}
+    assert entries[1]["after"]["revoked_at"]

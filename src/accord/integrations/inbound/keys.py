@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accord.core import cleaning as c
 from accord.core.errors import Conflict, NotFound
+from accord.identity import audit
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
@@ -67,6 +68,8 @@ def integration_key_create(
                 )
         except IntegrityError:  # key_id collision: astronomically rare, draw again
             continue
+        after = audit.snapshot(key, ["name", "key_id", "require_signature"])
+        audit.record(actor, "integration_key.created", key, label=key.name, after=after)
         return key, signing_secret(key)
     raise Conflict("Could not allocate a unique key id; try again.")
 
@@ -85,6 +88,9 @@ def integration_key_revoke(*, actor: Actor, key_pk: int) -> IntegrationKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
+        after = audit.snapshot(key, ["revoked_at"])
+        audit.record(actor, "integration_key.revoked", key, label=key.name,
+                     before={"revoked_at": None}, after=after)  # fmt: skip
     return key
 
 
