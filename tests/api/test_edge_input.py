@@ -97,3 +97,10 @@ def test_the_sla_report_covers_three_years_at_most(api: Api) -> None:
     assert long.fields == {"start": ["The period is at most 1096 days."]}
     assert api.get("/handoffs/sla-report", start="2024-01-01T00:00:00Z",
                    end="2026-01-01T00:00:00Z").status == 200  # fmt: skip
+
+
+@pytest.mark.parametrize("limit", [0, -5, 501])
+def test_the_meeting_list_limit_is_checked(api: Api, limit: int) -> None:
+    reply = api.get("/meetings", limit=limit)
+    assert reply.status == 400
+    assert list(reply.fields) == ["limit"]

@@ -5,10 +5,10 @@ decisions and action items, and marking a meeting held. Documents are
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
@@ -126,8 +126,11 @@ def set_cadence(request: HttpRequest, payload: CadenceIn) -> Any:
 
 
 @router.get("/meetings", response=MeetingList)
-def list_meetings(request: HttpRequest, limit: int = 50) -> dict[str, Any]:
-    found = meetings_of(request_membership(request).workspace)[: max(1, min(limit, 500))]
+def list_meetings(
+    request: HttpRequest,
+    limit: Annotated[int, Query(ge=1, le=500, description="The newest N meetings (1-500).")] = 50,
+) -> dict[str, Any]:
+    found = meetings_of(request_membership(request).workspace)[:limit]
     return {"results": [meeting_document(m, full=False) for m in found]}
 
 
