@@ -55,6 +55,17 @@ def test_ledger_stage_counts_counts_transitions_in_the_window(
     assert previous == {"mql": 1}
 
 
+def test_a_contact_entering_a_stage_twice_counts_once(workspace: Workspace) -> None:
+    first = entry(workspace, "mql", 3)
+    LedgerEntry.objects.create(
+        workspace=workspace, contact=first.contact, from_stage="lead", to_stage="mql",
+        occurred_at=timezone.now() - dt.timedelta(days=1), source="system",
+    )  # fmt: skip
+    entry(workspace, "mql", 2)
+    now = timezone.now()
+    assert ledger_stage_counts(workspace, now - dt.timedelta(days=30), now, ["mql"]) == {"mql": 2}
+
+
 def test_ledger_stage_counts_window_is_half_open(workspace: Workspace) -> None:
     e = entry(workspace, "customer", 3)
     assert (

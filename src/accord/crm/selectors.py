@@ -351,12 +351,12 @@ def ledger_stage_counts(
     before: dt.datetime,
     stages: Collection[str] | None = None,
 ) -> dict[str, int]:
-    """Ledger transitions into each stage with `after <= occurred_at < before`, by stage key,
-    for the given `stages` only when named (then the (stage, time) index reads one range per
-    stage instead of the workspace's whole ledger).
+    """Contacts that moved into each stage with `after <= occurred_at < before` (the ledger's
+    transitions), by stage key, for the given `stages` only when named (then the (stage, time)
+    index reads one range per stage instead of the workspace's whole ledger).
 
-    Counts ledger rows, so a contact that enters a stage twice in the window counts twice.
-    Stages nobody entered are absent from the result.
+    A contact that enters a stage twice in the window counts once, as the metrics' stage counts
+    and the dashboard's funnel count it. Stages nobody entered are absent from the result.
     """
     entries = LedgerEntry.objects.for_workspace(workspace)
     if stages is not None:
@@ -364,7 +364,7 @@ def ledger_stage_counts(
     rows = (
         entries.filter(occurred_at__gte=after, occurred_at__lt=before)
         .values("to_stage")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("contact_id", distinct=True))
         .order_by()
     )
     return {row["to_stage"]: row["n"] for row in rows}
