@@ -185,6 +185,19 @@ def test_createuser_without_a_terminal_asks_for_password_plainly(tmp_path) -> No
 
 
 @pytest.mark.django_db
+def test_createworkspace_refuses_an_unknown_zone_and_an_overlong_name() -> None:
+    with pytest.raises(CommandError, match="'Mars/Olympus' is not a known time zone"):
+        _run("createworkspace", "Tz", "--slug", "tz", "--timezone", "Mars/Olympus")
+    with pytest.raises(CommandError, match="not a known time zone"):
+        _run("createworkspace", "Tz", "--slug", "tz", "--timezone", "x" * 300)
+    with pytest.raises(CommandError, match=r"At most 120 characters \(500 given\)"):
+        _run("createworkspace", "n" * 500, "--slug", "long")
+    assert not Workspace.objects.filter(slug__in=["tz", "long"]).exists()
+    _run("createworkspace", "Paris", "--slug", "paris", "--timezone", "Europe/Paris")
+    assert Workspace.objects.get(slug="paris").timezone == "Europe/Paris"
+
+
+@pytest.mark.django_db
 def test_lifecycle_errors_are_clear(workspace, admin) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match=r"No contact 'nobody@x\.example'"):
         _run(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import zoneinfo
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -29,6 +30,11 @@ def workspace_create(
     name = name.strip()
     if not name:
         raise ValidationFailed.single("name", "A workspace needs a name.")
+    _at_most(name, Workspace, "name")
+    if not _known_zone(timezone_name):
+        raise ValidationFailed.single(
+            "timezone", f"'{timezone_name}' is not a known time zone (e.g. Europe/Paris)."
+        )
     slug = slugify(slug or name)[:60]
     if not slug:
         raise ValidationFailed.single("slug", "Use letters or digits in the workspace slug.")
@@ -44,9 +50,26 @@ def workspace_create(
     )
 
 
+def _at_most(value: str, model: type[models.Model], field: str) -> None:
+    """Text within its column's length: PostgreSQL refuses a longer value, SQLite would keep it."""
+    column = model._meta.get_field(field)
+    limit = column.max_length if isinstance(column, models.Field) else None
+    if limit is not None and len(value) > limit:
+        raise ValidationFailed.single(field, f"At most {limit} characters ({len(value)} given).")
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+        return False
+    return True
+
+
 @transaction.atomic
 def user_create(*, email: str, password: str, full_name: str = "", is_staff: bool = False) -> User:
     email = normalise_email(email)
+    _at_most(full_name.strip(), User, "full_name")
     if len(password) < 8:
         raise ValidationFailed.single("password", "Use a password of at least 8 characters.")
     if User.objects.filter(email=email).exists():
@@ -121,6 +144,7 @@ def api_token_create(
         raise ValidationFailed.single("scope", "Scope must be 'read' or 'write'.")
     if not name.strip():
         raise ValidationFailed.single("name", "Give the token a name, e.g. 'marketing sync'.")
+    _at_most(name.strip(), ApiToken, "name")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed.single("expires_at", "The expiry must be in the future.")
     for _ in range(5):
