@@ -216,7 +216,7 @@ def attribution_panel_page(request: HttpRequest, membership: Membership) -> Http
     crediting a quarter's deals takes a second or two; the rest of the dashboard need not
     wait). `start` and `end` are the dashboard's days, both included."""
     today = timezone.localdate()
-    first = _date(request.GET.get("start"), today - dt.timedelta(days=90))
+    first = _date(request.GET.get("start"), today - dt.timedelta(days=89))  # 90 days
     last = _date(request.GET.get("end"), today)
     if last < first:
         first, last = last, first

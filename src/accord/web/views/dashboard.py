@@ -69,6 +69,9 @@ class Period:
         return {f"{prefix}_after": self.start.isoformat(), f"{prefix}_before": self.end.isoformat()}
 
 
+DEFAULT_DAYS = 90  # the last 90 days, today included: the SLA and dispositions pages' default
+
+
 def _day(text: str | None, default: dt.date) -> dt.date:
     """The day given, or the default for one that is not a date Accord reports on."""
     try:
@@ -249,7 +252,7 @@ def _goals_section(workspace_id: int, today: dt.date) -> list[Any]:
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     today = timezone.localdate()
-    start = _day(request.GET.get("start"), today - dt.timedelta(days=90))
+    start = _day(request.GET.get("start"), today - dt.timedelta(days=DEFAULT_DAYS - 1))
     end = _day(request.GET.get("end"), today)
     view = request.GET.get("view", "cohort")
     breakdown = request.GET.get("by", "none")

@@ -32,11 +32,16 @@ DIMENSIONS: dict[str, str] = {
 
 
 def _period(request: HttpRequest) -> tuple[str, dt.datetime, dt.datetime]:
+    """The last N days, today included, as whole UTC days: the dashboard's window, so that the
+    same default period gives the same numbers on both."""
     days = request.GET.get("days", "90")
     if days not in PERIODS:
         days = "90"
-    end = timezone.now()
-    return days, end - dt.timedelta(days=PERIODS[days]), end
+    today = timezone.localdate()
+    first = today - dt.timedelta(days=PERIODS[days] - 1)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return days, start, end
 
 
 @require_GET
