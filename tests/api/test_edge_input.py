@@ -104,3 +104,10 @@ def test_the_meeting_list_limit_is_checked(api: Api, limit: int) -> None:
     reply = api.get("/meetings", limit=limit)
     assert reply.status == 400
     assert list(reply.fields) == ["limit"]
+
+
+def test_setting_a_goal_says_whether_it_created_it(api: Api) -> None:
+    body = {"period": "month", "period_start": "2026-12-01", "revenue": "1000"}
+    assert api.post("/goals", body).status == 201
+    again = api.post("/goals", {**body, "revenue": "2000"})
+    assert (again.status, again.body["revenue"]) == (200, "2000.00")

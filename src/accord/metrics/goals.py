@@ -143,13 +143,20 @@ def _storable(values: Mapping[str, Any]) -> None:
         raise ValidationFailed.single("note", "Text cannot contain NUL (\\u0000) characters.")
 
 
-@transaction.atomic
 def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
+    """`goal_save`'s goal."""
+    return goal_save(actor=actor, values=values)[0]
+
+
+@transaction.atomic
+def goal_save(*, actor: Actor, values: Mapping[str, Any]) -> tuple[Goal, bool]:
     """Create the goal for `values`' period and segment, or replace that goal's revenue,
-    look-back and note. Fields: period ('month' | 'quarter'), period_start (the first day of
-    the month or quarter), revenue (> 0), segment ('' for all, 'smb', 'mid_market',
-    'enterprise'), lookback_days (30-1095, default 365), channels (the channel mix the
-    history is drawn from: original sources, empty for all; not with a segment), note."""
+    look-back and note; with whether it was created, decided under the row lock, so that
+    callers racing to set the same period's goal are told truly which one created it.
+    Fields: period ('month' | 'quarter'), period_start (the first day of the month or
+    quarter), revenue (> 0), segment ('' for all, 'smb', 'mid_market', 'enterprise'),
+    lookback_days (30-1095, default 365), channels (the channel mix the history is drawn from:
+    original sources, empty for all; not with a segment), note."""
     _require_setter(actor)
     _storable(values)
     cleaned = c.clean(
@@ -177,7 +184,7 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
             created_by=actor.user,
         )
         audit.record(actor, "goal.created", goal, after=audit.snapshot(goal, fields))
-        return goal
+        return goal, True
     before = audit.snapshot(existing, fields)
     existing.revenue = cleaned["revenue"]
     changed = ["revenue", "updated_at"]
@@ -189,7 +196,7 @@ def goal_set(*, actor: Actor, values: Mapping[str, Any]) -> Goal:
     old, new = audit.changes(before, audit.snapshot(existing, fields))
     if new:
         audit.record(actor, "goal.changed", existing, before=old, after=new)
-    return existing
+    return existing, False
 
 
 @transaction.atomic

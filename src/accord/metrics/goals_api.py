@@ -176,13 +176,8 @@ def set_goal(request: HttpRequest, payload: GoalIn) -> Status[Any]:
     """Set the revenue goal of a month or quarter (and segment): 201 when it is new, 200 when
     it replaces that period's goal. Managers and admins only (else 403)."""
     actor = request_actor(request)
-    values = payload.to_values()
-    existed = goals.goal_list(actor.workspace).filter(
-        period=payload.period, period_start=payload.period_start, segment=payload.segment
-    )
-    status = 200 if existed.exists() else 201
-    goal = goals.goal_set(actor=actor, values=values)
-    return Status(status, goal_out(goal))
+    goal, created = goals.goal_save(actor=actor, values=payload.to_values())
+    return Status(201 if created else 200, goal_out(goal))
 
 
 @router.delete("/goals/{goal_id}", response={204: None})
