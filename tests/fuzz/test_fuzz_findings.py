@@ -73,8 +73,8 @@ def test_a_404_without_path_parameters_is_documented(workspace, call, path, oper
 @pytest.mark.parametrize(
     "path",
     [
-        "/ledger?after=0168-01-25T20:36:09.4-21:50",
-        "/handoffs/dispositions?start=0168-01-25T20:36:09.4-21:50&end=2026-01-01T00:00:00Z",
+        "/ledger?after=2025-01-25T20:36:09.4-21:50",
+        "/handoffs/dispositions?start=2025-01-25T20:36:09.4-21:50&end=2026-01-01T00:00:00Z",
     ],
 )
 def test_an_offset_beyond_the_databases_range_is_read_in_utc(workspace, call, path) -> None:  # type: ignore[no-untyped-def]
