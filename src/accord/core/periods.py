@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 def utc_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -32,3 +35,13 @@ def in_range(value: dt.date | dt.datetime) -> bool:
         at = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
         return _EARLIEST <= at <= _LATEST  # aware comparison: no overflow near year 1 or 9999
     return FIRST_DAY <= value <= LAST_DAY
+
+
+def _reported(value: dt.datetime) -> dt.datetime:
+    if not in_range(value):
+        raise ValueError(OUT_OF_RANGE)
+    return value
+
+
+# A period's bound in a spec (pydantic): an instant within the dates Accord reports on.
+ReportedInstant = Annotated[dt.datetime, AfterValidator(_reported)]

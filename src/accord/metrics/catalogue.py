@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from accord.core.periods import OUT_OF_RANGE, in_range, utc_days
+from accord.core.periods import ReportedInstant, utc_days
 from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 from accord.metrics.values import (
@@ -46,16 +46,9 @@ class MetricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str
-    start: dt.datetime
-    end: dt.datetime
+    start: ReportedInstant
+    end: ReportedInstant
     breakdown: str = "none"
-
-    @field_validator("start", "end")
-    @classmethod
-    def _in_range(cls, value: dt.datetime) -> dt.datetime:
-        if not in_range(value):
-            raise ValueError(OUT_OF_RANGE)
-        return value
 
     @model_validator(mode="after")
     def _valid(self) -> MetricSpec:

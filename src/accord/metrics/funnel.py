@@ -17,16 +17,15 @@ engine is the record store (SQLite / PostgreSQL) or the columnar copy (`metrics.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from accord.core.intervals import Rate, rate
-from accord.core.periods import OUT_OF_RANGE, in_range
+from accord.core.periods import ReportedInstant
 from accord.metrics import queries, result_cache
 from accord.metrics.engine import Engine, EngineChoice, resolve, run
 
@@ -47,16 +46,9 @@ class FunnelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     view: Literal["cohort", "period"] = "cohort"
-    start: dt.datetime
-    end: dt.datetime
+    start: ReportedInstant
+    end: ReportedInstant
     breakdown: Breakdown = "none"
-
-    @field_validator("start", "end")
-    @classmethod
-    def _in_range(cls, value: dt.datetime) -> dt.datetime:
-        if not in_range(value):
-            raise ValueError(OUT_OF_RANGE)
-        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> FunnelSpec:
