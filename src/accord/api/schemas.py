@@ -16,13 +16,12 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
+from accord.core.cleaning import MAX_ID
 from accord.core.errors import ValidationFailed
 from accord.core.periods import OUT_OF_RANGE, in_range
 
-# The largest primary key a 64-bit integer column holds. Bigger numbers would overflow in the
-# database driver (a 500), so they are rejected while parsing (a 400).
-MAX_ID = 2**63 - 1
-
+# Bigger ids than a column holds would overflow in the database driver (a 500), so they are
+# rejected while parsing (a 400).
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 """The id of a record: a positive 64-bit integer."""
 

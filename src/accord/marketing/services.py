@@ -41,8 +41,6 @@ COST_FIELDS: dict[str, c.Cleaner] = {
     "note": c.Text(200),
 }
 
-_MAX_ID = 2**63 - 1
-
 TOUCHPOINT_FIELDS: dict[str, c.Cleaner] = {
     "contact_id": c.Ref(Contact, "contact", required=True),
     "campaign_id": c.Ref(Campaign, "campaign"),
@@ -186,7 +184,7 @@ def _known_ids(rows: Sequence[Mapping[str, Any]], field: str) -> set[int]:
     for values in rows:
         with contextlib.suppress(TypeError, ValueError):
             pk = int(values.get(field))  # type: ignore[arg-type]
-            if 0 < pk <= _MAX_ID:
+            if 0 < pk <= c.MAX_ID:
                 ids.add(pk)
     return ids
 
