@@ -67,6 +67,14 @@ def test_a_missing_secret_key_is_one_clear_line_not_a_traceback(tmp_path) -> Non
         (("serve", "--port", "-1"), "argument --port: -1 is not between 1 and 65535"),
         (("token", "create", "--workspace", "w", "--user", "u", "--expires-in-days", "999999999"),
          "argument --expires-in-days: 999999999 is not between 1 and 3650"),
+        (("serve", "--threads", "0"), "argument --threads: 0 is not between 1 and 256"),
+        (("worker", "--interval", "-1"), "argument --interval: -1 is not a number above 0"),
+        (("calendar", "capacity", "--workspace", "w", "--weeks", "-1"),
+         "argument --weeks: -1 is not between 1 and 52"),
+        (("calendar", "list", "--workspace", "w", "--weeks", "53"),
+         "argument --weeks: 53 is not between 1 and 52"),
+        (("calendar", "capacity", "--workspace", "w", "--capacity", "nan"),
+         "argument --capacity: nan is not a number above 0"),
     ],
 )  # fmt: skip
 def test_numbers_out_of_range_are_usage_errors(args: tuple[str, ...], message: str) -> None:

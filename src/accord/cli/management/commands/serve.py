@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from accord.core.arguments import PORT
+from accord.core.arguments import PORT, int_between
 
 WORKER_STOP_SECONDS = 10.0
 
@@ -61,7 +61,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
         parser.add_argument("--port", type=PORT, default=8000, help="port to bind (8000)")
-        parser.add_argument("--threads", type=int, default=8, help="worker threads (8)")
+        parser.add_argument(
+            "--threads", type=int_between(1, 256), default=8, help="worker threads (1-256, 8)"
+        )
         parser.add_argument(
             "--no-migrate", action="store_true", help="do not apply pending migrations first"
         )

@@ -5,6 +5,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from accord.core.arguments import positive_number
+
 
 class Command(BaseCommand):
     help = (
@@ -20,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
         parser.add_argument(
-            "--interval", type=float, default=1.0, help="seconds between queue checks (1)"
+            "--interval", type=positive_number, default=1.0, help="seconds between queue checks (1)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

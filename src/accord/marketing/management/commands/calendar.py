@@ -15,6 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from accord.core.arguments import int_between, positive_number
 from accord.core.errors import AccordError
 from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 from accord.marketing import calendar_selectors as cal
@@ -27,6 +28,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
+WEEKS = int_between(1, 52)
+
+
 def _one(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
@@ -37,7 +41,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         subs = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         p = subs.add_parser("list", help="entries of the coming weeks")
-        p.add_argument("--weeks", type=int, default=8)
+        p.add_argument("--weeks", type=WEEKS, default=8, help="1-52 (8)")
         p = subs.add_parser("add", help="add an entry")
         p.add_argument("--title", required=True)
         p.add_argument("--kind", required=True, choices=CalendarKind.values)
@@ -49,8 +53,13 @@ class Command(BaseCommand):
         p.add_argument("--notes", default="")
         p.add_argument("--as", "--user", dest="acting_user", required=True, metavar="EMAIL")
         p = subs.add_parser("capacity", help="expected MQLs per seller per ISO week")
-        p.add_argument("--weeks", type=int, default=8)
-        p.add_argument("--capacity", type=float, default=None, help="MQLs per seller a week")
+        p.add_argument("--weeks", type=WEEKS, default=8, help="1-52 (8)")
+        p.add_argument(
+            "--capacity",
+            type=positive_number,
+            default=None,
+            help="MQLs per seller a week (above 0)",
+        )
         for action, sub in subs.choices.items():
             sub.add_argument("--workspace", required=True, metavar="SLUG")
             if action != "add":
@@ -65,7 +74,7 @@ class Command(BaseCommand):
     def _list(self, options: dict[str, Any]) -> None:
         workspace = workspace_by_slug(options["workspace"])
         first = timezone.now().date()
-        last = first + dt.timedelta(weeks=max(1, options["weeks"]))
+        last = first + dt.timedelta(weeks=options["weeks"])
         rate = cal.lead_to_mql_rate(workspace, timezone.now())
         docs = [entry_document(e, rate) for e in cal.entries_between(workspace, first, last)]
         if options["format"] == "json":
@@ -96,7 +105,7 @@ class Command(BaseCommand):
 
     def _capacity(self, options: dict[str, Any]) -> None:
         workspace = workspace_by_slug(options["workspace"])
-        weeks = max(1, options["weeks"])
+        weeks = options["weeks"]
         doc = capacity_document(workspace, timezone.now().date(), weeks, options["capacity"])
         if options["format"] == "json":
             self.stdout.write(_json(doc))
