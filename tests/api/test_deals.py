@@ -76,6 +76,19 @@ def test_moving_to_a_won_stage_closes_the_deal(api: Api, workspace: Any) -> None
     assert reply.body["closed_at"] is not None
 
 
+def test_a_close_time_on_an_open_deal_is_refused(api: Api, workspace: Any) -> None:
+    reply = api.post("/deals", {"name": "Open", "closed_at": "2026-01-05T10:00:00Z"})
+    assert reply.status == 400, reply.body
+    assert "An open deal has no close time" in str(reply.body)
+    assert count(workspace) == 0
+    body = make_deal(api)
+    won = stage(workspace, "closed_won")
+    when = "2026-01-05T10:00:00Z"
+    reply = api.patch(f"/deals/{body['id']}", {"stage_id": won.pk, "closed_at": when})
+    assert reply.status == 200, reply.body
+    assert reply.body["closed_at"].startswith("2026-01-05T10:00:00")
+
+
 def test_retrieve_and_delete(api: Api, workspace: Any) -> None:
     body = make_deal(api, name="Gone soon")
     assert api.get(f"/deals/{body['id']}").body["name"] == "Gone soon"

@@ -72,6 +72,12 @@ def _resolve_stage(actor: Actor, cleaned: dict[str, Any], deal: Deal | None) -> 
     cleaned["stage_id"] = stage.pk
     cleaned["status"] = stage.outcome
     if stage.outcome == DealOutcome.OPEN:
+        if cleaned.get("closed_at") is not None:
+            raise ValidationFailed.single(
+                "closed_at",
+                f"An open deal has no close time: stage '{stage.label}' is open. Move the deal "
+                "to a won or lost stage, or leave closed_at out.",
+            )
         cleaned["closed_at"] = None
     elif not cleaned.get("closed_at") and (deal is None or deal.closed_at is None):
         cleaned["closed_at"] = timezone.now()
