@@ -16,7 +16,7 @@ from accord.alignment import behaviour, services
 from accord.alignment.behaviour import behaviour_index
 from accord.alignment.presentation import index_document
 from accord.attribution.models import Recognition
-from accord.crm.models import Activity, Deal, DealOutcome
+from accord.crm.models import Activity, Deal, DealOutcome, DealStageChange
 from accord.crm.selectors import pipeline_stages
 from accord.crm.tests.factories import ContactFactory
 from accord.handoff.models import Dispute, Handoff, HandoffStatus
@@ -52,11 +52,19 @@ def _deal(ws: Workspace, name: str, created: dt.datetime, status: str = DealOutc
           closed: dt.datetime | None = None) -> Deal:  # fmt: skip
     stages = {s.key: s for s in pipeline_stages(ws)}
     stage = stages["closed_won" if status == DealOutcome.WON else "proposal"]
-    return Deal.objects.create(
+    deal = Deal.objects.create(
         workspace=ws, name=name, pipeline=stage.pipeline, stage=stage, status=status,
         amount=Decimal("1000"), currency="USD", primary_contact=ContactFactory(workspace=ws),
         created_at=created, closed_at=closed,
     )  # fmt: skip
+    changes = [(None, stages["proposal"], created)]
+    if status == DealOutcome.WON:
+        changes.append((stages["proposal"], stage, closed or created))
+    for before, after, when in changes:
+        DealStageChange.objects.create(workspace=ws, deal=deal, from_stage=before,
+                                       to_stage=after, amount=deal.amount, occurred_at=when,
+                                       source="test")  # fmt: skip
+    return deal
 
 
 def _rejected(ws: Workspace, decided: dt.datetime, by: object = None) -> Handoff:
@@ -107,6 +115,8 @@ def history(make_floor: Callable[..., Floor], other_workspace: Workspace) -> His
     _activity(ws, at(6), contact=by_contact.primary_contact)
     _activity(ws, END - dt.timedelta(days=40), deal=stale)
     _deal(ws, "Later", at(15))
+    # Won after the period, so open (and untouched) at its end: today's status does not count.
+    _deal(ws, "Won later", at(-20), DealOutcome.WON, at(20))
     # Recognition: four deals won in the period, one credits marketing.
     won = [_deal(ws, f"Won {i}", at(-5), DealOutcome.WON, at(3 + i)) for i in range(4)]
     _recognise(won[0], "400.00", campaigns=True)
@@ -137,10 +147,12 @@ def test_crm_adoption_averages_each_teams_weekly_share(history: History) -> None
 
 def test_fresh_records_is_the_share_of_open_deals_touched_in_30_days(history: History) -> None:
     now = behaviour.fresh_records(_ws(history), END)
-    assert now.score == pytest.approx(200 / 3)
-    assert now.detail == "1 of 3 open deals stale"
-    # At the period's start only the stale deal's old activity was recent.
-    assert behaviour.fresh_records(_ws(history), START).score == pytest.approx(100 / 3)
+    assert now.score == 50.0
+    assert now.detail == "2 of 4 open deals stale"
+    # At the period's start only the stale deal's old activity was recent; the four won in
+    # the period were open then too.
+    before = behaviour.fresh_records(_ws(history), START)
+    assert (before.score, before.detail) == (12.5, "7 of 8 open deals stale")
 
 
 def test_feedback_latency_counts_reviews_and_disputes_within_72_hours(history: History) -> None:
@@ -153,7 +165,17 @@ def test_feedback_latency_counts_reviews_and_disputes_within_72_hours(history: H
 
 def test_recognition_is_the_share_of_wins_crediting_marketing(history: History) -> None:
     now = behaviour.recognition(_ws(history), START, END)
-    assert (now.score, now.detail) == (25.0, "1 of 4 won deals")
+    # Three of the four wins are recognised; the fourth is not held against marketing.
+    assert now.score == pytest.approx(100 / 3)
+    assert now.detail == "1 of 3 recognised wins; 1 not recognised yet"
+
+
+def test_wins_without_any_recognition_are_not_scored(history: History) -> None:
+    before = behaviour.recognition(_ws(history), BEFORE, START)
+    assert (before.score, before.detail) == (None, "no deal won in the period")
+    Recognition.objects.filter(workspace_id=_ws(history)).delete()
+    now = behaviour.recognition(_ws(history), START, END)
+    assert (now.score, now.detail) == (None, "none of 4 won deals recognised yet")
 
 
 def test_nothing_to_measure_is_none_not_zero(make_floor: Callable[..., Floor]) -> None:
@@ -192,7 +214,7 @@ def test_the_index_is_the_weighted_mean_of_scored_components(history: History) -
     # previous: each component's score over the two weeks before
     assert by_key["crm_adoption"].previous == 12.5
     assert by_key["crm_adoption"].change == 50.0
-    assert by_key["fresh_records"].previous == pytest.approx(100 / 3)
+    assert by_key["fresh_records"].previous == 12.5
     assert by_key["feedback_latency"].previous == 0.0
     assert (by_key["recognition"].previous, by_key["recognition"].change) == (None, None)
     # A new weighting: only three components count, one of them with nothing to measure.
@@ -201,10 +223,10 @@ def test_the_index_is_the_weighted_mean_of_scored_components(history: History) -
     services.weighting_update(actor=history.floor.run, weights=weights)
     weighted = behaviour_index(ws, START, END)
     assert weighted.weighting_version == 1
-    assert weighted.score == pytest.approx((1 * 62.5 + 3 * 200 / 3) / 4)  # 65.625
-    assert weighted.weakest is not None and weighted.weakest.spec.key == "crm_adoption"
+    assert weighted.score == pytest.approx((1 * 62.5 + 3 * 50) / 4)  # 53.125
+    assert weighted.weakest is not None and weighted.weakest.spec.key == "fresh_records"
     document = index_document(weighted)
-    assert (document["score"], document["weighting_version"]) == (65.6, 1)
+    assert (document["score"], document["weighting_version"]) == (53.1, 1)
     crm = document["components"][0]
     assert (crm["score"], crm["previous"], crm["change"], crm["weight"]) == (62.5, 12.5, 50.0, 1.0)
     assert crm["parts"] == {"marketing": 50.0, "sales": 75.0}

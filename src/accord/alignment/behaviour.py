@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accord.alignment.behaviour_weights import COMPONENTS, ComponentSpec
 from accord.alignment.models import RejectionReview
 from accord.alignment.services import current_weights, survey_team
 from accord.attribution.models import Recognition
-from accord.crm.models import Activity, Deal, DealOutcome
+from accord.crm.models import Activity, Deal, DealOutcome, DealStageChange
 from accord.handoff.models import Dispute, Handoff, HandoffStatus
 from accord.identity.models import Membership
 from accord.meetings.selectors import action_item_completion, meeting_cadence
@@ -164,8 +164,21 @@ def crm_adoption(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
 
 
 def fresh_records(ws: int, end: dt.datetime) -> Component:
+    """Deals open at `end` (their last stage change before it went to an open stage, as the
+    open-pipeline metric reads them, so a past window is judged by its own deals) with no
+    activity on the deal or its primary contact in the 30 days before `end`."""
     spec = _spec("fresh_records")
-    open_deals = Deal.objects.for_workspace(ws).filter(status=DealOutcome.OPEN, created_at__lt=end)
+    stage_then = (
+        DealStageChange.objects.for_workspace(ws)
+        .filter(deal_id=OuterRef("pk"), occurred_at__lt=end)
+        .order_by("-occurred_at", "-pk")
+        .values("to_stage__outcome")[:1]
+    )
+    open_deals = (
+        Deal.objects.for_workspace(ws)
+        .annotate(outcome_then=Subquery(stage_then))
+        .filter(outcome_then=DealOutcome.OPEN)
+    )
     total = open_deals.count()
     if not total:
         return Component(spec, None, "no open deals")
@@ -276,21 +289,34 @@ def action_items(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
 
 
 def recognition(ws: int, start: dt.datetime, end: dt.datetime) -> Component:
+    """Of the deals won in the period and recognised (the recognition written when a deal is
+    won), the share whose recognition credits marketing's campaigns or marketers. A win with
+    no recognition yet (won before recognitions were kept, or not caught up) is not counted
+    against marketing: it is named in the detail instead."""
     spec = _spec("recognition")
     won = Deal.objects.for_workspace(ws).filter(
         status=DealOutcome.WON, closed_at__gte=start, closed_at__lt=end
     )
-    total = won.count()
-    if not total:
+    won_count = won.count()
+    if not won_count:
         return Component(spec, None, "no deal won in the period")
-    credited = sum(
-        1
-        for campaigns, marketers, credit in Recognition.objects.for_workspace(ws)
+    rows = list(
+        Recognition.objects.for_workspace(ws)
         .filter(deal_id__in=won.values("pk"))
         .values_list("campaigns", "marketers", "marketing_credit")
+    )
+    unrecognised = won_count - len(rows)
+    waiting = f"; {unrecognised} not recognised yet" if unrecognised else ""
+    if not rows:
+        return Component(spec, None, f"none of {won_count} won deals recognised yet")
+    credited = sum(
+        1
+        for campaigns, marketers, credit in rows
         if (campaigns or marketers) and Decimal(credit or 0) > 0
     )
-    return Component(spec, _pct(credited, total), f"{credited} of {total} won deals")
+    return Component(
+        spec, _pct(credited, len(rows)), f"{credited} of {len(rows)} recognised wins{waiting}"
+    )
 
 
 def _spec(key: str) -> ComponentSpec:
