@@ -188,16 +188,20 @@ def test_the_period_document_counts_transitions(api: Api) -> None:
 
 @pytest.mark.usefixtures("history")
 def test_the_default_period_is_the_last_90_days(api: Api) -> None:
-    before = timezone.now()
+    # The dashboard's "last 90 days": whole UTC days, today included.
+    tomorrow = timezone.now().astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=dt.UTC)
     body = api.get("/metrics/funnel").body
     start = dt.datetime.fromisoformat(body["start"])
     end = dt.datetime.fromisoformat(body["end"])
-    assert before <= end <= timezone.now()
-    assert end - start == dt.timedelta(days=90)
+    assert (start, end) == (midnight - dt.timedelta(days=90), midnight)
     assert body["rows"][0]["counts"]["mql"] == 3  # created just now, so inside it
     cli = cli_document()
-    assert end - dt.timedelta(seconds=60) < dt.datetime.fromisoformat(cli["end"]) <= timezone.now()
+    assert (cli["start"], cli["end"]) == (body["start"], body["end"])
     assert cli["rows"] == body["rows"]
+    # With an end given, the start is 90 days before it.
+    given = api.get("/metrics/funnel", end="2026-03-01T00:00:00Z").body
+    assert given["start"].startswith("2025-12-01T00:00:00")
 
 
 def test_an_empty_period_has_no_rows(api: Api, actor: Actor) -> None:

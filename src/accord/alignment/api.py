@@ -26,6 +26,7 @@ from accord.alignment.survey_results import TEAMS, pulse_result, pulses
 from accord.api.auth import request_actor
 from accord.api.schemas import InSchema, RecordId, ResultList, aware
 from accord.core.errors import ValidationFailed
+from accord.core.periods import last_days
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
 
@@ -57,7 +58,9 @@ def get_alignment_scorecard(request: HttpRequest, params: Query[ScorecardParams]
 
 class IndexParams(Schema):
     start: dt.datetime | None = Field(
-        None, description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end."
+        None,
+        description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end, "
+        f"or with neither bound the last {DEFAULT_DAYS} whole UTC days, today included.",
     )
     end: dt.datetime | None = Field(None, description="Exclusive, with a UTC offset; default now.")
 
@@ -67,8 +70,11 @@ def get_alignment_index(request: HttpRequest, params: Query[IndexParams]) -> dic
     """The behavioural alignment index over [start, end): each component's score, the numbers
     behind it, its weight and its change against the period before."""
     actor = _reader(request)
-    end = aware(params.end, "end") or timezone.now()
-    start = aware(params.start, "start") or end - dt.timedelta(days=DEFAULT_DAYS)
+    start, end = aware(params.start, "start"), aware(params.end, "end")
+    if start is None and end is None:
+        start, end = last_days(DEFAULT_DAYS)  # the dashboard's "last 90 days"
+    end = end or timezone.now()
+    start = start or end - dt.timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise ValidationFailed.single("start", "start must be before end.")
     if end - start > dt.timedelta(days=MAX_DAYS):

@@ -8,8 +8,6 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from accord.alignment.behaviour import BehaviourIndex, Component, behaviour_index
 from accord.alignment.instrument import AREAS
 from accord.alignment.practices import PRACTICES
@@ -20,6 +18,7 @@ from accord.alignment.survey_results import (
     latest_result,
     trend,
 )
+from accord.core.periods import last_days
 
 WEAK_BELOW = 60.0  # an area scoring under this (0-100) gets its practices suggested
 DEFAULT_DAYS = 90
@@ -76,8 +75,10 @@ def _survey_area(result: PulseResult | None, area: str) -> tuple[float | None, .
 
 def scorecard(workspace_id: int, *, end: dt.datetime | None = None,
               days: int = DEFAULT_DAYS) -> Scorecard:  # fmt: skip
-    until = end or timezone.now()
-    index = behaviour_index(workspace_id, until - dt.timedelta(days=days), until)
+    # "The last N days" as every page reads them (whole UTC days, today included); an `end`
+    # given is the instant the period ends.
+    since, until = last_days(days) if end is None else (end - dt.timedelta(days=days), end)
+    index = behaviour_index(workspace_id, since, until)
     pulse, previous = latest_result(workspace_id)
     by_area = index.by_area()
     lines = []

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -24,6 +23,7 @@ from accord.attribution.presentation import (
 from accord.attribution.report import attribution_report
 from accord.attribution.selectors import recognition_feed
 from accord.core.errors import ValidationFailed
+from accord.core.periods import last_days
 
 router = Router(tags=["attribution"])
 Model = Literal[
@@ -109,12 +109,12 @@ def get_attribution(request: HttpRequest, params: Query[AttributionParams]) -> d
     (deals without a touch, touches after the milestone, other currencies)."""
     workspace = request_membership(request).workspace
     chosen = services.settings_for(workspace)
-    end = timezone.now()
+    start, end = last_days(params.days)
     try:
         report = attribution_report(
             workspace,
             model=params.model or chosen.model,
-            start=end - dt.timedelta(days=params.days),
+            start=start,
             end=end,
             milestone=params.milestone,
             level=params.level,

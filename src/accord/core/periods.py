@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.utils import timezone
 from pydantic import AfterValidator
 
 
@@ -13,6 +14,14 @@ def utc_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     after = end.date() if end.time() == dt.time() else end.date() + dt.timedelta(days=1)
     return start.date(), after
+
+
+def last_days(days: int, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """"The last N days" everywhere Accord offers them: N whole UTC days, today included, so
+    two pages (or a page and the API) asked for the same days read the same rows."""
+    today = (now or timezone.now()).astimezone(dt.UTC).date()
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return end - dt.timedelta(days=days), end
 
 
 # The dates Accord reads and reports on. Periods are compared with the one before them (a

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from accord.api.auth import request_membership
 from accord.api.schemas import in_range_or_400
+from accord.core.periods import last_days
 from accord.definitions.api import RateOut
 from accord.metrics.catalogue import measure
 from accord.metrics.funnel import Breakdown, Engine, funnel
@@ -54,9 +55,15 @@ class FunnelParams(Schema):
         "cohort", description="cohort: contacts created in the period; period: transitions in it."
     )
     start: dt.datetime | None = Field(
-        None, description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end."
+        None,
+        description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end, "
+        f"or with neither bound the last {DEFAULT_DAYS} whole UTC days, today included.",
     )
-    end: dt.datetime | None = Field(None, description="Exclusive, with a UTC offset; default now.")
+    end: dt.datetime | None = Field(
+        None,
+        description="Exclusive, with a UTC offset; default now (or midnight UTC "
+        "after today, with neither bound).",
+    )
     breakdown: Breakdown = "none"
     engine: Literal["auto", "record_store", "columnar", "analytics"] = Field(
         "auto",
@@ -86,6 +93,17 @@ class FunnelOut(Schema):
     rows: list[FunnelRowOut]
 
 
+def _period(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    """With neither bound, the last 90 days as the dashboard reads them (whole UTC days, today
+    included); otherwise the bounds given, a missing one 90 days from the other or now."""
+    if start is None and end is None:
+        return last_days(DEFAULT_DAYS)
+    end = end or timezone.now()
+    # The default start follows end; a naive end is reported on its own, not on start too.
+    anchor = end if end.tzinfo is not None else timezone.now()
+    return start or anchor - dt.timedelta(days=DEFAULT_DAYS), end
+
+
 @router.get("/metrics", response=MetricsOut)
 def list_metrics(request: HttpRequest) -> dict[str, Any]:
     """The metrics available here, each with its written definition."""
@@ -99,10 +117,7 @@ def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, A
     view), overall or by source, owner or lead definition version."""
     workspace = request_membership(request).workspace
     in_range_or_400(start=params.start, end=params.end)
-    end = params.end or timezone.now()
-    # The default start follows end; a naive end is reported on its own, not on start too.
-    anchor = end if end.tzinfo is not None else timezone.now()
-    start = params.start or anchor - dt.timedelta(days=DEFAULT_DAYS)
+    start, end = _period(params.start, params.end)
     spec = funnel_spec(
         {"view": params.view, "start": start, "end": end, "breakdown": params.breakdown}
     )
@@ -111,9 +126,15 @@ def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, A
 
 class MetricParams(Schema):
     start: dt.datetime | None = Field(
-        None, description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end."
+        None,
+        description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end, "
+        f"or with neither bound the last {DEFAULT_DAYS} whole UTC days, today included.",
     )
-    end: dt.datetime | None = Field(None, description="Exclusive, with a UTC offset; default now.")
+    end: dt.datetime | None = Field(
+        None,
+        description="Exclusive, with a UTC offset; default now (or midnight UTC "
+        "after today, with neither bound).",
+    )
     breakdown: str = Field(
         "none",
         description="none, source, campaign, owner, team, segment or definition_version — "
@@ -162,8 +183,6 @@ def get_metric(request: HttpRequest, name: str, params: Query[MetricParams]) -> 
     """One metric of the catalogue (see GET /metrics) for a period, overall or broken down."""
     workspace = request_membership(request).workspace
     in_range_or_400(start=params.start, end=params.end)
-    end = params.end or timezone.now()
-    anchor = end if end.tzinfo is not None else timezone.now()
-    start = params.start or anchor - dt.timedelta(days=DEFAULT_DAYS)
+    start, end = _period(params.start, params.end)
     spec = metric_spec({"metric": name, "start": start, "end": end, "breakdown": params.breakdown})
     return metric_document(measure(workspace.pk, spec, engine=params.engine))

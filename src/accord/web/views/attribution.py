@@ -32,7 +32,7 @@ from accord.attribution.report import (
 from accord.attribution.rules import MODELS
 from accord.attribution.selectors import recognition_feed
 from accord.core.errors import ValidationFailed
-from accord.core.periods import in_range
+from accord.core.periods import in_range, last_days
 from accord.identity.models import Membership, Workspace
 from accord.identity.permissions import Action
 from accord.metrics import charts
@@ -127,10 +127,10 @@ def _page(
     workspace = membership.workspace
     chosen = services.settings_for(workspace)
     filters = _filters(request, chosen)
-    end = timezone.now()
+    start, end = last_days(filters["days"])
     models = EVERY_MODEL if filters["model"] == "all" else [filters["model"]]
     reports = attribution_reports(
-        workspace, models=models, start=end - dt.timedelta(days=filters["days"]), end=end,
+        workspace, models=models, start=start, end=end,
         milestone=filters["milestone"], level=filters["level"],
         lookback_days=chosen.lookback_days, half_life_days=chosen.half_life_days,
         include_activities=chosen.include_activities,

@@ -10,10 +10,10 @@ from typing import get_args
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import AccordError
+from accord.core.periods import last_days
 from accord.handoff import dispositions as decisions
 from accord.handoff.api_queries import HandoffFilters, handoff_list
 from accord.handoff.models import DisputeOutcome, HandoffStatus
@@ -37,10 +37,7 @@ def _period(request: HttpRequest) -> tuple[str, dt.datetime, dt.datetime]:
     days = request.GET.get("days", "90")
     if days not in PERIODS:
         days = "90"
-    today = timezone.localdate()
-    first = today - dt.timedelta(days=PERIODS[days] - 1)
-    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    start, end = last_days(PERIODS[days])
     return days, start, end
 
 

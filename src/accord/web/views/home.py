@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accord.core.periods import last_days
 from accord.crm.models import DealOutcome
 from accord.crm.selectors import deal_totals, ledger_list, ledger_stage_counts
 from accord.identity.models import Membership
@@ -69,10 +70,12 @@ def stage_rows(
 def home(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     now = timezone.now()
-    window_start, previous_start = now - WINDOW, now - 2 * WINDOW
+    # The dashboard's "last 30 days": whole UTC days, today included.
+    window_start, window_end = last_days(WINDOW.days, now)
+    previous_start = window_start - WINDOW
     catalogue = StageCatalogue.of(workspace)
     shown = [stage.key for stage in catalogue.stages]
-    current = ledger_stage_counts(workspace, window_start, now, shown)
+    current = ledger_stage_counts(workspace, window_start, window_end, shown)
     previous = ledger_stage_counts(workspace, previous_start, window_start, shown)
     recent = ledger_list(workspace).order_by("-occurred_at", "-pk")[:RECENT_CHANGES]
     return render(
@@ -86,7 +89,10 @@ def home(request: HttpRequest, membership: Membership) -> HttpResponse:
             "stage_labels": catalogue.labels,
             "open_pipeline": deal_totals(workspace, status=DealOutcome.OPEN),
             "won_recently": deal_totals(
-                workspace, status=DealOutcome.WON, closed_after=window_start, closed_before=now
+                workspace,
+                status=DealOutcome.WON,
+                closed_after=window_start,
+                closed_before=window_end,
             ),
             "recent_changes": list(recent),
             "work": my_work(membership),

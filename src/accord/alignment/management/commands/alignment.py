@@ -34,6 +34,7 @@ from accord.alignment.presentation import index_document, pulse_document, scorec
 from accord.alignment.scorecard import DEFAULT_DAYS, Scorecard, scorecard
 from accord.alignment.survey_results import TEAMS, pulse_result, pulses
 from accord.core.errors import AccordError
+from accord.core.periods import last_days
 from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 
 
@@ -131,10 +132,15 @@ class Command(BaseCommand):
 
     def _index(self, options: dict[str, Any]) -> None:
         workspace = workspace_by_slug(options["workspace"])
-        end = _when(options["end"]) if options["end"] else timezone.now()
-        start = (
-            _when(options["start"]) if options["start"] else end - dt.timedelta(days=DEFAULT_DAYS)
-        )
+        if not options["start"] and not options["end"]:
+            start, end = last_days(DEFAULT_DAYS)  # the dashboard's "last 90 days"
+        else:
+            end = _when(options["end"]) if options["end"] else timezone.now()
+            start = (
+                _when(options["start"])
+                if options["start"]
+                else end - dt.timedelta(days=DEFAULT_DAYS)
+            )
         if start >= end:
             raise CommandError("--start must be before --end.")
         index = behaviour_index(workspace.pk, start, end)

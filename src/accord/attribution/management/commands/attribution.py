@@ -31,6 +31,7 @@ from accord.attribution.report import DATA_DRIVEN, AttributionReport, attributio
 from accord.attribution.rules import MODELS
 from accord.attribution.selectors import recognition_feed
 from accord.core.errors import AccordError
+from accord.core.periods import last_days
 from accord.identity.cli_support import (
     cli_actor,
     command_error,
@@ -126,8 +127,7 @@ class Command(BaseCommand):
     def _report(self, options: dict[str, Any]) -> None:
         workspace = workspace_by_slug(options["workspace"])
         chosen = services.settings_for(workspace)
-        end = timezone.now()
-        start = end - dt.timedelta(days=options["days"])
+        start, end = last_days(options["days"])
         every = [*MODELS, *DATA_DRIVEN]
         model = options["model"] or chosen.model
         models = every if model == "all" else [model]

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accord.core.errors import ValidationFailed
+from accord.core.periods import last_days
 from accord.identity.cli_support import text_table, whole_number, workspace_by_slug
 from accord.metrics import chart_specs, charts
 from accord.metrics.catalogue import METRICS, measure
@@ -62,17 +63,19 @@ def _days(value: str) -> int:
 
 
 def _period(options: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
-    """--start/--end as given; --days N is the N days from --start, or up to now; the
-    default is the last 90 days ending now."""
+    """--start/--end as given; --days N is the N days from --start, or the last N days; the
+    default is the last 90 days. "The last N days" are whole UTC days, today included, as on
+    the dashboard."""
     start: dt.datetime | None = options["start"]
     end: dt.datetime | None = options["end"]
     days: int | None = options["days"]
-    now = timezone.now()
     if days is not None:
         if start is not None:
             return start, start + dt.timedelta(days=days)
-        return now - dt.timedelta(days=days), now
-    end = end or now
+        return last_days(days)
+    if start is None and end is None:
+        return last_days(DEFAULT_DAYS)
+    end = end or timezone.now()
     return start or end - dt.timedelta(days=DEFAULT_DAYS), end
 
 
@@ -216,7 +219,8 @@ def _period_arguments(p: argparse.ArgumentParser) -> None:
         "--days",
         type=_days,
         metavar="N",
-        help=f"the N days from --start, or up to now (default: the last {DEFAULT_DAYS})",
+        help=f"the N days from --start, or the last N whole UTC days, today included "
+        f"(default: the last {DEFAULT_DAYS})",
     )
 
 
