@@ -1,4 +1,5 @@
-"""Companies (accounts): the list and the detail page with the company's contacts and deals."""
+"""Companies (accounts): the list and the detail page with the company's contacts and deals.
+Creating and editing them is in `records`."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from accord.crm.selectors import (
     deal_list,
 )
 from accord.identity.models import Membership
+from accord.identity.permissions import Action
 from accord.identity.selectors import workspace_users
 from accord.web.forms import CompanyFilterForm
-from accord.web.views.access import member_view
+from accord.web.views.access import member_view, web_actor
 from accord.web.views.listing import render_list
 from accord.web.views.stages import StageCatalogue
 
@@ -56,6 +58,10 @@ def company_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset=company_list(workspace, filters),
         columns=SORT_COLUMNS,
         default_sort="name",
+        context={
+            "filtered": bool(values),
+            "can_create": web_actor(membership).can(Action.WRITE_RECORDS),
+        },
     )
 
 
@@ -79,6 +85,7 @@ def company_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
             "deal_count": deals.count(),
             "related_limit": RELATED_LIMIT,
             "stage_labels": StageCatalogue.of(workspace).labels,
+            "can_edit": web_actor(membership).can(Action.WRITE_RECORDS),
             "custom_fields": sorted(company.custom_fields.items())
             if isinstance(company.custom_fields, dict)
             else [],

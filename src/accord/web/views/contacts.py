@@ -1,5 +1,6 @@
 """Contacts: the list, the detail page with its timeline, and the two forms on it (lifecycle
-change through the ledger, and logging an activity)."""
+change through the ledger, and logging an activity). Creating and editing them is in
+`records`."""
 
 from __future__ import annotations
 
@@ -71,7 +72,12 @@ def contact_index(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset=contact_list(workspace, filters),
         columns=SORT_COLUMNS,
         default_sort="-created",
-        context={"stage_labels": catalogue.labels, "drill_down": drill_down},
+        context={
+            "stage_labels": catalogue.labels,
+            "drill_down": drill_down,
+            "filtered": bool(values),
+            "can_create": web_actor(membership).can(Action.WRITE_RECORDS),
+        },
     )
 
 
@@ -159,6 +165,7 @@ def _detail_context(
         "activity_form": activity_form or (ActivityForm() if can_log_activity else None),
         "score": _score(membership, contact),
         "can_manage_personal_data": actor.can(Action.MANAGE_PERSONAL_DATA),
+        "can_edit": can_log_activity,  # creating and editing records: Action.WRITE_RECORDS
     }
 
 
