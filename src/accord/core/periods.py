@@ -17,8 +17,8 @@ def utc_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
 
 
 def last_days(days: int, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """"The last N days" everywhere Accord offers them: N whole UTC days, today included, so
-    two pages (or a page and the API) asked for the same days read the same rows."""
+    """What "the last N days" means everywhere Accord offers them: N whole UTC days, today
+    included, so two pages (or a page and the API) asked for the same days read the same rows."""
     today = (now or timezone.now()).astimezone(dt.UTC).date()
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     return end - dt.timedelta(days=days), end
