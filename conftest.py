@@ -14,6 +14,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # measure again at once: the metric result cache is off here and on in its own tests
 # (tests/metrics/test_result_cache.py).
 os.environ.setdefault("ACCORD_METRICS_CACHE_SECONDS", "0")
+# The webhook tests run their receivers on 127.0.0.1 (their own tests turn this off again).
+os.environ.setdefault("ACCORD_WEBHOOK_ALLOW_PRIVATE", "1")
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +23,7 @@ def _metric_cache_off(settings):  # type: ignore[no-untyped-def]
     """The environment variable above is read only if the settings load after this file;
     pytest-django may load them first, so the setting itself is turned off for every test."""
     settings.ACCORD_METRICS_CACHE_SECONDS = 0
+    settings.ACCORD_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture(autouse=True)

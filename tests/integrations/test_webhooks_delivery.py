@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 import accord
+from accord.core.errors import ValidationFailed
 from accord.crm.models import PipelineStage
 from accord.crm.services import contacts, deals, ledger
 from accord.identity.actor import Actor, Source
@@ -24,6 +25,7 @@ from accord.integrations.models import (
     WebhookSubscription,
 )
 from accord.integrations.webhooks import services
+from accord.integrations.webhooks.addresses import is_private
 from accord.integrations.webhooks.slack import SlackContext, money, slack_message
 from tests.integrations.hooks_support import (  # noqa: F401 - fast_password_hashing is autouse
     FAST_RETRIES,
@@ -422,3 +424,51 @@ def test_the_payload_is_stored_as_sent(
     run_worker()
     (delivery,) = deliveries(workspace)
     assert delivery.payload == json.loads(receiver.requests[0].body)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/admin/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:8000/",
+        "http://[::1]/hook",
+        "https://10.0.0.5/hook",
+        "http://[::ffff:192.168.1.1]/",
+    ],
+)
+def test_private_addresses_are_refused_when_saved(
+    web_actor: Actor, workspace: Workspace, settings: Any, url: str
+) -> None:
+    settings.ACCORD_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationFailed) as caught:
+        subscribe(web_actor, url, ["*"])
+    assert "webhooks reach public addresses only" in str(caught.value.fields["url"])
+    assert not WebhookSubscription.objects.for_workspace(workspace).exists()
+
+
+def test_an_attempt_never_sends_to_a_private_address(
+    web_actor: Actor, workspace: Workspace, receiver: Receiver, settings: Any
+) -> None:
+    """Checked on the connection itself, so a public-looking name that resolves (or is
+    re-pointed) to a private address sends nothing either."""
+    subscription, _ = subscribe(web_actor, receiver.url, ["*"])
+    settings.ACCORD_WEBHOOK_ALLOW_PRIVATE = False
+    delivery = services.webhook_ping(actor=web_actor, subscription_id=subscription.pk)
+    assert delivery.status == "failed"
+    assert "127.0.0.1 is a private address" in delivery.last_error
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    ("address", "private"),
+    [
+        ("8.8.8.8", False), ("2606:4700:4700::1111", False), ("127.0.0.1", True),
+        ("10.1.2.3", True), ("172.16.0.1", True), ("192.168.0.1", True),
+        ("169.254.169.254", True), ("100.64.0.1", True), ("0.0.0.0", True), ("::1", True),  # noqa: S104
+        ("fe80::1%eth0", True), ("fd00::1", True), ("::ffff:127.0.0.1", True),
+        ("224.0.0.1", True),
+    ],
+)  # fmt: skip
+def test_which_addresses_are_private(address: str, private: bool) -> None:
+    assert is_private(address) is private

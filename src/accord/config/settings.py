@@ -254,6 +254,10 @@ ACCORD_WEBHOOK_MAX_ATTEMPTS = int(
     os.environ.get("ACCORD_WEBHOOK_MAX_ATTEMPTS", str(len(ACCORD_WEBHOOK_RETRY_DELAYS) + 1))
 )
 ACCORD_WEBHOOK_TIMEOUT = float(os.environ.get("ACCORD_WEBHOOK_TIMEOUT", "10"))
+# Webhooks reach public addresses only, unless this is set: a receiver on the local network,
+# loopback or a cloud metadata address would let an admin make the server call inside its own
+# network (server-side request forgery).
+ACCORD_WEBHOOK_ALLOW_PRIVATE = _flag("ACCORD_WEBHOOK_ALLOW_PRIVATE")
 # The address people open Accord at: links in emails (the weekly digest) and Slack messages.
 ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://localhost:8000").strip().rstrip("/")
 

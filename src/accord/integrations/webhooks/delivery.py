@@ -31,6 +31,7 @@ from accord.integrations.models import (
     WebhookSubscription,
 )
 from accord.integrations.signing import SIGNATURE_HEADER, derive_secret, signature_header
+from accord.integrations.webhooks.addresses import guarded_handlers
 from accord.integrations.webhooks.tasks import enqueue_attempt
 
 PURPOSE = "accord-webhook"
@@ -69,7 +70,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError with the 3xx status
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+# Redirects are never followed, and only public addresses are reached (see addresses.py).
+_opener = urllib.request.build_opener(_NoRedirects, *guarded_handlers())
 
 
 def _excerpt(raw: bytes) -> str:

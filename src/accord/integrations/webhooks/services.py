@@ -25,6 +25,7 @@ from accord.integrations.models import (
     WebhookSubscription,
 )
 from accord.integrations.signing import new_salt
+from accord.integrations.webhooks.addresses import literal_refusal
 from accord.integrations.webhooks.delivery import attempt_delivery, subscription_secret
 from accord.integrations.webhooks.dispatch import create_deliveries, forget_listening
 from accord.integrations.webhooks.tasks import enqueue_attempt
@@ -46,6 +47,9 @@ def _url(value: Any, field: str, workspace_id: int) -> str:
         _url_validator(text)
     except DjangoValidationError:
         raise ValidationFailed.single(field, f"'{text}' is not a valid URL.") from None
+    refused = literal_refusal(urlsplit(text).hostname or "")
+    if refused:
+        raise ValidationFailed.single(field, refused)
     return text
 
 
