@@ -111,3 +111,29 @@ def test_setting_a_goal_says_whether_it_created_it(api: Api) -> None:
     assert api.post("/goals", body).status == 201
     again = api.post("/goals", {**body, "revenue": "2000"})
     assert (again.status, again.body["revenue"]) == (200, "2000.00")
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "value"),
+    [
+        ("/exports/contacts", "owner_id", str(HUGE)),
+        ("/exports/deals", "company_id", str(HUGE)),
+        ("/exports/activities", "contact_id", "-1"),
+        ("/exports/companies", "min_employees", str(HUGE)),
+        ("/exports/contacts", "q", "a\x00b"),
+    ],
+)
+def test_export_filters_beyond_a_column_are_400(
+    api: Api, workspace: Any, path: str, name: str, value: str
+) -> None:
+    reply = api.get(path, format="csv", **{name: value})
+    assert reply.status == 400, reply.body
+    assert name in reply.fields
+
+
+def test_a_list_page_ignores_an_id_beyond_a_column(admin: Any) -> None:
+    client = Client()
+    client.force_login(admin.user)
+    for path in ("/deals/", "/contacts/"):
+        response = client.get(path, {"company": str(HUGE)})
+        assert response.status_code == 200, path

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from accord.core.channels import Channel
+from accord.core.cleaning import MAX_ID
 from accord.core.errors import AccordError
 from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.crm.models import ActivityKind, DealOutcome, LifecycleStage, PipelineStage
@@ -121,7 +122,9 @@ class ContactFilterForm(FilterForm):
         required=False, choices=_with_blank(Channel.choices, "Any source"), label="Source"
     )
     country = _country()
-    company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    company = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     # Drill-downs from the dashboard's funnel (hidden; described in a banner above the list).
     reached = forms.SlugField(required=False, widget=forms.HiddenInput)
     moved_to = forms.SlugField(required=False, widget=forms.HiddenInput)
@@ -179,7 +182,9 @@ class DealFilterForm(FilterForm):
     source = forms.ChoiceField(
         required=False, choices=_with_blank(Channel.choices, "Any source"), label="Source"
     )
-    company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    company = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     # Drill-downs from the dashboard: the deals behind a number.
     closed_after = _instant()
     closed_before = _instant()
@@ -219,7 +224,9 @@ class LedgerFilterForm(FilterForm):
         choices=[("", "Any source"), *((s.value, s.value.upper()) for s in Source)],
         label="Source",
     )
-    contact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    contact = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
     def __init__(self, data: Any, *, stages: Iterable[LifecycleStage]) -> None:
         super().__init__(data)
@@ -274,4 +281,4 @@ class ActivityForm(ServiceForm):
 
 
 class WorkspaceSwitchForm(forms.Form):
-    workspace_id = forms.IntegerField(min_value=1)
+    workspace_id = forms.IntegerField(min_value=1, max_value=MAX_ID)

@@ -28,6 +28,16 @@ CHUNK = 5_000
 FORMATS = ("csv", "parquet")
 
 
+def _whole_number(name: str, raw: str) -> int:
+    """A record's id (`..._id`) or a count such as employees: a number the database holds."""
+    if name.endswith("_id"):
+        return cleaning.record_id(raw, name, name.removesuffix("_id").replace("_", " "))
+    number = int(raw)
+    if not 0 <= number <= cleaning.MAX_ID:
+        raise ValidationFailed.single(name, f"{number} is not between 0 and {cleaning.MAX_ID}.")
+    return number
+
+
 def parse_filters(record_type: str, params: Mapping[str, str]) -> Any:
     """Build the list's filter dataclass from text parameters (web query string, CLI
     --filter key=value), with a field error for anything unknown or malformed."""
@@ -45,12 +55,14 @@ def parse_filters(record_type: str, params: Mapping[str, str]) -> Any:
             continue
         hint = hints[name]
         try:
-            if hint is str:
+            if "\x00" in raw:
+                errors[name] = ["The value holds a NUL character."]
+            elif hint is str:
                 values[name] = raw
             elif dt.datetime in typing.get_args(hint):
                 values[name] = cleaning.datetime(raw, name, 0)
             elif int in typing.get_args(hint):
-                values[name] = None if raw == "" else int(raw)
+                values[name] = None if raw == "" else _whole_number(name, raw)
             elif dt.date in typing.get_args(hint):
                 values[name] = cleaning.date(raw, name, 0)
             else:
