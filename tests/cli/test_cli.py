@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 import accord
 from accord.crm.models import LedgerEntry
 from accord.crm.services import contacts
-from accord.identity.models import ApiToken, Membership, User, Workspace
+from accord.identity.models import ApiToken, Membership, Team, User, Workspace
 from accord.identity.services import api_token_authenticate
 
 
@@ -153,6 +153,29 @@ def test_workspace_user_and_lifecycle_change_from_the_cli() -> None:
 
 
 @pytest.mark.django_db
+def test_a_new_workspace_has_both_teams_and_members_join_them() -> None:
+    assert "(teams Sales and Marketing)" in _run("createworkspace", "Nimbus", "--slug", "nimbus")
+    workspace = Workspace.objects.get(slug="nimbus")
+    teams = Team.objects.for_workspace(workspace)
+    assert sorted(teams.values_list("name", "kind")) == [
+        ("Marketing", "marketing"), ("Sales", "sales")
+    ]  # fmt: skip
+    mia = ("--email", "mia@nimbus.example", "--workspace", "nimbus")
+    out = _run("createuser", *mia, "--password", "long-enough-pw", "--role", "manager",
+               "--team", "marketing")  # fmt: skip
+    assert "is manager in nimbus, team Marketing" in out
+    members = Membership.objects.for_workspace(workspace)
+    assert members.get(user__email="mia@nimbus.example").team.name == "Marketing"
+    assert "team Sales" in _run("createuser", *mia, "--team", "Sales")  # the role is kept
+    member = members.get(user__email="mia@nimbus.example")
+    assert (member.role, member.team.name) == ("manager", "Sales")
+    with pytest.raises(CommandError, match=r"no team 'Ops' \(its teams: Marketing, Sales\)"):
+        _run("createuser", "--email", "new@nimbus.example", "--password", "long-enough-pw",
+             "--workspace", "nimbus", "--team", "Ops")  # fmt: skip
+    assert not User.objects.filter(email="new@nimbus.example").exists()
+
+
+@pytest.mark.django_db
 def test_createuser_changes_a_members_role_only_when_asked_and_never_the_last_admin() -> None:
     _run("createworkspace", "Acme", "--slug", "acme-one")
     workspace = Workspace.objects.get(slug="acme-one")
@@ -163,7 +186,7 @@ def test_createuser_changes_a_members_role_only_when_asked_and_never_the_last_ad
     def role() -> str:
         return members.get(user__email="ana@acme.example").role
 
-    with pytest.raises(CommandError, match="already admin in acme-one; pass --role to change"):
+    with pytest.raises(CommandError, match="already admin in acme-one; pass --role or --team"):
         _run("createuser", *ana)  # the default would have been viewer
     with pytest.raises(CommandError, match="only admin of acme-one"):
         _run("createuser", *ana, "--role", "viewer")

@@ -90,6 +90,29 @@ def team_create(*, workspace: Workspace, name: str, kind: str, actor: Actor | No
     return team
 
 
+# The teams a new workspace starts with: approvals of lead definitions and SLA agreements need
+# a manager of each side, so a workspace without them could never approve anything.
+DEFAULT_TEAMS = (("Sales", TeamKind.SALES), ("Marketing", TeamKind.MARKETING))
+
+
+def default_teams_create(workspace: Workspace, actor: Actor | None = None) -> list[Team]:
+    return [team_create(workspace=workspace, name=n, kind=k, actor=actor) for n, k in DEFAULT_TEAMS]
+
+
+def team_by_name(workspace: Workspace, name: str) -> Team:
+    """A team of the workspace by its name (any case), or an error naming the teams there."""
+    team = Team.objects.for_workspace(workspace).filter(name__iexact=name.strip()).first()
+    if team is None:
+        names = list(
+            Team.objects.for_workspace(workspace).order_by("name").values_list("name", flat=True)
+        )
+        known = f"its teams: {', '.join(names)}" if names else "it has no teams yet"
+        raise ValidationFailed.single(
+            "team", f"Workspace {workspace.slug} has no team '{name.strip()}' ({known})."
+        )
+    return team
+
+
 @transaction.atomic
 def membership_set(
     *,

@@ -7,13 +7,15 @@ from django.db import transaction
 
 from accord.core.errors import AccordError
 from accord.crm.services.provisioning import provision_workspace
-from accord.identity.services import workspace_create
+from accord.identity.services import default_teams_create, workspace_create
 
 
 class Command(BaseCommand):
     help = (
-        "Create a workspace (one business unit) with the default lifecycle stages and sales "
-        "pipeline. Example: accord createworkspace 'Acme EMEA' --slug acme-emea --currency EUR"
+        "Create a workspace (one business unit) with the default lifecycle stages, sales "
+        "pipeline and two teams, Sales and Marketing (give members a team with `accord "
+        "createuser --team`). Example: accord createworkspace 'Acme EMEA' --slug acme-emea "
+        "--currency EUR"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +34,8 @@ class Command(BaseCommand):
                     timezone_name=options["timezone"],
                 )
                 provision_workspace(workspace)
+                teams = default_teams_create(workspace)
         except AccordError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(self.style.SUCCESS(f"Created workspace {workspace.slug}"))
+        names = " and ".join(t.name for t in teams)
+        self.stdout.write(self.style.SUCCESS(f"Created workspace {workspace.slug} (teams {names})"))
