@@ -121,3 +121,17 @@ def test_viewer_sees_no_lifecycle_form(
     assert page.locator("#timeline").is_visible()
     assert page.locator("#lifecycle").count() == 0
     assert page.locator("#log-activity").count() == 0
+
+
+@pytest.mark.parametrize("path", ["/", "/contacts/", "/dashboard/", "/meetings/", "/ledger/"])
+def test_a_phone_wide_screen_never_scrolls_sideways(
+    signed_in: Any, live_server: Any, path: str
+) -> None:
+    """At 390 px the sidebar becomes a strip and wide tables scroll inside their cards; the
+    page itself stays as wide as the screen."""
+    page = signed_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{path}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    strip = page.locator(".sidebar").bounding_box()
+    assert strip is not None and strip["width"] <= 390
