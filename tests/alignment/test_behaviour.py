@@ -269,7 +269,8 @@ def test_marketings_sla_weighs_every_target_period_in_the_window(workspace: Work
     from accord.handoff.tests.factories import activate_sla, sales_floor, sla_document
 
     floor = sales_floor(workspace, sellers=1)
-    activate_sla(floor, sla_document(marketing={"targets": [{"mqls": 10, "period": "month"}]}))
+    activate_sla(floor, sla_document(marketing={"targets": [{"mqls": 10, "period": "month"}]}),
+                 in_force_since=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))  # fmt: skip
     for day, count in ((dt.date(2026, 1, 20), 4), (dt.date(2026, 2, 10), 15),
                        (dt.date(2026, 3, 5), 2)):  # fmt: skip
         for _ in range(count):

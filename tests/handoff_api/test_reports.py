@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from accord.handoff.tests.factories import activate_sla
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_sla_report_and_dispositions(floor: Floor) -> None:
-    activate_sla(floor.floor)
+    activate_sla(floor.floor, in_force_since=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     floor.route_to_rep()
     first = floor.lead("one@example.org", original_source="webinar")
     second = floor.lead("two@example.org", original_source="webinar")

@@ -704,7 +704,7 @@ def test_handoff_metrics_are_the_handoff_reports(workspace: Workspace) -> None:
 
     monday = dt.datetime(2026, 11, 23, 10, tzinfo=UTC)
     floor = sales_floor(workspace, sellers=2)
-    activate_sla(floor)
+    activate_sla(floor, in_force_since=monday - dt.timedelta(days=30))
     routing_settings.routing_rule_create(
         actor=floor.actor(floor.sales_manager),
         values={"name": "All", "conditions": [], "team_id": floor.team.pk},

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.db.models.functions import TruncMonth
 
 from accord.crm.models import LedgerEntry
 from accord.demo.parameters import REJECTION_REASONS
 from accord.handoff import agreements, routing_settings
 from accord.handoff.backfill import backfill_handoffs
+from accord.handoff.models import SlaAgreement
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Membership, Role, Team, TeamKind, Workspace
 
@@ -97,6 +98,15 @@ def set_up_demo_handoff(workspace: Workspace, as_of: dt.datetime) -> int:
             actor=Actor.for_membership(manager, Source.DEMO), agreement_id=draft.pk
         )
     agreements.sla_activate(actor=author, agreement_id=draft.pk)
+    # The demo's year of handoffs ran under this agreement: it is in force from the start of the
+    # history, so the SLA report judges marketing's volume over every month of it.
+    history_start = LedgerEntry.objects.for_workspace(workspace).aggregate(
+        first=Min("occurred_at")
+    )["first"]
+    if history_start is not None:
+        SlaAgreement.objects.for_workspace(workspace).filter(pk=draft.pk).update(
+            activated_at=min(history_start, as_of)
+        )
     teams = dict(Team.objects.for_workspace(workspace).values_list("name", "id"))
     if "Sales Development" in teams:
         routing_settings.routing_rule_create(

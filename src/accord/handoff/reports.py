@@ -63,6 +63,8 @@ class VolumeRow:
     pacing: Pacing | None
     starts: dt.datetime | None = None  # the period: [starts, ends)
     ends: dt.datetime | None = None
+    # The SLA came into force during the period: counted from then, against a prorated target.
+    in_force_from: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -111,36 +113,57 @@ def _pacing(mqls: int, expected: float) -> Pacing:
     return "behind" if mqls < expected * 0.95 else "on track"
 
 
+def sla_in_force_since(workspace: Workspace) -> dt.datetime | None:
+    """When the workspace's first SLA agreement became active: marketing's volume is owed from
+    then on, not for the months before anyone agreed to it."""
+    return (
+        SlaAgreement.objects.for_workspace(workspace)
+        .filter(activated_at__isnull=False)
+        .order_by("activated_at")
+        .values_list("activated_at", flat=True)
+        .first()
+    )
+
+
 def _volume(
     workspace: Workspace, targets: list[VolumeTarget], start: dt.date, end: dt.date
 ) -> list[VolumeRow]:
+    """Each target period overlapping [start, end) since the SLA came into force. The period it
+    came into force in counts from that moment, against the target prorated to what was left
+    of the period."""
     now = timezone.now()
+    since = sla_in_force_since(workspace)
     rows = []
     ledger = LedgerEntry.objects.for_workspace(workspace).filter(to_stage="mql")
     for target in targets:
         for label, first, after in _month_periods(start, end, target.period):
             low = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
             high = dt.datetime.combine(after, dt.time(), tzinfo=dt.UTC)
+            if since is not None and high <= since:
+                continue
+            owed_from = max(low, since) if since is not None else low
+            owed = target.mqls * ((high - owed_from) / (high - low))
             mqls = (
-                ledger.filter(occurred_at__gte=low, occurred_at__lt=high)
+                ledger.filter(occurred_at__gte=owed_from, occurred_at__lt=high)
                 .filter(_segment_filter(target.segment))
                 .count()
             )
             expected = pacing = None
-            if low <= now < high:
-                expected = target.mqls * (now - low) / (high - low)
+            if owed_from <= now < high:
+                expected = owed * (now - owed_from) / (high - owed_from)
                 pacing = _pacing(mqls, expected)
             rows.append(
                 VolumeRow(
                     period=label,
                     segment=target.segment,
-                    target=target.mqls,
+                    target=round(owed),
                     mqls=mqls,
-                    attainment=mqls / target.mqls,
+                    attainment=mqls / owed if owed else 0.0,
                     expected_by_now=expected,
                     pacing=pacing,
-                    starts=low,
+                    starts=owed_from,
                     ends=high,
+                    in_force_from=owed_from if owed_from > low else None,
                 )
             )
     return rows

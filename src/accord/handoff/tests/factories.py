@@ -4,6 +4,7 @@ active SLA agreement, and MQLs made through the ledger (so routing runs as in pr
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +76,13 @@ def sales_floor(workspace: Workspace, sellers: int = 3) -> SalesFloor:
     )
 
 
-def activate_sla(floor: SalesFloor, document: dict[str, Any] | None = None) -> SlaAgreement:
+def activate_sla(
+    floor: SalesFloor,
+    document: dict[str, Any] | None = None,
+    in_force_since: dt.datetime | None = None,
+) -> SlaAgreement:
+    """Activate an SLA now; `in_force_since` backdates it, for histories written in the past
+    (marketing's volume is owed only from when the SLA came into force)."""
     author = floor.actor(floor.sales_manager)
     draft = agreements.sla_create_draft(
         actor=author, document=document or sla_document(calendars={"default": ALWAYS_OPEN})
@@ -83,7 +90,11 @@ def activate_sla(floor: SalesFloor, document: dict[str, Any] | None = None) -> S
     agreements.sla_propose(actor=author, agreement_id=draft.pk)
     for manager in (floor.marketing_manager, floor.sales_manager):
         agreements.sla_approve(actor=floor.actor(manager), agreement_id=draft.pk)
-    return agreements.sla_activate(actor=author, agreement_id=draft.pk)
+    agreement = agreements.sla_activate(actor=author, agreement_id=draft.pk)
+    if in_force_since is not None:
+        agreement.activated_at = in_force_since
+        agreement.save(update_fields=["activated_at"])
+    return agreement
 
 
 def make_mql(floor: SalesFloor, email: str, **values: Any) -> Contact:
