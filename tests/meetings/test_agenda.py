@@ -148,6 +148,21 @@ def test_marketing_volume_against_the_active_target(history: dict[str, Any], tea
     assert sla["count"] == 4 + 1  # four breaches and one volume target behind
 
 
+def test_marketing_volume_is_owed_from_when_the_sla_began(
+    history: dict[str, Any], team: Team
+) -> None:
+    began = dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
+    SlaAgreement.objects.create(workspace=team.workspace, version=99, document=sla_document(),
+                                status="active", activated_at=began)  # fmt: skip
+    sla = section(generate_agenda(history["meeting"]), "sla_breaches")
+    (volume,) = [i for i in sla["items"] if i["kind"] == "lead_volume"]
+    # 200 MQLs a month prorated to 27 of March's 31 days, of which 4 days 10 hours are gone.
+    owed = 200 * 27 / 31
+    assert volume["target"] == round(owed)
+    assert volume["expected"] == round(owed * (4 + 10 / 24) / 27, 1)
+    assert "2026-03 since 5 Mar, when the SLA began" in volume["text"]
+
+
 def test_rejection_spike_flagged_and_steady_reason_not(history: dict[str, Any]) -> None:
     spikes = section(generate_agenda(history["meeting"]), "rejection_spikes")
     rows = [(i["source"], i["reason"], i["count"], i["earlier_average"], i["spike"])

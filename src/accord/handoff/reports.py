@@ -99,7 +99,7 @@ def _month_periods(start: dt.date, end: dt.date, period: str) -> list[tuple[str,
     return out
 
 
-def _segment_filter(segment: str | None) -> Q:
+def segment_filter(segment: str | None) -> Q:
     if segment is None:
         return Q()
     return Q(contact__custom_fields__segment=segment) | Q(
@@ -113,7 +113,7 @@ def _pacing(mqls: int, expected: float) -> Pacing:
     return "behind" if mqls < expected * 0.95 else "on track"
 
 
-def sla_in_force_since(workspace: Workspace) -> dt.datetime | None:
+def sla_in_force_since(workspace: Workspace | int) -> dt.datetime | None:
     """When the workspace's first SLA agreement became active: marketing's volume is owed from
     then on, not for the months before anyone agreed to it."""
     return (
@@ -145,7 +145,7 @@ def _volume(
             owed = target.mqls * ((high - owed_from) / (high - low))
             mqls = (
                 ledger.filter(occurred_at__gte=owed_from, occurred_at__lt=high)
-                .filter(_segment_filter(target.segment))
+                .filter(segment_filter(target.segment))
                 .count()
             )
             expected = pacing = None

@@ -42,6 +42,7 @@ from accord.definitions.models import DefinitionStatus, LeadDefinition
 from accord.experiments.models import Learning
 from accord.handoff.agreements import active_agreement
 from accord.handoff.models import Handoff, HandoffStatus, SlaAgreement
+from accord.handoff.reports import segment_filter, sla_in_force_since
 from accord.identity.models import User
 from accord.meetings.models import ActionItem, ActionStatus, Meeting, MeetingStatus
 from accord.meetings.schedule import local_day
@@ -143,27 +144,33 @@ def _volume(workspace_id: int, until: dt.datetime) -> list[Item]:
     if active is None:
         return []
     agreement, document = active
+    # As the SLA report reads it: owed from when the SLA came into force, the period it began
+    # in prorated.
+    since = sla_in_force_since(workspace_id)
     items = []
     ledger = LedgerEntry.objects.for_workspace(workspace_id).filter(to_stage="mql")
     for target in document.marketing.targets:
         first, after = _period_of(until.astimezone(dt.UTC).date(), target.period)
         low = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
         high = dt.datetime.combine(after, dt.time(), tzinfo=dt.UTC)
-        found = ledger.filter(occurred_at__gte=low, occurred_at__lt=until)
-        if target.segment is not None:
-            found = found.filter(contact__custom_fields__segment=target.segment)
-        mqls = found.count()
-        expected = target.mqls * min(1.0, (until - low) / (high - low))
+        owed_from = max(low, since) if since is not None else low
+        if owed_from >= min(until, high):
+            continue
+        owed = target.mqls * ((high - owed_from) / (high - low))
+        found = ledger.filter(occurred_at__gte=owed_from, occurred_at__lt=until)
+        mqls = found.filter(segment_filter(target.segment)).count()
+        expected = owed * min(1.0, (until - owed_from) / (high - owed_from))
         behind = mqls < expected * 0.95
         label = _period_label(first, target.period)
         scope = f" ({target.segment})" if target.segment else ""
+        began = f" since {owed_from:%-d %b}, when the SLA began" if owed_from > low else ""
         items.append({
             "kind": "lead_volume", "period": label, "segment": target.segment or "",
-            "count": mqls, "target": target.mqls, "expected": round(expected, 1),
+            "count": mqls, "target": round(owed), "expected": round(expected, 1),
             "behind": behind, "agreement_version": agreement.version,
             "link": _link("web:sla_report"),
-            "text": f"Marketing's lead volume{scope}, {label}: {mqls} MQLs so far against "
-                    f"{expected:.0f} expected by now (target {target.mqls}): "
+            "text": f"Marketing's lead volume{scope}, {label}{began}: {mqls} MQLs so far "
+                    f"against {expected:.0f} expected by now (target {round(owed)}): "
                     + ("behind" if behind else "on pace"),
         })  # fmt: skip
     return items
