@@ -492,3 +492,14 @@ def test_sla_report_shows_both_sides(workspace) -> None:  # type: ignore[no-unty
     assert data["first_touch"][-1]["met"] == 1 and data["volume"][-1]["mqls"] == 1
     with pytest.raises(CommandError, match="--days must be at least 1"):
         run("sla", "report", "--workspace", workspace.slug, "--days", "0")
+
+
+def test_the_template_writes_the_business_hours_in_the_workspaces_zone(workspace) -> None:  # type: ignore[no-untyped-def]
+    assert json.loads(run("sla", "template"))["calendars"]["default"]["timezone"] == "UTC"
+    workspace.timezone = "Europe/Berlin"
+    workspace.save(update_fields=["timezone"])
+    document = json.loads(run("sla", "template", "--workspace", workspace.slug))
+    calendar = document["calendars"]["default"]
+    assert calendar["timezone"] == "Europe/Berlin"
+    assert calendar["hours"]["monday"] == [["09:00", "17:00"]]
+    assert "saturday" not in calendar["hours"]

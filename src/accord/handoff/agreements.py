@@ -3,6 +3,8 @@ agreement's reading."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +14,7 @@ from accord.definitions.models import ApprovalSide, DefinitionStatus
 from accord.definitions.versioning import DocumentWorkflow, invalid_document
 from accord.definitions.versioning import approval_side as shared_approval_side
 from accord.handoff.models import SlaAgreement, SlaApproval
-from accord.handoff.sla_document import SlaDocument, parse_sla
+from accord.handoff.sla_document import CalendarSpec, SlaDocument, parse_sla
 from accord.identity.actor import Actor
 from accord.identity.models import Workspace
 from accord.identity.permissions import Action
@@ -28,6 +30,19 @@ DEFAULT_SLA: dict[str, Any] = {
     },
     "buyer": {"max_touches": 6, "window_hours": 24},
 }
+
+
+def default_sla(zone: str = "UTC") -> dict[str, Any]:
+    """`DEFAULT_SLA` with its business-hours calendar written out in the workspace's time zone,
+    so a new draft's hours are the team's own and there to edit."""
+    spec = CalendarSpec(timezone=zone)
+    hours = {d: [[_clock(a), _clock(b)] for a, b in v] for d, v in spec.hours.items()}
+    calendar = {"timezone": spec.timezone, "hours": hours, "holidays": []}
+    return {**copy.deepcopy(DEFAULT_SLA), "calendars": {"default": calendar}}
+
+
+def _clock(moment: dt.time) -> str:
+    return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
 
 
 def validated_sla(raw: Any) -> dict[str, Any]:

@@ -61,10 +61,13 @@ def list_sla_agreements(
 @router.post("/sla-agreements", response={201: AgreementDetailOut})
 def create_sla_agreement(request: HttpRequest, payload: AgreementIn) -> Status[Any]:
     """Create a draft version (validated; a bad document writes nothing)."""
-    document = payload.document if payload.document is not None else agreements.DEFAULT_SLA
-    draft = agreements.sla_create_draft(
-        actor=request_actor(request), document=document, comment=payload.comment
+    actor = request_actor(request)
+    document = (
+        payload.document
+        if payload.document is not None
+        else agreements.default_sla(actor.workspace.timezone)
     )
+    draft = agreements.sla_create_draft(actor=actor, document=document, comment=payload.comment)
     return Status(201, _detail(draft))
 
 

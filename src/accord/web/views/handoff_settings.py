@@ -66,7 +66,9 @@ def agreement_new(request: HttpRequest, membership: Membership) -> HttpResponse:
             return redirect("web:agreement", pk=draft.pk)
     else:
         active = agreements.active_agreement(membership.workspace)
-        start = active[0].document if active else agreements.DEFAULT_SLA
+        start = (
+            active[0].document if active else agreements.default_sla(membership.workspace.timezone)
+        )
         text = json.dumps(start, indent=2)
     return render(
         request,

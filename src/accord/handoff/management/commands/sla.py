@@ -12,9 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from accord.core.errors import AccordError
+from accord.core.periods import last_days
 from accord.definitions.models import DefinitionStatus
 from accord.handoff import agreements
 from accord.handoff.management.commands.handoff import add_scope, workspace_zone
@@ -56,15 +56,6 @@ def _week(spec: CalendarSpec) -> str:
         f"{label} {', '.join(f'{_clock(a)}-{_clock(b)}' for a, b in hours)}"
         for label, hours in groups
     )
-
-
-def template() -> dict[str, Any]:
-    """`agreements.DEFAULT_SLA` with the default calendar written out, so the business hours
-    are there to edit too."""
-    spec = CalendarSpec()
-    hours = {d: [[_clock(a), _clock(b)] for a, b in v] for d, v in spec.hours.items()}
-    calendar = {"timezone": spec.timezone, "hours": hours, "holidays": []}
-    return {**agreements.DEFAULT_SLA, "calendars": {"default": calendar}}
 
 
 def describe(agreement: SlaAgreement, document: SlaDocument, zone: ZoneInfo) -> list[str]:
@@ -148,16 +139,22 @@ class Command(BaseCommand):
         p = sub("rollback", "Propose an earlier version's terms again, as a new version.")
         p.add_argument("agreement", metavar="ID", help=ID_HELP)
         p.add_argument("--comment", default="")
-        sub("template", "Print the default agreement as JSON to start a draft from.", acting=None)
+        p = sub("template", "Print the default agreement as JSON to start a draft from.",
+                acting=None)  # fmt: skip
+        p.add_argument("--workspace", metavar="SLUG",
+                       help="write the business hours in this workspace's time zone")  # fmt: skip
         p = sub("report", "Both sides' compliance over the last N days.", acting=None)
         p.add_argument("--workspace", required=True, metavar="SLUG", help="workspace slug")
-        p.add_argument("--days", type=int, default=90, help="the period, ending now (90)")
+        p.add_argument("--days", type=int, default=90, help="the last N days, today included (90)")
         p.add_argument("--format", choices=("table", "json"), default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "template":
-            self.stdout.write(json.dumps(template(), indent=2))
+            zone = (
+                workspace_by_slug(options["workspace"]).timezone if options["workspace"] else "UTC"
+            )
+            self.stdout.write(json.dumps(agreements.default_sla(zone), indent=2))
             return
         if action == "report":
             self._report(workspace_by_slug(options["workspace"]), options)
@@ -277,8 +274,7 @@ class Command(BaseCommand):
     def _report(self, workspace: Workspace, options: dict[str, Any]) -> None:
         if options["days"] < 1:
             raise CommandError("--days must be at least 1.")
-        end = timezone.now()
-        report = sla_report(workspace, end - dt.timedelta(days=options["days"]), end)
+        report = sla_report(workspace, *last_days(options["days"]))
         if options["format"] == "json":
             self.stdout.write(json.dumps(dataclasses.asdict(report), default=str, indent=2))
             return
