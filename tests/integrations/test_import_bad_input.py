@@ -37,6 +37,8 @@ def _write(tmp_path: Path, name: str, content: bytes | str) -> Path:
     [
         (b"", "The file is empty"),
         (b"   \n\n", "The file is empty"),
+        ("Email,First Name\n", "The file has a header but no rows."),
+        ("Email,First Name\r\n,\r\n\r\n", "The file has a header but no rows."),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary data"),
         ("Email,Email\na@b.example,c@d.example\n", "names 'Email' twice"),
         ("Email,,Name\na@b.example,x,y\n", "Header column 2 has no name"),
@@ -45,7 +47,8 @@ def _write(tmp_path: Path, name: str, content: bytes | str) -> Path:
         ("Email,Name\nana@x.example,Jürgen\n".encode() + "bo@y.example,Jürgen\n".encode("cp1252"),
          "mixes encodings"),
     ],
-    ids=["empty", "blank", "binary", "duplicate-header", "blank-header", "no-email", "utf16",
+    ids=["empty", "blank", "header-only", "header-and-blank-rows", "binary", "duplicate-header",
+         "blank-header", "no-email", "utf16",
          "mixed-encoding"],
 )  # fmt: skip
 def test_unreadable_files_are_refused_and_nothing_is_written(

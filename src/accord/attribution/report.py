@@ -165,8 +165,8 @@ def _fit_note(
     journeys = sum(c + n for _, c, n in found)
     converted = sum(c for _, c, _ in found)
     basis = (
-        f"Fitted on {journeys:,} journeys ({converted:,} converted) of the contacts created in "
-        "the look-back window before the period"
+        f"Fitted on {journeys:,} journeys ({converted:,} converted) of the contacts created "
+        "from the look-back window before the period to the period's end"
     )
     if model == "markov":
         return f"{basis}; a Markov chain of order {order}, solved exactly."

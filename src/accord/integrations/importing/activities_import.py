@@ -1,8 +1,10 @@
 """Importing activities (calls, emails, meetings, notes) through the activity service.
 
-Activities carry no external id, so a row matches an existing activity by (kind, contact,
-occurred at, subject) — for an activity logged on a deal only, by (kind, deal, occurred at,
-subject). The contact (by email) and the deal (by name) must exist."""
+A row of an Accord export matches the activity with its `id`. Otherwise (and when no activity of
+the workspace has that id) — activities carry no external id — a row matches an existing
+activity by (kind, contact, occurred at, subject); for an activity logged on a deal only, by
+(kind, deal, occurred at, subject). The contact (by email) and the deal (by name, or by its
+Accord id in an export's `deal_id`) must exist."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from accord.integrations.importing.service_import import (
     Prepared,
     RowCheck,
     ServiceImporter,
+    by_accord_id,
     current_values,
     decide,
 )
@@ -51,7 +54,8 @@ def _time_of_day(text: str) -> dt.time | None:
 
 @dataclass
 class ActivityItem(Prepared):
-    custom: dict[str, str]
+    custom: dict[str, Any]
+    accord_id: int | None = None
 
 
 @register("activities")
@@ -60,7 +64,7 @@ class ActivityImporter(ServiceImporter):
     field_targets = {
         "user_id": ("user",),
         "contact_id": ("contact_email",),
-        "deal_id": ("deal",),
+        "deal_id": ("deal", "deal_id"),
     }
 
     def __init__(self, actor: Actor, mapping: ColumnMapping, *, on_match: str, rule: str) -> None:
@@ -68,6 +72,7 @@ class ActivityImporter(ServiceImporter):
         self.members = Members(actor.workspace)
         self.contacts = Contacts(actor.workspace)
         self._deals: dict[str, list[int]] = {}
+        self._deal_ids: dict[int, bool] = {}
 
     def build(self, check: RowCheck, custom: dict[str, str]) -> ActivityItem | None:
         fields: dict[str, Any] = {}
@@ -95,14 +100,15 @@ class ActivityImporter(ServiceImporter):
         ):
             if value is not None:
                 fields[name] = value
+        accord_id = check.accord_id()
+        custom_fields = check.custom_fields(custom)
         cleaned = check.clean(ACTIVITY_FIELDS, fields, self.workspace.pk, required=["kind"])
         if cleaned is None or check.errors:
             return None
-        custom = dict(custom)
         if (external_id := check.get("external_id")) is not None:
             # Activities have no external-id field: keep the source system's id with the record.
-            custom["external_id"] = external_id
-        return ActivityItem(check.row, cleaned, custom)
+            custom_fields["external_id"] = external_id
+        return ActivityItem(check.row, cleaned, custom_fields, accord_id)
 
     def _occurred_at(self, check: RowCheck) -> dt.datetime | None:
         """When it happened; a separate time column (Pipedrive's 'Due time') completes a date."""
@@ -129,6 +135,8 @@ class ActivityImporter(ServiceImporter):
             check.fail("contact_email", "An activity needs a contact (their email) or a deal.")
 
     def _deal(self, check: RowCheck) -> int | None:
+        if check.get("deal_id") is not None:
+            return self._deal_by_id(check)
         text = check.get("deal")
         if text is None:
             return None
@@ -147,7 +155,20 @@ class ActivityImporter(ServiceImporter):
             return None
         return found[0]
 
+    def _deal_by_id(self, check: RowCheck) -> int | None:
+        """The deal an Accord export's `deal_id` names (its id in this workspace)."""
+        text = check.get("deal_id") or ""
+        deal_id = int(text) if text.isascii() and text.isdigit() and len(text) < 19 else 0
+        if deal_id and deal_id not in self._deal_ids:
+            self._deal_ids[deal_id] = deal_list(self.workspace).filter(pk=deal_id).exists()
+        if not deal_id or not self._deal_ids[deal_id]:
+            check.fail("deal_id", f"There is no deal with id '{text}' in this workspace.")
+            return None
+        return deal_id
+
     def key(self, item: ActivityItem) -> str:
+        if item.accord_id is not None:
+            return f"accord id {item.accord_id}"
         v = item.values
         on = f"contact {v['contact_id']}" if v.get("contact_id") else f"deal {v.get('deal_id')}"
         return f"{v['kind']} {on} {v['occurred_at'].isoformat()} {v.get('subject', '')}"
@@ -165,12 +186,16 @@ class ActivityImporter(ServiceImporter):
         return found.order_by("pk").first()
 
     def save(self, item: ActivityItem) -> str:
-        existing = self._find(item.values)
+        existing = by_accord_id(activity_list(self.workspace), item.accord_id)
+        by_id = existing is not None
+        existing = existing or self._find(item.values)
         if existing is None:
             values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
             activity_create(actor=self.actor, values=values)
             return CREATED
-        wanted = {k: v for k, v in item.values.items() if k in _UPDATABLE}
+        # Matched by its id, an activity may get any field from the row (its subject, time …);
+        # matched by those, only the others.
+        wanted = {k: v for k, v in item.values.items() if by_id or k in _UPDATABLE}
         current = current_values(existing, (*wanted, "custom_fields"))
         decision = decide(current, wanted, self.on_match, custom=item.custom)
         if decision.outcome == UPDATED:

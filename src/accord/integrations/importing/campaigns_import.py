@@ -1,6 +1,8 @@
 """Importing campaigns through the marketing service.
 
-A row matches an existing campaign by name (case-insensitive). A channel is given by its key or
+A row of an Accord export matches the campaign with its `id` (and may rename it); otherwise
+(and when no campaign of the workspace has that id) a row matches an existing campaign by name
+(case-insensitive). A channel is given by its key or
 a common name ("Google Ads", "Trade Show"); the campaign type, when the file has none, follows
 from the channel. An actual cost (Salesforce's 'Actual Cost') becomes one cost entry, dated the
 campaign's end date (else its start date, else today): on a new campaign, or, on a matched one,
@@ -30,6 +32,7 @@ from accord.integrations.importing.service_import import (
     Prepared,
     RowCheck,
     ServiceImporter,
+    by_accord_id,
     current_values,
     decide,
 )
@@ -50,7 +53,8 @@ _COST = "actual_cost"  # compared like a field: the file's figure against the re
 class CampaignItem(Prepared):
     actual_cost: Decimal | None
     type_given: bool  # False: the type was derived from the channel, only used for new ones
-    custom: dict[str, str]
+    custom: dict[str, Any]
+    accord_id: int | None = None
 
 
 @register("campaigns")
@@ -87,13 +91,20 @@ class CampaignImporter(ServiceImporter):
             if value is not None:
                 fields[name] = value
         actual_cost = check.amount(_COST)
+        accord_id = check.accord_id()
+        custom_fields = check.custom_fields(custom)
         cleaned = check.clean(CAMPAIGN_FIELDS, fields, self.workspace.pk, required=["name"])
         if "channel" not in check.failed and channel is None:
             check.fail("channel", "A channel is required (e.g. paid_search, email, event).")
         if cleaned is None or check.errors:
             return None
         item = CampaignItem(
-            check.row, cleaned, actual_cost, type_given=kind is not None, custom=dict(custom)
+            check.row,
+            cleaned,
+            actual_cost,
+            type_given=kind is not None,
+            custom=custom_fields,
+            accord_id=accord_id,
         )
         self._check_against_existing(check, item)
         return None if check.errors else item
@@ -101,7 +112,7 @@ class CampaignImporter(ServiceImporter):
     def _check_against_existing(self, check: RowCheck, item: CampaignItem) -> None:
         """What the service would refuse when the row is written over the existing campaign:
         dates out of order, or an actual cost below the costs already recorded."""
-        existing = self._find(item.values["name"])
+        existing = self._find(item)
         if existing is None:
             start, end = item.values.get("start_date"), item.values.get("end_date")
         else:
@@ -119,16 +130,26 @@ class CampaignImporter(ServiceImporter):
             check.fail("end_date", "The end date is before the start date.")
 
     def key(self, item: CampaignItem) -> str:
+        if item.accord_id is not None:
+            return f"accord id {item.accord_id}"
         return str(item.values["name"]).lower()
 
-    def _find(self, name: str) -> Campaign | None:
-        return campaign_list(self.workspace).filter(name__iexact=name).order_by("pk").first()
+    def _find(self, item: CampaignItem) -> Campaign | None:
+        campaigns = campaign_list(self.workspace)
+        found = by_accord_id(campaigns, item.accord_id)
+        if found is not None:
+            return found
+        return campaigns.filter(name__iexact=item.values["name"]).order_by("pk").first()
 
     def _compare(
         self, existing: Campaign, item: CampaignItem
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """(what the row says, what the campaign has), over the fields the row gives."""
-        wanted = {k: v for k, v in item.values.items() if k != "name"}
+        wanted = {
+            k: v
+            for k, v in item.values.items()
+            if k != "name" or (item.accord_id is not None and existing.pk == item.accord_id)
+        }
         if not item.type_given:
             wanted.pop("type", None)
         current = current_values(existing, (*wanted, "custom_fields"))
@@ -147,7 +168,7 @@ class CampaignImporter(ServiceImporter):
         )
 
     def save(self, item: CampaignItem) -> str:
-        existing = self._find(item.values["name"])
+        existing = self._find(item)
         if existing is None:
             values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
             campaign = campaign_create(actor=self.actor, values=values)

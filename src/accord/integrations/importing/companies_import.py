@@ -1,6 +1,8 @@
 """Importing companies (accounts) through the company service.
 
-A row matches an existing company by normalised web domain, else by external id, else by name
+A row of an Accord export matches the company with its `id`. Otherwise, and when no company of
+the workspace has that id, a row matches an existing company by normalised web domain, else by
+external id, else by name
 (case-insensitive) — for a row with a domain, only a company with no domain yet (one a deal
 import created by name, say), which gets the domain under fill-empty or overwrite. A created
 date (HubSpot's 'Create Date') is set on a new company only: a matched company keeps its own."""
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from accord.crm.selectors import company_list
 from accord.crm.services.companies import COMPANY_FIELDS, company_create, company_update
 from accord.identity.actor import Actor
 from accord.integrations.importing.mapping import ColumnMapping
@@ -21,6 +24,7 @@ from accord.integrations.importing.service_import import (
     Prepared,
     RowCheck,
     ServiceImporter,
+    by_accord_id,
     current_values,
     decide,
 )
@@ -31,7 +35,8 @@ _UPDATABLE = ("name", "domain", "industry", "employee_count", "country", "owner_
 
 @dataclass
 class CompanyItem(Prepared):
-    custom: dict[str, str]
+    custom: dict[str, Any]
+    accord_id: int | None = None
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -64,12 +69,16 @@ class CompanyImporter(ServiceImporter):
             fields["owner_id"] = owner_id
         if (created_at := check.datetime("created_at")) is not None:
             fields["created_at"] = created_at  # used on creation only: it is fixed after that
+        accord_id = check.accord_id()
+        custom_fields = check.custom_fields(custom)
         cleaned = check.clean(COMPANY_FIELDS, fields, self.workspace.pk, required=["name"])
         if cleaned is None or check.errors:
             return None
-        return CompanyItem(check.row, cleaned, dict(custom))
+        return CompanyItem(check.row, cleaned, custom_fields, accord_id)
 
     def key(self, item: CompanyItem) -> str:
+        if item.accord_id is not None:
+            return f"accord id {item.accord_id}"
         domain, external_id, name = item.identity
         if domain:
             return f"domain {domain}"
@@ -79,7 +88,9 @@ class CompanyImporter(ServiceImporter):
 
     def save(self, item: CompanyItem) -> str:
         domain, external_id, name = item.identity
-        existing = self.companies.find(domain=domain, external_id=external_id, name=name)
+        existing = by_accord_id(company_list(self.workspace), item.accord_id)
+        if existing is None:
+            existing = self.companies.find(domain=domain, external_id=external_id, name=name)
         if existing is None:
             values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
             company_create(actor=self.actor, values=values)

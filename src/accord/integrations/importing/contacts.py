@@ -13,10 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from accord.core.normalise import FREE_MAIL_DOMAINS
+from accord.integrations.importing.dates import contradiction
 from accord.integrations.importing.mapping import ColumnMapping
 from accord.integrations.importing.rows import RowError
-from accord.integrations.importing.targets import header_key
-from accord.integrations.importing.values import BadValue, parse_datetime, utc_text
+from accord.integrations.importing.targets import CUSTOM_FIELDS, header_key
+from accord.integrations.importing.values import (
+    BadValue,
+    parse_custom_fields,
+    parse_datetime,
+    utc_text,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -75,7 +81,11 @@ class ContactPreparer:
         self.members_by_name = members_by_name
         self.value_maps = mapping.value_maps
         self.column_of = {t: mapping.header[idx[0]] for t, idx in mapping.mapped.items()}
-        self.day_first = mapping.day_first
+        self.created_order = mapping.order_of("created_at")
+        # An Accord export names each contact's company (or none): an empty company is no
+        # company, not one to infer from the email's domain.
+        self.infer_company = mapping.preset != "accord"
+        self.custom_json = CUSTOM_FIELDS in mapping.mapped
         # Columns such as stage, status, source, country and website repeat the same few values
         # across a file: translating each distinct value once keeps large imports fast.
         self._translated: dict[tuple[str, str], str] = {}
@@ -148,6 +158,12 @@ class ContactPreparer:
         domain = self._company_domain(values, email_domain, fail)
         if errors:
             return None, errors
+        if self.custom_json and (text := values.get(CUSTOM_FIELDS)) is not None:
+            try:
+                custom = {**parse_custom_fields(text), **custom}
+            except BadValue as exc:
+                fail(CUSTOM_FIELDS, exc.reason)
+                return None, errors
         company_name = values.get("company_name", "")[:200]
         company = (domain, company_name) if (domain or company_name) else None
         head = (row, email, stage, created_at, company, dict(custom) if custom else None)
@@ -160,6 +176,8 @@ class ContactPreparer:
 
     def _email(self, values: dict[str, str], fail: Fail) -> tuple[str, str]:
         email = values.get("email", "").strip().lower()
+        if email.startswith("mailto:"):
+            email = email[7:].strip()  # a link copied from a web page or an email client
         match = _EMAIL.match(email) if email else None
         if not email:
             fail("email", "An email address is required.")
@@ -225,9 +243,9 @@ class ContactPreparer:
         if text is None:
             return None
         try:
-            return utc_text(parse_datetime(text, day_first=self.day_first))
+            return utc_text(parse_datetime(text, order=self.created_order))
         except BadValue as exc:
-            fail("created_at", f"{exc}.")
+            fail("created_at", contradiction(self.mapping, "created_at", text) or exc.reason)
             return None
 
     def _company_domain(self, values: dict[str, str], email_domain: str, fail: Fail) -> str:
@@ -236,6 +254,8 @@ class ContactPreparer:
             try:
                 return self._domain(website)
             except BadValue as exc:
-                fail("company_domain", f"{exc}.")
+                fail("company_domain", exc.reason)
                 return ""
+        if not self.infer_company:
+            return ""
         return email_domain if email_domain not in FREE_MAIL_DOMAINS else ""

@@ -1,7 +1,9 @@
 """Importing deals (opportunities) through the deal service.
 
-A row matches an existing deal by external id, else by name (case-insensitive) and company
-(a deal with another external id is another deal, even with the same name).
+A row of an Accord export matches the deal with its `id`. Otherwise (and when no deal of the
+workspace has that id) a row matches an existing deal by external id, else by name
+(case-insensitive) and company (a deal with another external id is another deal, even with the
+same name).
 The company a row names (by name or domain) is created through the company service when it does
 not exist yet; that is logged, and not counted among the imported deals. The primary contact
 must exist (by email, or by unique full name where an export gives names)."""
@@ -31,6 +33,7 @@ from accord.integrations.importing.service_import import (
     Prepared,
     RowCheck,
     ServiceImporter,
+    by_accord_id,
     current_values,
     decide,
 )
@@ -42,7 +45,8 @@ logger = logging.getLogger(__name__)
 @dataclass
 class DealItem(Prepared):
     company: tuple[str, str] | None  # (domain, name) of the company the row names
-    custom: dict[str, str]
+    custom: dict[str, Any]
+    accord_id: int | None = None
 
 
 @register("deals")
@@ -85,11 +89,13 @@ class DealImporter(ServiceImporter):
             fields["primary_contact_id"] = contact_id
         company = self._company(check, fields)
         self._dates(check, fields, stage)
+        accord_id = check.accord_id()
+        custom_fields = check.custom_fields(custom)
         cleaned = check.clean(DEAL_FIELDS, fields, self.workspace.pk, required=["name"])
         if cleaned is None or check.errors:
             return None
         cleaned.pop("company_id", None)  # resolved again when written: the import may create it
-        return DealItem(check.row, cleaned, company, dict(custom))
+        return DealItem(check.row, cleaned, company, custom_fields, accord_id)
 
     def _company(self, check: RowCheck, fields: dict[str, Any]) -> tuple[str, str] | None:
         domain = domain_of(check, "company_domain")
@@ -127,6 +133,8 @@ class DealImporter(ServiceImporter):
                 fields[name] = value
 
     def key(self, item: DealItem) -> str:
+        if item.accord_id is not None:
+            return f"accord id {item.accord_id}"
         if external_id := item.values.get("external_id"):
             return f"id {external_id}"
         domain, name = item.company or ("", "")
@@ -149,7 +157,7 @@ class DealImporter(ServiceImporter):
         values = dict(item.values)
         if item.company is not None:
             values["company_id"] = self.companies.ensure(*item.company)
-        existing = self._find(values)
+        existing = by_accord_id(deal_list(self.workspace), item.accord_id) or self._find(values)
         if existing is None:
             if item.custom:
                 values["custom_fields"] = item.custom

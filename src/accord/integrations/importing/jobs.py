@@ -28,6 +28,7 @@ from accord.identity.actor import Actor, Source
 from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
 from accord.integrations.importing.batches import BatchReader, PreparedBatch
+from accord.integrations.importing.dates import decide_dates
 from accord.integrations.importing.kinds import importer_for
 from accord.integrations.importing.mapping import ColumnMapping, MappingProblem, propose_mapping
 from accord.integrations.importing.prepare_process import ReaderSpec, prepared_in_process
@@ -35,6 +36,7 @@ from accord.integrations.importing.progress import drop_progress, write_progress
 from accord.integrations.importing.readers import FileProblem, open_table
 from accord.integrations.importing.rows import RowError
 from accord.integrations.importing.targets import REQUIRED, TARGETS
+from accord.integrations.importing.values import DATE_ORDERS
 from accord.integrations.models import ImportJob, ImportMode, ImportRowError, JobStatus, OnMatch
 
 # Files with more rows than this are read and prepared in a separate process (two cores); a
@@ -59,6 +61,14 @@ def _file_problem(exc: FileProblem) -> ValidationFailed:
     return ValidationFailed.single("file", exc.message + where)
 
 
+def _check_date_order(date_order: str | None) -> None:
+    if date_order and date_order not in DATE_ORDERS:
+        raise ValidationFailed.single(
+            "date_order",
+            f"'{date_order}' is not a date order (use dmy for D/M/YYYY, mdy for M/D/YYYY).",
+        )
+
+
 def preview(
     path: Path,
     record_type: str,
@@ -66,23 +76,34 @@ def preview(
     preset: str | None = None,
     overrides: dict[str, str] | None = None,
     value_maps: dict[str, dict[str, str]] | None = None,
+    date_order: str | None = None,
     rows: int = 10,
 ) -> Preview:
-    """Read the header and first rows and propose a mapping. Writes nothing."""
+    """Read the header and first rows and propose a mapping. Writes nothing. `date_order`
+    ("dmy" or "mdy") states the order of day and month in 'a/b/YYYY' dates; without it the
+    import decides it per column from the whole file."""
     if record_type not in TARGETS:
         raise ValidationFailed.single(
             "type", f"Unknown record type '{record_type}' (use one of {', '.join(TARGETS)})."
         )
+    _check_date_order(date_order)
     try:
         table = open_table(path)
         mapping = propose_mapping(
-            record_type, table.header, preset=preset, overrides=overrides, value_maps=value_maps
+            record_type,
+            table.header,
+            preset=preset,
+            overrides=overrides,
+            value_maps=value_maps,
+            date_order=date_order,
         )
         sample = []
         for _, cells in table.rows():
             sample.append(cells)
             if len(sample) >= rows:
                 break
+        if not sample:
+            raise FileProblem("The file has a header but no rows.")
     except FileProblem as exc:
         raise _file_problem(exc) from None
     except MappingProblem as exc:
@@ -119,8 +140,11 @@ def import_create(
     preset: str | None = None,
     overrides: dict[str, str] | None = None,
     value_maps: dict[str, dict[str, str]] | None = None,
+    date_order: str | None = None,
 ) -> ImportJob:
-    """Check the file and mapping, keep a copy of the file, and record a pending job."""
+    """Check the file and mapping, keep a copy of the file, and record a pending job.
+    `date_order` ("dmy" or "mdy"; default: decided per column from the file) states the order
+    of day and month in the file's 'a/b/YYYY' dates."""
     actor.require(Action.WRITE_RECORDS)
     if mode not in ImportMode.values:
         raise ValidationFailed.single(
@@ -130,7 +154,14 @@ def import_create(
         raise ValidationFailed.single(
             "on_match", f"on_match must be one of {', '.join(OnMatch.values)}."
         )
-    result = preview(path, record_type, preset=preset, overrides=overrides, value_maps=value_maps)
+    result = preview(
+        path,
+        record_type,
+        preset=preset,
+        overrides=overrides,
+        value_maps=value_maps,
+        date_order=date_order,
+    )
     if result.missing_required:
         labels = {t.name: t.label for t in TARGETS[record_type]}
         names = ", ".join(labels[m] for m in result.missing_required)
@@ -296,7 +327,22 @@ def _count(job: ImportJob, counts: BatchCounts, failed_rows: int) -> None:
 
 
 def _run(job: ImportJob, progress: ProgressCallback | None) -> None:
+    _decide_dates(job)
     ImportRun(job, progress).run()
+
+
+def _decide_dates(job: ImportJob) -> None:
+    """Decide the day/month order of the file's date columns (a first pass over them, unless
+    the order is stated) and store it with the job before anything is written, so that every
+    run of the job, resumed or not, reads the dates the same way."""
+    mapping = ColumnMapping.from_json(job.mapping)
+    if mapping.date_orders is not None:
+        return
+    decide_dates(open_table(Path(job.stored_path)), mapping)
+    job.mapping = mapping.to_json()
+    ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(
+        mapping=job.mapping
+    )
 
 
 class ImportRun:
@@ -314,6 +360,8 @@ class ImportRun:
             job.record_type, self.actor, mapping, on_match=job.on_match, rule=f"import job {job.pk}"
         )
         self.mapping = mapping
+        # What the person should know about how the file was read (its dates' order).
+        self.notes = " ".join(mapping.date_notes)
         self.atomic_file = job.mode == ImportMode.ALL_OR_NOTHING
         self.resume_from = 0 if self.atomic_file else job.rows_done
         self.file_errors: list[RowError] = []
@@ -325,7 +373,7 @@ class ImportRun:
         if not self.atomic_file:
             self._run_batches()
             self._report()
-            _finish(self.job, JobStatus.SUCCEEDED, "")
+            _finish(self.job, JobStatus.SUCCEEDED, self.notes)
             return
         try:
             with transaction.atomic():
@@ -337,7 +385,7 @@ class ImportRun:
             self._fail_atomic_file()
             return
         self._report()
-        _finish(self.job, JobStatus.SUCCEEDED, "")
+        _finish(self.job, JobStatus.SUCCEEDED, self.notes)
 
     def _run_batches(self) -> None:
         for prepared in self._prepared_batches():
@@ -395,7 +443,8 @@ class ImportRun:
             JobStatus.FAILED,
             f"{failed_rows} row(s) have errors, so nothing was imported (all-or-nothing; the "
             f"{job.skipped} valid row(s) were skipped). "
-            "Fix them, or import in valid-rows mode to import the valid rows.",
+            "Fix them, or import in valid-rows mode to import the valid rows."
+            + (f" {self.notes}" if self.notes else ""),
         )
         self._report()
 

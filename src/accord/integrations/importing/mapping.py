@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord.integrations.importing.presets import PRESETS, Preset, choose_preset
-from accord.integrations.importing.targets import TARGETS, header_key, target_names
+from accord.integrations.importing.targets import IGNORED, TARGETS, header_key, target_names
+from accord.integrations.importing.values import DATE_ORDERS, DMY, MDY
 
 CUSTOM_PREFIX = "custom:"
 
@@ -22,7 +23,17 @@ class ColumnMapping:
     targets: list[str]  # one per column: a target name or "custom:<column>"
     preset: str = ""  # the preset it came from, "" for generic header matching
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
-    day_first: bool = False
+    day_first: bool = False  # no longer read (jobs stored before `date_order` carry it)
+    # The day/month order of 'a/b/YYYY' dates: stated by the person ("dmy"/"mdy") or declared
+    # by the preset; "" decides it per column from the whole file (see `dates`).
+    date_order: str = ""
+    # Decided before a run writes anything and stored with the job, so a resumed run reads
+    # the file the same way: target -> order (None: not decided yet) ...
+    date_orders: dict[str, str] | None = None
+    # ... target -> a value that shows the order (for the message of a row that contradicts
+    # it), and what the person should know about how dates were read.
+    date_examples: dict[str, str] = field(default_factory=dict)
+    date_notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -31,13 +42,19 @@ class ColumnMapping:
     def from_json(cls, data: dict[str, Any]) -> ColumnMapping:
         return cls(**data)
 
+    def order_of(self, target: str) -> str:
+        """The day/month order of a date target's 'a/b/YYYY' values."""
+        if self.date_orders and target in self.date_orders:
+            return self.date_orders[target]
+        return self.date_order or MDY
+
     @property
     def mapped(self) -> dict[str, list[int]]:
         """target -> the column indexes that fill it (several columns may fill one target; the
         first non-empty value wins, e.g. Pipedrive's work and home email columns)."""
         result: dict[str, list[int]] = {}
         for index, target in enumerate(self.targets):
-            if not target.startswith(CUSTOM_PREFIX):
+            if not target.startswith(CUSTOM_PREFIX) and target != IGNORED:
                 result.setdefault(target, []).append(index)
         return result
 
@@ -94,11 +111,17 @@ def propose_mapping(
     preset: str | None = None,
     overrides: dict[str, str] | None = None,
     value_maps: dict[str, dict[str, str]] | None = None,
+    date_order: str | None = None,
 ) -> ColumnMapping:
     """Map each column: an explicit override first, then the preset (named, or chosen from the
-    header), then generic header names; anything left is kept as a custom field."""
+    header), then generic header names; anything left is kept as a custom field. `date_order`
+    ("dmy" or "mdy") states the order of day and month in the file's 'a/b/YYYY' dates."""
     if record_type not in TARGETS:
         raise MappingProblem(f"Unknown record type '{record_type}'.")
+    if date_order and date_order not in DATE_ORDERS:
+        raise MappingProblem(
+            f"Unknown date order '{date_order}' (use dmy for D/M/YYYY or mdy for M/D/YYYY)."
+        )
     chosen: Preset | None
     if preset:
         if preset not in PRESETS:
@@ -107,7 +130,7 @@ def propose_mapping(
             )
         chosen = PRESETS[preset]
     else:
-        chosen = choose_preset(header)
+        chosen = choose_preset(header, record_type)
     overrides = {header_key(k): v for k, v in (overrides or {}).items()}
     valid = target_names(record_type)
     targets = [_column_target(record_type, c, chosen, overrides, valid) for c in header]
@@ -118,11 +141,12 @@ def propose_mapping(
                 maps[target] = table
     for target, table in (value_maps or {}).items():
         maps.setdefault(target, {}).update({header_key(k): v for k, v in table.items()})
+    declared = chosen.day_first if chosen else None
     return ColumnMapping(
         record_type=record_type,
         header=header,
         targets=targets,
         preset=chosen.name if chosen else "",
         value_maps=maps,
-        day_first=chosen.day_first if chosen else False,
+        date_order=date_order or ("" if declared is None else DMY if declared else MDY),
     )

@@ -1,4 +1,4 @@
-"""Mapping presets for the standard exports of HubSpot, Salesforce and Pipedrive.
+"""Mapping presets for the standard exports of HubSpot, Salesforce, Pipedrive and Accord.
 
 Each preset maps the export's column headers to Accord targets and translates the exporting
 system's value sets (lifecycle stages, lead statuses, lead sources, deal stages) to Accord's.
@@ -21,7 +21,9 @@ class Preset:
     signature: tuple[str, ...]
     columns: dict[str, dict[str, str]]  # record type -> {header: target}
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> {value: ours}
-    day_first: bool = False
+    # The day/month order of the system's 'a/b/YYYY' dates when it has one whatever the user's
+    # locale (True: D/M/YYYY, False: M/D/YYYY); None: not declared, decided from the file.
+    day_first: bool | None = None
 
     def column_target(self, record_type: str, header: str) -> str | None:
         table = {header_key(h): t for h, t in self.columns.get(record_type, {}).items()}
@@ -302,14 +304,83 @@ PIPEDRIVE = Preset(
     values={"stage": PIPEDRIVE_DEAL_STAGES},
 )  # fmt: skip
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (HUBSPOT, SALESFORCE, PIPEDRIVE)}
+# Accord's own exports (`accord.integrations.export.columns`, which a test keeps equal to
+# these headers; that module needs Django, this one runs in the reader process too): `id` is
+# the record's id in the workspace and matches it, `custom_fields` is a JSON object, and the
+# columns an import cannot set (`company_id`, `updated_at`) are read past.
+_SAME = "="  # the header is the target's own name
+ACCORD_EXPORT_COLUMNS: dict[str, dict[str, str]] = {
+    "contacts": {
+        "id": "accord_id", "email": _SAME, "first_name": _SAME, "last_name": _SAME,
+        "title": _SAME, "seniority": _SAME, "department": _SAME, "phone": _SAME,
+        "company_id": "ignored", "company": "company_name", "company_domain": _SAME,
+        "country": _SAME, "owner_email": "owner", "lifecycle_stage": _SAME,
+        "lead_status": _SAME, "original_source": _SAME, "utm_source": _SAME,
+        "utm_medium": _SAME, "utm_campaign": _SAME, "utm_content": _SAME, "utm_term": _SAME,
+        "external_id": _SAME, "custom_fields": _SAME, "created_at": _SAME,
+        "updated_at": "ignored",
+    },
+    "companies": {
+        "id": "accord_id", "name": _SAME, "domain": _SAME, "industry": _SAME,
+        "employee_count": _SAME, "country": _SAME, "owner_email": "owner",
+        "external_id": _SAME, "custom_fields": _SAME, "created_at": _SAME,
+    },
+    "deals": {
+        "id": "accord_id", "name": _SAME, "pipeline": _SAME, "stage": _SAME, "status": _SAME,
+        "amount": _SAME, "currency": _SAME, "owner_email": "owner", "company": "company_name",
+        "primary_contact_email": "contact_email", "expected_close_date": _SAME,
+        "closed_at": _SAME, "source": _SAME, "close_reason": _SAME, "external_id": _SAME,
+        "created_at": _SAME,
+    },
+    "activities": {
+        "id": "accord_id", "kind": _SAME, "user_email": "user", "contact_email": _SAME,
+        "deal_id": _SAME, "direction": _SAME, "outcome": _SAME, "subject": _SAME,
+        "body": _SAME, "occurred_at": _SAME,
+    },
+    "campaigns": {
+        "id": "accord_id", "name": _SAME, "channel": _SAME, "type": _SAME,
+        "start_date": _SAME, "end_date": _SAME, "budget": _SAME, "currency": _SAME,
+        "utm_campaign": _SAME,
+    },
+    "touchpoints": {
+        "id": "accord_id", "contact_email": _SAME, "campaign": _SAME, "channel": _SAME,
+        "type": _SAME, "occurred_at": _SAME, "utm_source": _SAME, "utm_medium": _SAME,
+        "utm_campaign": _SAME, "utm_content": _SAME, "utm_term": _SAME,
+        "landing_page": _SAME, "referrer": _SAME,
+    },
+}  # fmt: skip
+
+ACCORD = Preset(
+    name="accord",
+    label="Accord export",
+    signature=(),  # recognised by the whole export header of the record type (see below)
+    columns={
+        record_type: {h: (h if t == _SAME else t) for h, t in columns.items()}
+        for record_type, columns in ACCORD_EXPORT_COLUMNS.items()
+    },
+)
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (HUBSPOT, SALESFORCE, PIPEDRIVE, ACCORD)}
 
 
-def choose_preset(header: list[str]) -> Preset | None:
-    """The preset whose signature columns the header carries most (at least two), or None."""
+def is_accord_export(record_type: str, header: list[str]) -> bool:
+    """Whether the header carries every column of Accord's export of this record type (in any
+    order; columns added in a spreadsheet are kept as custom fields). A file that lacks one is
+    not taken for an Accord export: its `id` column could be anyone's ids."""
+    expected = ACCORD_EXPORT_COLUMNS.get(record_type)
+    return bool(expected) and {header_key(h) for h in expected} <= {header_key(h) for h in header}
+
+
+def choose_preset(header: list[str], record_type: str | None = None) -> Preset | None:
+    """Accord's own export of the record type; else the preset whose signature columns the
+    header carries most (at least two); else None."""
+    if record_type is not None and is_accord_export(record_type, header):
+        return ACCORD
     keys = {header_key(h) for h in header}
     scored = [
-        (sum(1 for s in p.signature if header_key(s) in keys), p.name) for p in PRESETS.values()
+        (sum(1 for s in p.signature if header_key(s) in keys), p.name)
+        for p in PRESETS.values()
+        if p.signature
     ]
     best_score, best_name = max(scored)
     if best_score < 2 and not any(k.startswith("person") for k in keys):

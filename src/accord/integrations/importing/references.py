@@ -42,7 +42,7 @@ class Members:
         text = check.get(target)
         if text is None:
             return None
-        key = text.strip().lower()
+        key = text.strip().lower().removeprefix("mailto:")
         user_id = self.by_email.get(key) or self.by_name.get(key)
         if user_id is None:
             check.fail(target, f"'{text}' is not a member of this workspace.")
@@ -118,7 +118,8 @@ class Contacts:
             return None
         match = _EMAIL_IN_TEXT.search(text)
         if match is not None:
-            email = match.group(0).lower()
+            # 'mailto:' of a link copied from a web page or an email client is not the address
+            email = match.group(0).lower().removeprefix("mailto:")
             contact_id = self.by_email(email)
             if contact_id is None:
                 check.fail(

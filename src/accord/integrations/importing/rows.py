@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accord.integrations.export.cells import unneutralise
 from accord.integrations.importing.mapping import ColumnMapping
 
 
@@ -16,7 +17,10 @@ class RowError:
 
 
 class RowReader:
-    """Extracts {target: text} and {custom field: text} from a row's cells, fast."""
+    """Extracts {target: text} and {custom field: text} from a row's cells, fast.
+
+    Cells are stripped, and the single quote an export (Accord's, see `export.cells`) puts
+    before a formula-like value ("'=1+2", "'+49 30 1234") is removed again."""
 
     def __init__(self, mapping: ColumnMapping) -> None:
         self.header = mapping.header
@@ -38,7 +42,11 @@ class RowReader:
             for i in indexes:
                 text = cells[i].strip()
                 if text:
-                    values[target] = text
+                    values[target] = unneutralise(text) if text[0] == "'" else text
                     break
-        custom = {name: cells[i].strip() for i, name in self.custom if cells[i].strip()}
+        custom: dict[str, str] = {}
+        for i, name in self.custom:
+            text = cells[i].strip()
+            if text:
+                custom[name] = unneutralise(text) if text[0] == "'" else text
         return values, custom, None

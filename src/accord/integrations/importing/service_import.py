@@ -15,19 +15,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.db.models import QuerySet
+
 from accord.core import cleaning as c
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.events import muted
 from accord.crm.services.bulk import BatchCounts
 from accord.identity.actor import Actor
+from accord.integrations.importing.dates import contradiction
 from accord.integrations.importing.mapping import ColumnMapping
 from accord.integrations.importing.rows import RowError
-from accord.integrations.importing.targets import header_key
+from accord.integrations.importing.targets import ACCORD_ID, CUSTOM_FIELDS, header_key
 from accord.integrations.importing.values import (
     BadValue,
+    parse_amount,
+    parse_custom_fields,
     parse_date,
     parse_datetime,
-    parse_decimal,
     parse_int,
 )
 
@@ -76,12 +80,12 @@ class RowCheck:
     """One row being prepared: its values by target, and every problem found in it."""
 
     def __init__(
-        self, row: int, values: Mapping[str, str], columns: Columns, *, day_first: bool
+        self, row: int, values: Mapping[str, str], columns: Columns, *, dates: ColumnMapping
     ) -> None:
         self.row = row
         self.values = values
         self.columns = columns
-        self.day_first = day_first
+        self.dates = dates  # the mapping, for the order of each date column
         self.errors: list[RowError] = []
         self.failed: set[str] = set()
 
@@ -104,9 +108,9 @@ class RowCheck:
         if text is None:
             return None
         try:
-            return parse_datetime(text, day_first=self.day_first)
+            return parse_datetime(text, order=self.dates.order_of(target))
         except BadValue as exc:
-            self.fail(target, f"{exc}.")
+            self.fail(target, contradiction(self.dates, target, text) or exc.reason)
             return None
 
     def date(self, target: str) -> dt.date | None:
@@ -114,20 +118,21 @@ class RowCheck:
         if text is None:
             return None
         try:
-            return parse_date(text, day_first=self.day_first)
+            return parse_date(text, order=self.dates.order_of(target))
         except BadValue as exc:
-            self.fail(target, f"{exc}.")
+            self.fail(target, contradiction(self.dates, target, text) or exc.reason)
             return None
 
     def amount(self, target: str) -> Decimal | None:
-        """A money amount, to the cent; negative amounts are refused."""
+        """A money amount, to the cent (more decimals are refused, not rounded); negative
+        amounts are refused."""
         text = self.values.get(target)
         if text is None:
             return None
         try:
-            number = parse_decimal(text)
+            number = parse_amount(text)
         except BadValue as exc:
-            self.fail(target, f"{exc}.")
+            self.fail(target, exc.reason)
             return None
         if number < 0:
             self.fail(target, "The amount cannot be negative.")
@@ -141,8 +146,30 @@ class RowCheck:
         try:
             return parse_int(text)
         except BadValue as exc:
-            self.fail(target, f"{exc}.")
+            self.fail(target, exc.reason)
             return None
+
+    def accord_id(self) -> int | None:
+        """The record's id in this workspace (an Accord export's `id` column)."""
+        text = self.values.get(ACCORD_ID)
+        if text is None:
+            return None
+        if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) == 0:
+            self.fail(ACCORD_ID, f"'{text}' is not an Accord id (a whole number).")
+            return None
+        return int(text)
+
+    def custom_fields(self, custom: Mapping[str, str]) -> dict[str, Any]:
+        """The row's custom fields: an Accord export's `custom_fields` JSON object, then the
+        columns kept as custom fields (which win)."""
+        text = self.values.get(CUSTOM_FIELDS)
+        if text is None:
+            return dict(custom)
+        try:
+            return {**parse_custom_fields(text), **custom}
+        except BadValue as exc:
+            self.fail(CUSTOM_FIELDS, exc.reason)
+            return dict(custom)
 
     def choice(
         self,
@@ -242,6 +269,15 @@ def decide(
     return Decision(UPDATED if changes else UNCHANGED, changes)
 
 
+def by_accord_id[M](records: QuerySet[M], accord_id: int | None) -> M | None:
+    """The record (of the workspace's `records`) an Accord export's `id` names, or None: an id
+    no record of the workspace has (a file exported from another workspace) matches nothing,
+    and the row is matched as any other."""
+    if accord_id is None:
+        return None
+    return records.filter(pk=accord_id).first()
+
+
 def current_values(record: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
@@ -270,7 +306,7 @@ class ServiceImporter:
         self.workspace = actor.workspace
         self.on_match = on_match
         self.rule = rule
-        self.day_first = mapping.day_first
+        self.mapping = mapping
         self.columns = Columns(
             {t: mapping.header[idx[0]] for t, idx in mapping.mapped.items()}, self.field_targets
         )
@@ -279,7 +315,7 @@ class ServiceImporter:
     def prepare(
         self, row: int, values: dict[str, str], custom: dict[str, str]
     ) -> tuple[Any | None, list[RowError]]:
-        check = RowCheck(row, values, self.columns, day_first=self.day_first)
+        check = RowCheck(row, values, self.columns, dates=self.mapping)
         item = self.build(check, custom)
         if check.errors or item is None:
             return None, check.errors

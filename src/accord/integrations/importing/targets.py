@@ -28,6 +28,19 @@ def _t(name: str, label: str, *aliases: str) -> Target:
     return Target(name, label, (name, label, *aliases))
 
 
+# Targets every record type has. No header maps to them by name alone (an `id` column of
+# another system's file is that system's id): the "Accord export" preset, or a person, maps
+# them.
+ACCORD_ID = "accord_id"  # the record's id in this workspace: matches the existing record
+CUSTOM_FIELDS = "custom_fields"  # a JSON object of custom fields, as Accord exports them
+IGNORED = "ignored"  # a column that is read past (an export's read-only columns)
+_SHARED = [
+    Target(ACCORD_ID, "Accord id (matches the record)"),
+    Target(CUSTOM_FIELDS, "Custom fields (JSON object)"),
+    Target(IGNORED, "Not imported (ignored)"),
+]
+
+
 TARGETS: dict[str, list[Target]] = {
     "contacts": [
         _t("email", "Email", "email address", "e-mail", "work email", "business email"),
@@ -53,7 +66,7 @@ TARGETS: dict[str, list[Target]] = {
         _t("utm_content", "UTM content"),
         _t("utm_term", "UTM term"),
         _t("created_at", "Created", "create date", "created date", "createdate", "date created"),
-        _t("external_id", "External id", "record id", "id", "contact id", "lead id"),
+        _t("external_id", "External id", "record id", "contact id", "lead id"),
     ],
     "companies": [
         _t("name", "Company name", "name", "company", "account name", "organization name"),
@@ -63,7 +76,7 @@ TARGETS: dict[str, list[Target]] = {
         _t("country", "Country", "country region", "billing country"),
         _t("owner", "Owner", "company owner", "account owner"),
         _t("created_at", "Created", "create date", "created date"),
-        _t("external_id", "External id", "record id", "id", "account id", "company id"),
+        _t("external_id", "External id", "record id", "account id", "company id"),
     ],
     "deals": [
         _t("name", "Deal name", "name", "opportunity name", "title", "deal title"),
@@ -81,7 +94,7 @@ TARGETS: dict[str, list[Target]] = {
         _t("closed_at", "Closed", "won time", "lost time", "closed date", "close time"),
         _t("source", "Source", "lead source", "original source"),
         _t("close_reason", "Close reason", "lost reason", "closed lost reason", "won reason"),
-        _t("external_id", "External id", "record id", "id", "deal id", "opportunity id"),
+        _t("external_id", "External id", "record id", "deal id", "opportunity id"),
     ],
     "activities": [
         _t("kind", "Type", "activity type", "kind"),
@@ -94,7 +107,8 @@ TARGETS: dict[str, list[Target]] = {
         _t("user", "Assigned to", "user", "owner", "activity owner", "assigned to user"),
         _t("direction", "Direction"),
         _t("outcome", "Outcome", "call outcome", "result"),
-        _t("external_id", "External id", "activity id", "id"),
+        Target("deal_id", "Deal (Accord id)"),
+        _t("external_id", "External id", "activity id"),
     ],
     "campaigns": [
         _t("name", "Campaign name", "name", "campaign"),
@@ -121,6 +135,19 @@ TARGETS: dict[str, list[Target]] = {
         _t("landing_page", "Landing page", "page url", "url"),
         _t("referrer", "Referrer", "referrer url"),
     ],
+}
+
+for _targets in TARGETS.values():
+    _targets.extend(_SHARED)
+
+# The targets that hold dates or times: their day/month order is decided per file (`dates`).
+DATE_TARGETS: dict[str, tuple[str, ...]] = {
+    "contacts": ("created_at",),
+    "companies": ("created_at",),
+    "deals": ("created_at", "expected_close_date", "closed_at"),
+    "activities": ("occurred_at",),
+    "campaigns": ("start_date", "end_date"),
+    "touchpoints": ("occurred_at",),
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {

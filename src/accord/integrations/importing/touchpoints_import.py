@@ -1,9 +1,10 @@
 """Importing touchpoints (marketing interactions of contacts) through the marketing service.
 
 The contact (by email) must exist, and so must the campaign when the row names one (by name,
-case-insensitive); a row without a channel takes its campaign's. A row matches an existing
-touchpoint by (contact, type, occurred at, channel, and campaign when given): an identical
-touchpoint is left as it is."""
+case-insensitive); a row without a channel takes its campaign's. A row of an Accord export
+matches the touchpoint with its `id`; otherwise (and when no touchpoint of the workspace has
+that id) a row matches an existing touchpoint by (contact, type, occurred at, channel, and
+campaign when given): an identical touchpoint is left as it is."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from accord.integrations.importing.service_import import (
     Prepared,
     RowCheck,
     ServiceImporter,
+    by_accord_id,
     current_values,
     decide,
 )
@@ -42,7 +44,8 @@ _TEXT = (
 
 @dataclass
 class TouchpointItem(Prepared):
-    custom: dict[str, str]
+    custom: dict[str, Any]
+    accord_id: int | None = None
 
 
 @register("touchpoints")
@@ -86,12 +89,14 @@ class TouchpointImporter(ServiceImporter):
         for name in _TEXT:
             if (text := check.get(name)) is not None:
                 fields[name] = text
+        accord_id = check.accord_id()
+        custom_fields = check.custom_fields(custom)
         cleaned = check.clean(
             TOUCHPOINT_FIELDS, fields, self.workspace.pk, required=["contact_id", "type"]
         )
         if cleaned is None or check.errors:
             return None
-        return TouchpointItem(check.row, cleaned, dict(custom))
+        return TouchpointItem(check.row, cleaned, custom_fields, accord_id)
 
     def _campaign(self, check: RowCheck) -> tuple[int, str] | None:
         """(id, channel) of the campaign the row names."""
@@ -116,6 +121,8 @@ class TouchpointImporter(ServiceImporter):
         return campaign
 
     def key(self, item: TouchpointItem) -> str:
+        if item.accord_id is not None:
+            return f"accord id {item.accord_id}"
         v = item.values
         return (
             f"{v['contact_id']} {v['type']} {v['occurred_at'].isoformat()} {v['channel']} "
@@ -134,7 +141,8 @@ class TouchpointImporter(ServiceImporter):
         return found.order_by("pk").first()
 
     def save(self, item: TouchpointItem) -> str:
-        existing = self._find(item.values)
+        existing = by_accord_id(touchpoint_list(self.workspace), item.accord_id)
+        existing = existing or self._find(item.values)
         if existing is None:
             values = {**item.values, "custom_fields": item.custom} if item.custom else item.values
             touchpoint_create(actor=self.actor, values=values)
