@@ -169,7 +169,9 @@ def history_for(
             if v.dimension in keys
         )
         if spent and leads:
-            cost_per_lead = (spent / leads).quantize(Decimal("0.01"))
+            # Exact, not to the cent: the budget multiplies it by thousands of leads (the
+            # presentation rounds what it shows).
+            cost_per_lead = spent / leads
 
     stays = _measure(workspace_id, "time_in_stage", start, end, breakdown)
     days = {}

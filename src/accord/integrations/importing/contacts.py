@@ -222,7 +222,7 @@ class ContactPreparer:
             else:
                 fail("country", f"'{country}' is not a country (use ISO codes such as DE, US).")
         if (owner := values.get("owner")) is not None:
-            key = owner.strip().lower()
+            key = owner.strip().lower().removeprefix("mailto:")
             owner_id = self.members_by_email.get(key) or self.members_by_name.get(key)
             if owner_id is None:
                 fail("owner", f"'{owner}' is not a member of this workspace.")
