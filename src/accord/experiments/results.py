@@ -220,7 +220,8 @@ def _reading(m: MetricResult, c: Comparison) -> str:
     control = next(a for a in m.arms if a.is_control)
     variant = arms[c.variant]
     if c.test is None or c.test.relative_uplift is None:
-        return f"{variant.name}: not enough data ({c.reason or 'no traffic'})."
+        why = (c.reason or "no traffic").removeprefix("not enough data: ")
+        return f"{variant.name}: not enough data ({why})."
     value = {"rate": _pct, "money": lambda v: f"{v:,.2f} per lead",
              "hours": lambda v: f"{v:,.1f} h"}[m.unit]  # fmt: skip
     interval = c.test.relative_uplift_interval

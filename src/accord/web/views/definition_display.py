@@ -29,7 +29,7 @@ def document_sections(doc: LeadDefinitionDocument) -> list[Section]:
     fit = Section(
         "Fit rules",
         [(describe_fit(rule), _fit_effect(rule.points, rule.grade)) for rule in doc.fit_rules],
-        note=f"Contacts no rule grades are grade {doc.default_grade}.",
+        note=f"A contact no rule grades gets grade {doc.default_grade}.",
     )
     half_life = (
         f"Points halve every {doc.half_life_days:g} days."
