@@ -134,12 +134,14 @@ def test_an_unknown_contact_is_created_as_a_lead_with_its_first_ledger_row(
         "contacts_created": 1,
         "contacts_updated": 0,
         "touchpoints_created": 2,
+        "duplicates": 0,
         "results": [
             {
                 "index": i,
                 "touchpoint_id": tp,
                 "contact_id": contact.pk,
                 "contact_created": True,
+                "duplicate": False,
             }
             for i, tp in enumerate(
                 Touchpoint.objects.for_workspace(workspace)
@@ -188,6 +190,26 @@ def test_an_unknown_contact_is_created_as_a_lead_with_its_first_ledger_row(
     )
     assert first.occurred_at == dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
     assert (second.type, second.channel, second.contact_id) == ("webinar", "webinar", contact.pk)
+
+
+def test_a_touch_sent_again_without_a_key_is_recorded_once(
+    events: Events, workspace: Workspace
+) -> None:
+    """A sender retrying without an Idempotency-Key, or repeating an event in one batch (the
+    same contact, type, time, channel and campaign, the time in any offset), writes it once."""
+    first = events.post({"events": [event(), event(type="webinar", channel="webinar")]})
+    assert first.status == 201, first.body
+    again = event("ANA@northwind.example", occurred_at="2026-03-01T10:30:00+01:00")
+    reply = events.post({"events": [again, again, event(occurred_at="2026-03-02T09:30:00Z")]})
+    assert reply.status == 201, reply.body
+    assert (reply.body["touchpoints_created"], reply.body["duplicates"]) == (1, 2)
+    original = first.body["results"][0]["touchpoint_id"]
+    results = reply.body["results"]
+    assert [(r["touchpoint_id"], r["duplicate"]) for r in results[:2]] == [
+        (original, True), (original, True)
+    ]  # fmt: skip
+    assert results[2]["duplicate"] is False and results[2]["touchpoint_id"] != original
+    assert Touchpoint.objects.for_workspace(workspace).count() == 3
 
 
 def test_a_known_contact_is_matched_by_normalised_email_and_only_empty_fields_are_filled(

@@ -119,6 +119,10 @@ class EventResultOut(Schema):
     touchpoint_id: int
     contact_id: int
     contact_created: bool = Field(description="True when the event created the contact.")
+    duplicate: bool = Field(
+        description="True when the same touch (contact, type, time, channel, campaign) was "
+        "recorded already, or earlier in this batch: touchpoint_id is that one's."
+    )
 
 
 class EventBatchOut(Schema):
@@ -126,6 +130,7 @@ class EventBatchOut(Schema):
     contacts_created: int
     contacts_updated: int = Field(description="Known contacts whose empty fields were filled.")
     touchpoints_created: int
+    duplicates: int = Field(description="Events that repeated a touch already recorded.")
     results: list[EventResultOut]
 
 

@@ -34,7 +34,7 @@ from accord.crm.services.companies import company_create
 from accord.crm.services.contacts import CONTACT_FIELDS, contact_create, contact_update
 from accord.identity.actor import Actor
 from accord.identity.permissions import Action
-from accord.marketing.models import Campaign
+from accord.marketing.models import Campaign, Touchpoint
 from accord.marketing.services import TOUCHPOINT_FIELDS, touchpoints_create_bulk
 
 MAX_EVENTS = 1000
@@ -389,9 +389,16 @@ def ingest_events(*, actor: Actor, payload: Any) -> dict[str, Any]:
     companies = _Companies(actor, rows)
     _create_contacts(actor, new, companies)
     updated = _fill_known(actor, rows, companies)
+    keys = [_touch_key(row) for row in rows]
+    ids = _existing_touches(ws, rows)
+    fresh: list[EventRow] = []
+    for row, key in zip(rows, keys, strict=True):
+        if key not in ids:
+            ids[key] = None  # created below; later copies in the batch are duplicates
+            fresh.append(row)
     try:
         touchpoints = touchpoints_create_bulk(
-            actor=actor, rows=[{**row.touch, "contact_id": row.contact_id} for row in rows]
+            actor=actor, rows=[{**row.touch, "contact_id": row.contact_id} for row in fresh]
         )
     except ValidationFailed as exc:  # pragma: no cover - the same rules were checked above
         remapped = {
@@ -399,18 +406,48 @@ def ingest_events(*, actor: Actor, payload: Any) -> dict[str, Any]:
             for name, messages in exc.fields.items()
         }
         raise ValidationFailed(_summary(remapped), fields=remapped) from exc
+    created = {id(row): touchpoint.pk for row, touchpoint in zip(fresh, touchpoints, strict=True)}
+    for row, key in zip(rows, keys, strict=True):
+        if id(row) in created:
+            ids[key] = created[id(row)]
     return {
         "accepted": len(rows),
         "contacts_created": len({row.contact_id for row in rows if row.created}),
         "contacts_updated": updated,
         "touchpoints_created": len(touchpoints),
+        "duplicates": len(rows) - len(fresh),
         "results": [
             {
                 "index": row.index,
-                "touchpoint_id": touchpoint.pk,
+                "touchpoint_id": ids[key],
                 "contact_id": row.contact_id,
                 "contact_created": row.created,
+                "duplicate": id(row) not in created,
             }
-            for row, touchpoint in zip(rows, touchpoints, strict=True)
+            for row, key in zip(rows, keys, strict=True)
         ],
     }
+
+
+type TouchKey = tuple[int | None, str, Any, str, int | None]
+
+
+def _touch_key(row: EventRow) -> TouchKey:
+    """What makes two events the same touch (as a touchpoint import matches them): the contact,
+    the type, the instant, the channel and the campaign. A sender retrying without an
+    Idempotency-Key, or repeating an event in one batch, writes it once."""
+    t = row.touch
+    return (row.contact_id, t["type"], t["occurred_at"], t["channel"], t.get("campaign_id"))
+
+
+def _existing_touches(ws: int, rows: list[EventRow]) -> dict[TouchKey, int | None]:
+    found = Touchpoint.objects.for_workspace(ws).filter(
+        contact_id__in={row.contact_id for row in rows if not row.created},
+        occurred_at__in={row.touch["occurred_at"] for row in rows},
+    )
+    out: dict[TouchKey, int | None] = {}
+    for pk, contact, kind, when, channel, campaign in found.order_by("-pk").values_list(
+        "pk", "contact_id", "type", "occurred_at", "channel", "campaign_id"
+    ):
+        out[(contact, kind, when, channel, campaign)] = pk  # the oldest copy wins
+    return out
