@@ -114,7 +114,12 @@ def test_retrieve_and_delete(api: Api, workspace: Any) -> None:
         ({"stage_id": 999999}, "stage_id", None),
         ({"source": "telepathy"}, "source", None),
         ({"name": None}, "name", None),
-        ({"amount": "1e20"}, "amount", "The amount is too large."),
+        ({"amount": "1e20"}, "amount", "The amount is too large (at most 999,999,999,999.99)."),
+        (
+            {"amount": "12.345"},
+            "amount",
+            "12.345 has more than 2 decimal places; amounts are kept to the cent.",
+        ),
     ],
 )
 def test_bad_input(

@@ -156,10 +156,11 @@ def test_delete(boss: Actor) -> None:
 BAD_INPUT = [
     ({"revenue": 0}, "revenue", "The revenue goal must be more than 0."),
     ({"revenue": "-5"}, "revenue", "The revenue goal must be more than 0."),
-    ({"revenue": "0.001"}, "revenue", "The revenue goal must be at least 0.01."),
+    ({"revenue": "0.001"}, "revenue",
+     "0.001 has more than 2 decimal places; amounts are kept to the cent."),
     ({"revenue": "lots"}, "revenue", "'lots' is not an amount."),
     ({"revenue": "NaN"}, "revenue", "The amount must be a finite number."),
-    ({"revenue": "1e15"}, "revenue", "The amount is too large."),
+    ({"revenue": "1e15"}, "revenue", "The amount is too large (at most 999,999,999,999.99)."),
     ({"revenue": None}, "revenue", "This field is required."),
     ({"period": "year"}, "period", "'year' is not one of: month, quarter."),
     ({"period_start": "2026-12-05"}, "period_start",

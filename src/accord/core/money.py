@@ -33,8 +33,10 @@ def normalise_currency(raw: str, *, field: str = "currency") -> str:
 
 
 def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
+    """An amount to the cent: not negative, at most MAX_AMOUNT, and never rounded silently (a
+    third decimal is more likely a thousands separator than a tenth of a cent)."""
     try:
-        amount = Decimal(str(raw)).quantize(Decimal("0.01"))
+        amount = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
         raise ValidationFailed.single(field, f"'{raw}' is not a number.") from None
     if not amount.is_finite():
@@ -42,5 +44,10 @@ def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
     if amount < 0:
         raise ValidationFailed.single(field, "The amount cannot be negative.")
     if amount > MAX_AMOUNT:
-        raise ValidationFailed.single(field, "The amount is too large.")
-    return amount
+        raise ValidationFailed.single(field, f"The amount is too large (at most {MAX_AMOUNT:,}).")
+    cents = amount.quantize(Decimal("0.01"))
+    if cents != amount:
+        raise ValidationFailed.single(
+            field, f"{raw} has more than 2 decimal places; amounts are kept to the cent."
+        )
+    return cents
