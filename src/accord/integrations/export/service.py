@@ -30,9 +30,9 @@ FORMATS = ("csv", "parquet")
 
 def _whole_number(name: str, raw: str) -> int:
     """A record's id (`..._id`) or a count such as employees: a number the database holds."""
+    number = int(raw)  # ValueError: "… is not a whole number"
     if name.endswith("_id"):
-        return cleaning.record_id(raw, name, name.removesuffix("_id").replace("_", " "))
-    number = int(raw)
+        return cleaning.record_id(number, name, "record")
     if not 0 <= number <= cleaning.MAX_ID:
         raise ValidationFailed.single(name, f"{number} is not between 0 and {cleaning.MAX_ID}.")
     return number

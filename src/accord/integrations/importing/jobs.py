@@ -340,9 +340,7 @@ def _decide_dates(job: ImportJob) -> None:
         return
     decide_dates(open_table(Path(job.stored_path)), mapping)
     job.mapping = mapping.to_json()
-    ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(
-        mapping=job.mapping
-    )
+    ImportJob.objects.for_workspace(job.workspace_id).filter(pk=job.pk).update(mapping=job.mapping)
 
 
 class ImportRun:

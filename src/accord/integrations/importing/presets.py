@@ -368,7 +368,9 @@ def is_accord_export(record_type: str, header: list[str]) -> bool:
     order; columns added in a spreadsheet are kept as custom fields). A file that lacks one is
     not taken for an Accord export: its `id` column could be anyone's ids."""
     expected = ACCORD_EXPORT_COLUMNS.get(record_type)
-    return bool(expected) and {header_key(h) for h in expected} <= {header_key(h) for h in header}
+    if not expected:
+        return False
+    return {header_key(h) for h in expected} <= {header_key(h) for h in header}
 
 
 def choose_preset(header: list[str], record_type: str | None = None) -> Preset | None:

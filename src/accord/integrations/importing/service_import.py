@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from accord.core import cleaning as c
 from accord.core.errors import AccordError, ValidationFailed
@@ -269,7 +269,7 @@ def decide(
     return Decision(UPDATED if changes else UNCHANGED, changes)
 
 
-def by_accord_id[M](records: QuerySet[M], accord_id: int | None) -> M | None:
+def by_accord_id[M: Model](records: QuerySet[M], accord_id: int | None) -> M | None:
     """The record (of the workspace's `records`) an Accord export's `id` names, or None: an id
     no record of the workspace has (a file exported from another workspace) matches nothing,
     and the row is matched as any other."""
