@@ -97,7 +97,10 @@ def test_signed_delivery_reaches_the_receiver_and_verifies(
 ) -> None:
     subscription, secret = subscribe(web_actor, receiver.url, ["contact.created"])
     assert secret is not None
-    contact = contacts.contact_create(actor=web_actor, values={"email": "ana@northwind.example"})
+    contact = contacts.contact_create(
+        actor=web_actor,
+        values={"email": "ana@northwind.example", "first_name": "Ana", "last_name": "Ruiz"},
+    )
     run_worker()
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
@@ -118,6 +121,7 @@ def test_signed_delivery_reaches_the_receiver_and_verifies(
     assert body["data"] == {
         "contact_id": contact.pk,
         "email": "ana@northwind.example",
+        "name": "Ana Ruiz",
         "stage": "lead",
     }
     assert (delivery.status, delivery.attempts, delivery.last_status_code, delivery.last_error) == (

@@ -73,7 +73,12 @@ def contact_create(*, actor: Actor, values: Mapping[str, Any]) -> Contact:
     publish(
         actor.workspace.pk,
         "contact.created",
-        {"contact_id": contact.pk, "email": contact.email, "stage": contact.lifecycle_stage},
+        {
+            "contact_id": contact.pk,
+            "email": contact.email,
+            "name": contact.full_name,
+            "stage": contact.lifecycle_stage,
+        },
     )
     return contact
 
