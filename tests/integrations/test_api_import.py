@@ -330,3 +330,16 @@ def test_import_list_queries_do_not_grow_with_jobs(importer: Membership, tmp_pat
         add_job(index)
     assert count() == one
     assert len(api.get("/imports").body["results"]) == 6
+
+
+def test_the_date_order_is_stated_on_an_api_import(http: Http, importer: Membership) -> None:
+    text = b"Email,Create Date\np1@acme.example,03/04/2025\n"
+    preview = http.upload("/imports/preview", ("c.csv", text), type="contacts", date_order="dmy")
+    assert preview.status == 200, preview.body
+    created = http.upload("/imports", ("c.csv", text), type="contacts", date_order="dmy")
+    assert created.status == 202, created.body
+    call_command("worker", "--once")
+    contact = Contact.objects.for_workspace(importer.workspace).get()
+    assert contact.created_at.date().isoformat() == "2025-04-03"
+    refused = http.upload("/imports", ("c.csv", text), type="contacts", date_order="ymd")
+    assert refused.status == 400 and "date_order" in refused.body["error"]["fields"]

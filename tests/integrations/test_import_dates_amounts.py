@@ -317,3 +317,20 @@ def test_mailto_before_an_email_is_dropped(  # type: ignore[no-untyped-def]
     )
     run_import(activities, "--type", "activities", "--errors", str(tmp_path / "errors.csv"))
     assert Activity.objects.for_workspace(workspace).get().contact.email == "mt1@qa-uni.example"
+
+
+# Stating the order: the CLI, the API and the web ----------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_takes_the_date_order_and_prints_the_jobs_note(  # type: ignore[no-untyped-def]
+    run_import, workspace, tmp_path
+) -> None:
+    out = run_import(_contacts_file(tmp_path, "03/04/2025"), "--date-order", "dmy")
+    assert _created(workspace) == {"p1@acme.example": dt.date(2025, 4, 3)}
+    assert "finished: created 1" in out
+    Contact.objects.for_workspace(workspace).delete()
+    out = run_import(_contacts_file(tmp_path, "05/06/2025"))  # no order stated: assumed, said
+    assert "they were read month first (M/D/YYYY)" in out
+    with pytest.raises(CommandError, match="invalid choice: 'ymd'"):
+        run_import(_contacts_file(tmp_path, "03/04/2025"), "--date-order", "ymd")

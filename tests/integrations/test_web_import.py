@@ -163,6 +163,19 @@ def test_saved_mapping_chosen_on_upload(writer: Client, importer: Membership) ->
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_date_order_chosen_on_upload_is_used(writer: Client, importer: Membership) -> None:
+    content = b"Email,Create Date\np1@acme.example,03/04/2025\n"
+    uploaded = _upload(writer, "c.csv", content, date_order="dmy")
+    assert uploaded.status_code == 302
+    preview = writer.get(uploaded["Location"])
+    confirmed = writer.post(uploaded["Location"], _mapping_post(preview, {}, action="confirm"))
+    assert confirmed.status_code == 302
+    call_command("worker", "--once")
+    contact = Contact.objects.for_workspace(importer.workspace).get()
+    assert contact.created_at.date().isoformat() == "2025-04-03"  # 3 April, day first
+
+
+@pytest.mark.django_db(transaction=True)
 def test_error_report_download(writer: Client, importer: Membership) -> None:
     content = b"Email,First Name\nana@x.example,Ana\nnot-an-email,Bo\n=1+2,Cy\n"
     uploaded = _upload(writer, "people.csv", content, mode="valid-rows")

@@ -65,12 +65,22 @@ class ImportForm(Schema):
     on_match: str = Field(OnMatch.SKIP, description="skip, fill-empty or overwrite.")
     mapping: str = Field("", description=_MAPPING_HELP)
     columns: str = Field("", description=_COLUMNS_HELP)
+    date_order: str = Field(
+        "",
+        description="dmy or mdy: the order of day and month in the file's a/b/YYYY dates "
+        "(default: decided per column from the file's own dates).",
+    )
 
 
 class PreviewForm(Schema):
     type: str = Field("contacts", description=f"The record type: {_TYPES}.")
     mapping: str = Field("", description=_MAPPING_HELP)
     columns: str = Field("", description=_COLUMNS_HELP)
+    date_order: str = Field(
+        "",
+        description="dmy or mdy: the order of day and month in the file's a/b/YYYY dates "
+        "(default: decided per column from the file's own dates).",
+    )
 
 
 class ImportProgress(Schema):
@@ -244,6 +254,7 @@ def create_import(
             on_match=form.on_match,
             mapping_name=form.mapping,
             columns=columns,
+            date_order=form.date_order or None,
         )
     finally:
         upload_discard(upload)
@@ -270,6 +281,7 @@ def preview_import(
             record_type=form.type,
             mapping_name=form.mapping,
             columns=columns,
+            date_order=form.date_order or None,
         )
     finally:
         upload_discard(upload)

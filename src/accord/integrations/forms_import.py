@@ -80,6 +80,15 @@ class UploadForm(forms.Form):
         initial=OnMatch.SKIP,
         widget=forms.RadioSelect,
     )
+    date_order = forms.ChoiceField(
+        label="Dates like 03/04/2025",
+        required=False,
+        choices=[
+            ("", "Detect from the file's dates (recommended)"),
+            ("dmy", "Day first (03/04/2025 is 3 April)"),
+            ("mdy", "Month first (03/04/2025 is 4 March)"),
+        ],
+    )
 
     def __init__(self, *args: Any, saved: Iterable[SavedMapping] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -81,6 +81,7 @@ def import_preview(
     mapping_name: str | None = None,
     columns: dict[str, str] | None = None,
     rows: int = PREVIEW_ROWS,
+    date_order: str | None = None,
 ) -> ImportPreview:
     """Read the staged file's header and first rows and propose a mapping: the chosen preset
     or saved mapping, then `columns` (header -> target) on top. Writes nothing."""
@@ -93,6 +94,7 @@ def import_preview(
         overrides={**(choice.overrides or {}), **(columns or {})},
         value_maps=choice.value_maps,
         rows=rows,
+        date_order=date_order,
     )
     return ImportPreview(result, choice)
 
@@ -133,6 +135,7 @@ def import_start(
     mapping_name: str | None = None,
     columns: dict[str, str] | None = None,
     save_as: str = "",
+    date_order: str | None = None,
 ) -> ImportJob:
     """Create the import job for a staged upload and queue it. With `save_as` the confirmed
     mapping is also stored as a saved mapping. Either everything is written or nothing."""
@@ -149,6 +152,7 @@ def import_start(
             preset=choice.preset,
             overrides={**(choice.overrides or {}), **(columns or {})},
             value_maps=choice.value_maps,
+            date_order=date_order,
         )
         if save_as.strip():
             _save_mapping(actor, save_as.strip(), ColumnMapping.from_json(job.mapping), choice)

@@ -94,6 +94,7 @@ def _stage_and_check(actor: Actor, form: UploadForm) -> StagedUpload:
             "mode": data["mode"],
             "on_match": data["on_match"],
             "mapping": data["mapping"] or "",
+            "date_order": data["date_order"] or "",
         },
     )
     try:
@@ -102,6 +103,7 @@ def _stage_and_check(actor: Actor, form: UploadForm) -> StagedUpload:
             upload=upload,
             record_type=data["record_type"],
             mapping_name=data["mapping"],
+            date_order=data["date_order"] or None,
         )
     except AccordError:
         upload_discard(upload)
@@ -198,9 +200,14 @@ def import_preview_page(request: HttpRequest, membership: Membership, token: str
     options = upload.options
     record_type = options.get("record_type", "contacts")
     mapping_name = options.get("mapping", "")
+    date_order = options.get("date_order") or None
     try:
         proposed = import_preview(
-            actor=actor, upload=upload, record_type=record_type, mapping_name=mapping_name
+            actor=actor,
+            upload=upload,
+            record_type=record_type,
+            mapping_name=mapping_name,
+            date_order=date_order,
         )
     except ValidationFailed as exc:  # e.g. the saved mapping was deleted meanwhile
         messages.error(request, exc.message)
@@ -221,6 +228,7 @@ def import_preview_page(request: HttpRequest, membership: Membership, token: str
                 record_type=record_type,
                 mapping_name=mapping_name,
                 columns=columns,
+                date_order=date_order,
             )
             if request.POST.get("action") == "confirm":
                 return _confirm(request, actor, upload, columns, form.cleaned_data["save_as"])
@@ -250,6 +258,7 @@ def _confirm(
         mapping_name=options.get("mapping", ""),
         columns=columns,
         save_as=save_as,
+        date_order=options.get("date_order") or None,
     )
     upload_discard(upload)
     if save_as.strip():

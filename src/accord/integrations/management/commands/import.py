@@ -34,6 +34,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.ALL_OR_NOTHING)
         parser.add_argument("--on-match", choices=OnMatch.values, default=OnMatch.SKIP)
+        parser.add_argument(
+            "--date-order",
+            choices=("dmy", "mdy"),
+            help="the order of day and month in the file's a/b/YYYY dates (default: decided per "
+            "column from the file's own dates; month first when every one could be either)",
+        )
         parser.add_argument("--workspace", required=True, help="workspace slug")
         parser.add_argument("--user", required=True, help="your email (recorded on every change)")
         parser.add_argument("--resume", type=int, metavar="JOB_ID", help="resume an import job")
@@ -70,6 +76,7 @@ class Command(BaseCommand):
                     preset=preset,
                     overrides=overrides,
                     value_maps=value_maps,
+                    date_order=options["date_order"],
                 )
                 source = job.mapping.get("preset") or "column names"
                 self.stdout.write(f"Import job {job.pk}: {job.file_name} (mapping: {source})")
@@ -142,6 +149,8 @@ class Command(BaseCommand):
         summary = ", ".join(f"{k} {v}" for k, v in job.summary.items())
         if job.status == "succeeded":
             self.stdout.write(self.style.SUCCESS(f"Import {job.pk} finished: {summary}."))
+            if job.message:  # e.g. which order of day and month the dates were read in
+                self.stdout.write(job.message)
         else:
             self.stdout.write(self.style.ERROR(f"Import {job.pk} failed: {job.message}"))
             self.stdout.write(f"Rows: {summary}.")
