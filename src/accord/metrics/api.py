@@ -50,10 +50,9 @@ class MetricsOut(Schema):
     metrics: list[MetricOut]
 
 
-class FunnelParams(Schema):
-    view: Literal["cohort", "period"] = Field(
-        "cohort", description="cohort: contacts created in the period; period: transitions in it."
-    )
+class PeriodParams(Schema):
+    """The period a report reads; see `_period` for the defaults."""
+
     start: dt.datetime | None = Field(
         None,
         description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end, "
@@ -63,6 +62,12 @@ class FunnelParams(Schema):
         None,
         description="Exclusive, with a UTC offset; default now (or midnight UTC "
         "after today, with neither bound).",
+    )
+
+
+class FunnelParams(PeriodParams):
+    view: Literal["cohort", "period"] = Field(
+        "cohort", description="cohort: contacts created in the period; period: transitions in it."
     )
     breakdown: Breakdown = "none"
     engine: Literal["auto", "record_store", "columnar", "analytics"] = Field(
@@ -124,17 +129,7 @@ def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> dict[str, A
     return funnel_document(funnel(workspace.pk, spec, engine=params.engine))
 
 
-class MetricParams(Schema):
-    start: dt.datetime | None = Field(
-        None,
-        description=f"Inclusive, with a UTC offset; default {DEFAULT_DAYS} days before end, "
-        f"or with neither bound the last {DEFAULT_DAYS} whole UTC days, today included.",
-    )
-    end: dt.datetime | None = Field(
-        None,
-        description="Exclusive, with a UTC offset; default now (or midnight UTC "
-        "after today, with neither bound).",
-    )
+class MetricParams(PeriodParams):
     breakdown: str = Field(
         "none",
         description="none, source, campaign, owner, team, segment or definition_version — "
