@@ -210,6 +210,10 @@ def test_a_touch_sent_again_without_a_key_is_recorded_once(
     ]  # fmt: skip
     assert results[2]["duplicate"] is False and results[2]["touchpoint_id"] != original
     assert Touchpoint.objects.for_workspace(workspace).count() == 3
+    # Two page views in the same second on different pages are two touches.
+    views = [event(type="web_visit", landing_page=f"https://acme.example/{p}") for p in "ab"]
+    reply = events.post({"events": views})
+    assert (reply.body["touchpoints_created"], reply.body["duplicates"]) == (2, 0)
 
 
 def test_a_known_contact_is_matched_by_normalised_email_and_only_empty_fields_are_filled(

@@ -276,3 +276,26 @@ def test_an_id_column_of_another_file_is_nobodys_external_id() -> None:
     # The whole export header of another type is not an export of this one.
     contacts_export = ["id", "email", "owner_email", "custom_fields", "created_at"]
     assert propose_mapping("contacts", contacts_export).targets[0] == "custom:id"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_id_that_names_a_different_record_is_not_trusted(  # type: ignore[no-untyped-def]
+    records, workspace, run_import, tmp_path
+) -> None:
+    """An export from another installation (staging, a restored copy) may use an id this
+    workspace gives to another record: the id matches only a record that agrees on its
+    identity (a company's domain or name), so Initech is neither renamed nor skipped over."""
+    path = tmp_path / "companies.csv"
+    _export("companies", path)
+    northwind = Company.objects.for_workspace(workspace).get(name="Northwind")
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header, rows = lines[0], [line for line in lines[1:] if f"{northwind.pk}," in line[:12]]
+    row = rows[0].replace("Northwind", "Globex").replace(northwind.external_id, "GX-9")
+    row = row.replace(northwind.domain, "globex.example") if northwind.domain else row
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    out = run_import(path, "--type", "companies", "--on-match", "overwrite")
+    assert "created 1, updated 0" in out
+    northwind.refresh_from_db()
+    assert (northwind.name, northwind.domain) != ("Globex", "globex.example")
+    assert Company.objects.for_workspace(workspace).filter(name="Globex").count() == 1

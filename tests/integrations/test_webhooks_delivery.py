@@ -26,6 +26,7 @@ from accord.integrations.models import (
 )
 from accord.integrations.webhooks import services
 from accord.integrations.webhooks.addresses import is_private
+from accord.integrations.webhooks.delivery import post
 from accord.integrations.webhooks.slack import SlackContext, money, slack_message
 from tests.integrations.hooks_support import (  # noqa: F401 - fast_password_hashing is autouse
     FAST_RETRIES,
@@ -471,8 +472,23 @@ def test_an_attempt_never_sends_to_a_private_address(
         ("10.1.2.3", True), ("172.16.0.1", True), ("192.168.0.1", True),
         ("169.254.169.254", True), ("100.64.0.1", True), ("0.0.0.0", True), ("::1", True),  # noqa: S104
         ("fe80::1%eth0", True), ("fd00::1", True), ("::ffff:127.0.0.1", True),
-        ("224.0.0.1", True),
+        ("224.0.0.1", True), ("64:ff9b::a00:5", True), ("::ffff:0:a00:5", True),
+        ("64:ff9b::808:808", False),
     ],
 )  # fmt: skip
 def test_which_addresses_are_private(address: str, private: bool) -> None:
     assert is_private(address) is private
+
+
+def test_behind_a_proxy_the_receivers_own_address_is_checked(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through HTTP(S)_PROXY the connection is the proxy's, so the receiver's name is resolved
+    and checked before the request goes out."""
+    settings.ACCORD_WEBHOOK_ALLOW_PRIVATE = False
+    monkeypatch.setenv("http_proxy", "http://203.0.113.9:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    result = post("http://localhost:8000/hook", b"{}", {}, timeout=1)
+    assert (result.succeeded, result.status_code) == (False, None)
+    assert "localhost is a private address (" in result.error

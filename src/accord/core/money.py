@@ -45,9 +45,9 @@ def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
         raise ValidationFailed.single(field, "The amount cannot be negative.")
     if amount > MAX_AMOUNT:
         raise ValidationFailed.single(field, f"The amount is too large (at most {MAX_AMOUNT:,}).")
-    cents = amount.quantize(Decimal("0.01"))
-    if cents != amount:
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:  # "1.500" too: the digits were written
         raise ValidationFailed.single(
             field, f"{raw} has more than 2 decimal places; amounts are kept to the cent."
         )
-    return cents
+    return amount.quantize(Decimal("0.01"))

@@ -143,6 +143,8 @@ def _volume(
                 continue
             owed_from = max(low, since) if since is not None else low
             owed = target.mqls * ((high - owed_from) / (high - low))
+            if owed < 1:  # began in the period's last hours: nothing is owed for it yet
+                continue
             mqls = (
                 ledger.filter(occurred_at__gte=owed_from, occurred_at__lt=high)
                 .filter(segment_filter(target.segment))

@@ -64,7 +64,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit() and len(value) <= 12:
+        if name == "t" and (value.isascii() and value.isdigit()) and len(value) <= 12:
             stamp = int(value)
         elif name == "v1" and _HEX_DIGEST.fullmatch(value.strip().lower()):
             signatures.append(value.strip().lower())

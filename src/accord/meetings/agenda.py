@@ -157,6 +157,8 @@ def _volume(workspace_id: int, until: dt.datetime) -> list[Item]:
         if owed_from >= min(until, high):
             continue
         owed = target.mqls * ((high - owed_from) / (high - low))
+        if owed < 1:  # began in the period's last hours, as the SLA report reads it
+            continue
         found = ledger.filter(occurred_at__gte=owed_from, occurred_at__lt=until)
         mqls = found.filter(segment_filter(target.segment)).count()
         expected = owed * min(1.0, (until - owed_from) / (high - owed_from))

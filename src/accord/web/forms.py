@@ -151,9 +151,9 @@ class ContactFilterForm(FilterForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         by, value = data.get("breakdown", ""), data.get("breakdown_value", "")
-        wrong = (by in ("owner", "team") and value and not value.isdigit()) or (
-            by == "segment" and value and value not in SEGMENTS
-        )
+        wrong = (
+            by in ("owner", "team") and value and not (value.isascii() and value.isdigit())
+        ) or (by == "segment" and value and value not in SEGMENTS)
         if wrong:  # both ignored: the breakdown without its value would mean "without one"
             self.add_error("breakdown", f"'{value}' is not a {by} of this workspace.")
             self.add_error("breakdown_value", f"'{value}' is not a {by} of this workspace.")

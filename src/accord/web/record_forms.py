@@ -56,7 +56,7 @@ def find_company(workspace: Workspace, text: str) -> int | None:
     companies = company_list(workspace)
     if labelled := _LABELLED.match(text):
         ref = labelled["ref"].strip()
-        if ref.startswith("#") and ref[1:].isdigit():
+        if ref.startswith("#") and (ref[1:].isascii() and ref[1:].isdigit()):
             found = companies.filter(pk=int(ref[1:])) if int(ref[1:]) <= MAX_ID else None
         else:
             found = companies.filter(domain=ref.lower())
@@ -137,7 +137,15 @@ class RecordForm(ServiceForm):
         super().__init__(data, **kwargs)
         self.workspace = workspace
         if "owner" in self.fields:
-            self.fields["owner"].choices = _owner_choices(users)  # type: ignore[attr-defined]
+            choices = _owner_choices(users)
+            # A record's owner who has since left the workspace stays a choice, so saving
+            # another field does not clear the owner without a word.
+            current = str((kwargs.get("initial") or {}).get("owner") or "")
+            if current and current not in {value for value, _ in choices}:
+                former = User.objects.filter(pk=int(current)).first()
+                if former is not None:
+                    choices.append((current, f"{former.display_name} (no longer a member)"))
+            self.fields["owner"].choices = choices  # type: ignore[attr-defined]
 
     def values(self) -> dict[str, Any]:
         """The cleaned values under the service's names (blank clears a field)."""

@@ -89,7 +89,9 @@ def test_currencies_and_amounts() -> None:
     for bad in ("EURO", "XYZ", "", "US"):
         with pytest.raises(ValidationFailed):
             normalise_currency(bad)
-    assert parse_amount("1200.450") == Decimal("1200.45")  # trailing zeros are not cents
+    assert parse_amount("1200.45") == Decimal("1200.45")
+    with pytest.raises(ValidationFailed, match="more than 2 decimal places"):
+        parse_amount("1.500")  # a thousands separator, most likely
     with pytest.raises(ValidationFailed, match=r"1200\.456 has more than 2 decimal places"):
         parse_amount("1200.456")  # never rounded without a word
     with pytest.raises(ValidationFailed, match=r"too large \(at most 999,999,999,999.99\)"):

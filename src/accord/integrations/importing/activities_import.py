@@ -186,7 +186,12 @@ class ActivityImporter(ServiceImporter):
         return found.order_by("pk").first()
 
     def save(self, item: ActivityItem) -> str:
-        existing = by_accord_id(activity_list(self.workspace), item.accord_id)
+        existing = by_accord_id(
+            activity_list(self.workspace),
+            item.accord_id,
+            item.values,
+            ("contact_id", "occurred_at"),
+        )
         by_id = existing is not None
         existing = existing or self._find(item.values)
         if existing is None:

@@ -136,7 +136,7 @@ class CampaignImporter(ServiceImporter):
 
     def _find(self, item: CampaignItem) -> Campaign | None:
         campaigns = campaign_list(self.workspace)
-        found = by_accord_id(campaigns, item.accord_id)
+        found = by_accord_id(campaigns, item.accord_id, item.values, ("name", "utm_campaign"))
         if found is not None:
             return found
         return campaigns.filter(name__iexact=item.values["name"]).order_by("pk").first()

@@ -88,7 +88,9 @@ class CompanyImporter(ServiceImporter):
 
     def save(self, item: CompanyItem) -> str:
         domain, external_id, name = item.identity
-        existing = by_accord_id(company_list(self.workspace), item.accord_id)
+        existing = by_accord_id(
+            company_list(self.workspace), item.accord_id, item.values, ("domain", "name")
+        )
         if existing is None:
             existing = self.companies.find(domain=domain, external_id=external_id, name=name)
         if existing is None:

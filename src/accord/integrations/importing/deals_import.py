@@ -157,7 +157,9 @@ class DealImporter(ServiceImporter):
         values = dict(item.values)
         if item.company is not None:
             values["company_id"] = self.companies.ensure(*item.company)
-        existing = by_accord_id(deal_list(self.workspace), item.accord_id) or self._find(values)
+        existing = by_accord_id(
+            deal_list(self.workspace), item.accord_id, values, ("name", "external_id")
+        ) or self._find(values)
         if existing is None:
             if item.custom:
                 values["custom_fields"] = item.custom

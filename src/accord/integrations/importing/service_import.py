@@ -269,13 +269,29 @@ def decide(
     return Decision(UPDATED if changes else UNCHANGED, changes)
 
 
-def by_accord_id[M: Model](records: QuerySet[M], accord_id: int | None) -> M | None:
-    """The record (of the workspace's `records`) an Accord export's `id` names, or None: an id
-    no record of the workspace has (a file exported from another workspace) matches nothing,
-    and the row is matched as any other."""
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip().lower() == b.strip().lower() != ""
+    return a is not None and a == b
+
+
+def by_accord_id[M: Model](
+    records: QuerySet[M], accord_id: int | None, values: dict[str, Any], identity: Iterable[str]
+) -> M | None:
+    """The record (of the workspace's `records`) an Accord export's `id` names, or None. Ids
+    are only unique within one installation: a file from another (staging, a restored copy)
+    may name an id this workspace uses for something else. So the id matches only a record
+    that agrees with the row on at least one of its `identity` fields (a company's domain or
+    name, a deal's name …); otherwise the row is matched as any other."""
     if accord_id is None:
         return None
-    return records.filter(pk=accord_id).first()
+    found = records.filter(pk=accord_id).first()
+    if found is None:
+        return None
+    agrees = any(
+        name in values and _same(getattr(found, name, None), values[name]) for name in identity
+    )
+    return found if agrees else None
 
 
 def current_values(record: Any, names: Iterable[str]) -> dict[str, Any]:

@@ -141,7 +141,12 @@ class TouchpointImporter(ServiceImporter):
         return found.order_by("pk").first()
 
     def save(self, item: TouchpointItem) -> str:
-        existing = by_accord_id(touchpoint_list(self.workspace), item.accord_id)
+        existing = by_accord_id(
+            touchpoint_list(self.workspace),
+            item.accord_id,
+            item.values,
+            ("contact_id", "occurred_at"),
+        )
         existing = existing or self._find(item.values)
         if existing is None:
             values = {**item.values, "custom_fields": item.custom} if item.custom else item.values

@@ -429,15 +429,20 @@ def ingest_events(*, actor: Actor, payload: Any) -> dict[str, Any]:
     }
 
 
-type TouchKey = tuple[int | None, str, Any, str, int | None]
+_PLACE = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+          "landing_page", "referrer")  # fmt: skip
+type TouchKey = tuple[Any, ...]
 
 
 def _touch_key(row: EventRow) -> TouchKey:
-    """What makes two events the same touch (as a touchpoint import matches them): the contact,
-    the type, the instant, the channel and the campaign. A sender retrying without an
-    Idempotency-Key, or repeating an event in one batch, writes it once."""
+    """What makes two events the same touch: the contact, the type, the instant, the channel,
+    the campaign, and where it happened (UTM tags, landing page, referrer), so two different
+    page views in one second stay two. A sender retrying without an Idempotency-Key, or
+    repeating an event in one batch, writes it once."""
     t = row.touch
-    return (row.contact_id, t["type"], t["occurred_at"], t["channel"], t.get("campaign_id"))
+    place = tuple(t.get(name) or "" for name in _PLACE)
+    return (row.contact_id, t["type"], t["occurred_at"], t["channel"], t.get("campaign_id"),
+            *place)  # fmt: skip
 
 
 def _existing_touches(ws: int, rows: list[EventRow]) -> dict[TouchKey, int | None]:
@@ -446,8 +451,8 @@ def _existing_touches(ws: int, rows: list[EventRow]) -> dict[TouchKey, int | Non
         occurred_at__in={row.touch["occurred_at"] for row in rows},
     )
     out: dict[TouchKey, int | None] = {}
-    for pk, contact, kind, when, channel, campaign in found.order_by("-pk").values_list(
-        "pk", "contact_id", "type", "occurred_at", "channel", "campaign_id"
+    for pk, *key in found.order_by("-pk").values_list(
+        "pk", "contact_id", "type", "occurred_at", "channel", "campaign_id", *_PLACE
     ):
-        out[(contact, kind, when, channel, campaign)] = pk  # the oldest copy wins
+        out[tuple(key)] = pk  # the oldest copy wins
     return out

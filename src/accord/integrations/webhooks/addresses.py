@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import socket
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
 ALLOW_SETTING = "ACCORD_WEBHOOK_ALLOW_PRIVATE"
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 
 
 def private_allowed() -> bool:
@@ -25,8 +31,11 @@ def is_private(address: str) -> bool:
     """Whether an IP address is not on the public internet: private, loopback, link-local
     (cloud metadata), shared, reserved, unspecified or multicast."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in _NAT64 or ip in _IPV4_TRANSLATED:  # an IPv4 address carried in IPv6
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return not ip.is_global or ip.is_multicast
 
 
@@ -48,6 +57,26 @@ def literal_refusal(host: str) -> str | None:
         return refusal(host, name) if is_private(name) else None
     except ValueError:
         return None  # a name: checked when an attempt connects
+
+
+def proxied_refusal(url: str) -> str | None:
+    """With an HTTP(S)_PROXY in the environment the connection goes to the proxy, so the
+    receiver's own addresses are resolved and checked here, before the request is sent."""
+    if private_allowed():
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    proxies = urllib.request.getproxies()
+    if parts.scheme not in proxies or urllib.request.proxy_bypass(host):
+        return None
+    try:
+        found = socket.getaddrinfo(host, parts.port or None, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        return f"Could not resolve {host}: {exc}"
+    for *_, sockaddr in found:
+        if is_private(str(sockaddr[0])):
+            return refusal(host, str(sockaddr[0]))
+    return None
 
 
 class PrivateAddressRefused(OSError):

@@ -31,7 +31,7 @@ from accord.integrations.models import (
     WebhookSubscription,
 )
 from accord.integrations.signing import SIGNATURE_HEADER, derive_secret, signature_header
-from accord.integrations.webhooks.addresses import guarded_handlers
+from accord.integrations.webhooks.addresses import guarded_handlers, proxied_refusal
 from accord.integrations.webhooks.tasks import enqueue_attempt
 
 PURPOSE = "accord-webhook"
@@ -81,6 +81,9 @@ def _excerpt(raw: bytes) -> str:
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> AttemptResult:
     """POST ``body`` to ``url``; never raises for network problems."""
+    refused = proxied_refusal(url)
+    if refused:
+        return AttemptResult(False, None, refused)
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 - http(s) only, checked when the subscription is saved
     try:
         with _opener.open(request, timeout=timeout) as response:

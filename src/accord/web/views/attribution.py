@@ -57,7 +57,7 @@ def _filters(request: HttpRequest, chosen: AttributionSettings) -> dict[str, Any
         "by": _choice(request.GET.get("by"), BY, "channel"),
         "milestone": _choice(request.GET.get("milestone"), MILESTONES, "close"),
         "level": _choice(request.GET.get("level"), LEVELS, "contact"),
-        "days": int(days) if days.isdigit() and int(days) in DAYS else 365,
+        "days": int(days) if (days.isascii() and days.isdigit()) and int(days) in DAYS else 365,
     }
 
 
@@ -65,7 +65,7 @@ def _records_link(line: Line, by: str) -> str:
     """The deals list for a channel (by source); a campaign's own page."""
     if by == "channel" and line.key:
         return f"{reverse('web:deals')}?{urlencode({'source': line.key})}"
-    if by == "campaign" and line.key.isdigit():
+    if by == "campaign" and (line.key.isascii() and line.key.isdigit()):
         return reverse("web:campaign", args=[int(line.key)])
     return ""
 

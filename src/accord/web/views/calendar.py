@@ -50,7 +50,7 @@ def calendar_index(request: HttpRequest, membership: Membership) -> HttpResponse
     if edit_id:
         editing = (
             CalendarEntry.objects.for_workspace(workspace)
-            .filter(pk=int(edit_id) if edit_id.isdigit() else 0)
+            .filter(pk=int(edit_id) if (edit_id.isascii() and edit_id.isdigit()) else 0)
             .first()
         )
         if editing is None:

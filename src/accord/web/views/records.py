@@ -91,7 +91,7 @@ def _save_or_show[R: Model](
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    return int(value) if (value.isascii() and value.isdigit()) and 0 < int(value) < 2**63 else None
 
 
 def _prefill_company(request: HttpRequest, membership: Membership) -> Company | None:
