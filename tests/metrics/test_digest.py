@@ -97,7 +97,7 @@ def build(workspace: Workspace) -> SalesFloor:
     workspace.created_at = at(1)
     workspace.save(update_fields=["created_at"])
     floor = sales_floor(workspace, sellers=2)
-    activate_sla(floor)
+    activate_sla(floor, in_force_since=at(1))  # the SLA holds for the whole history
     routing_settings.routing_rule_create(
         actor=floor.actor(floor.sales_manager),
         values={"name": "All", "conditions": [], "team_id": floor.team.pk},
