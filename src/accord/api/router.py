@@ -32,6 +32,7 @@ from accord.experiments.api import router as experiments_router
 from accord.handoff.api import router as handoff_router
 from accord.identity.api import router as identity_router
 from accord.identity.audit_api import router as audit_router
+from accord.identity.members_api import router as members_router
 from accord.integrations.api import router as integrations_router
 from accord.integrations.api_imports import router as imports_router
 from accord.integrations.export.api import router as export_router
@@ -158,6 +159,7 @@ api = AccordAPI(
 install_error_handlers(api)
 
 api.add_router("", identity_router)
+api.add_router("", members_router)
 api.add_router("", crm_router)
 api.add_router("", marketing_router)
 api.add_router("", enablement_router)

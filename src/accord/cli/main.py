@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("serve", "Serve the web app and the REST API (production WSGI server)"),
     ("migrate", "Create or upgrade the database schema"),
     ("createuser", "Create a user (and optionally a workspace and membership)"),
+    ("member", "List, add, change or remove a workspace's members (acting as its admin)"),
     ("createworkspace", "Create a workspace with the default lifecycle stages and pipeline"),
     ("lifecycle", "Move a contact to another lifecycle stage (written to the ledger)"),
     (

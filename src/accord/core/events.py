@@ -56,6 +56,8 @@ EVENT_NAMES: dict[str, str] = {
     "deal.lost": "A deal was lost",
     "deal.recognised": "Marketing's part in a won deal: the campaigns and marketers credited",
     "import.finished": "An import finished (or failed)",
+    "member.added": "Someone was added to the workspace",
+    "member.removed": "A member was removed from the workspace (their open leads are requeued)",
     "digest.weekly": "The weekly digest: last week's headline numbers for both teams",
 }
 

@@ -38,6 +38,9 @@ def sales_managers(workspace_id: int, team_id: int | None) -> list[int]:
     return sales or list(members.filter(role=Role.ADMIN).values_list("user_id", flat=True))
 
 
+LEFT_SUFFIX = " left the workspace"  # a lead requeued because its owner left (departures)
+
+
 def _who(contact: Mapping[str, Any]) -> str:
     name = f"{contact['first_name']} {contact['last_name']}".strip()
     return f"{name} <{contact['email']}>" if name else contact["email"]
@@ -72,6 +75,10 @@ def escalation_recipients(
                 f"{who} is still untouched after the first-touch SLA (due {due}) and the "
                 "grace period: please reassign or follow up."
             )
+            out[handoff.pk] += [(m, message) for m in managers[handoff.team_id]]
+        elif kind == EscalationKind.UNASSIGNED and handoff.chosen_by.endswith(LEFT_SUFFIX):
+            why = handoff.chosen_by.removeprefix("fallback: ")  # "Ana Ruiz left the workspace"
+            message = f"{who} waits in the fallback queue: {why}. Claim or assign it."
             out[handoff.pk] += [(m, message) for m in managers[handoff.team_id]]
         elif kind == EscalationKind.UNASSIGNED:
             message = (

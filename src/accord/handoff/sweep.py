@@ -12,6 +12,7 @@ from accord.crm.models import Contact
 from accord.crm.services.ledger import change_stage
 from accord.handoff.assignment import route_contacts
 from accord.handoff.clocks import sweep_workspace
+from accord.handoff.departures import requeue_leads_of_former_members
 from accord.handoff.models import Escalation, Handoff, HandoffStatus, SlaState
 from accord.handoff.notify import deliver_pending
 from accord.identity.actor import Actor, Source
@@ -35,7 +36,13 @@ def unrouted_mqls(workspace_id: int) -> list[int]:
 
 def sweep_all(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    totals = {"breached": 0, "escalated_to_manager": 0, "met_late_logged": 0, "routed": 0}
+    totals = {
+        "breached": 0,
+        "escalated_to_manager": 0,
+        "met_late_logged": 0,
+        "routed": 0,
+        "requeued": 0,
+    }
     busy = (
         Handoff.objects.across_workspaces()
         .filter(status=HandoffStatus.OPEN)
@@ -53,6 +60,7 @@ def sweep_all(now: dt.datetime | None = None) -> dict[str, int]:
         totals["escalated_to_manager"] += result.escalated_to_manager
         totals["met_late_logged"] += result.met_late_logged
     for workspace_id in Workspace.objects.values_list("pk", flat=True):
+        totals["requeued"] += requeue_leads_of_former_members(workspace_id)
         if missing := unrouted_mqls(workspace_id):
             totals["routed"] += len(route_contacts(workspace_id, missing))
     stale = (

@@ -90,12 +90,19 @@ _LINES: dict[str, _Line] = {
         f"Import {d.get('status', 'finished')}",
         f"{d.get('file_name', '')} ({d.get('record_type', 'records')}): {_counts(d)}",
     ),
+    "member.added": lambda d, c: ("New member", f"{_member(d)} joined {c.workspace_name}"),
+    "member.removed": lambda d, c: ("Member removed", f"{_member(d)} left {c.workspace_name}"),
     "digest.weekly": lambda d, c: (str(d.get("title", "Accord weekly")), str(d.get("summary", ""))),
     "ping": lambda d, c: (
         "👋 Test message",
         f"Accord webhooks for {c.workspace_name} reach this channel",
     ),
 }
+
+
+def _member(data: Mapping[str, Any]) -> str:
+    role = str(data.get("role") or "").replace("_", " ")
+    return _person(data) + (f" as {role}" if role else "")
 
 
 def _owner(context: SlackContext) -> str:

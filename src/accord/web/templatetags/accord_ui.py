@@ -135,6 +135,9 @@ _SECTIONS = {
     "agreement_action": "sla_report",
     "routing": "sla_report",
     "routing_change": "sla_report",
+    "member": "members",
+    "member_new": "members",
+    "token_revoke": "tokens",
 }
 
 
@@ -174,6 +177,9 @@ _ICONS = {
     "admin": '<path d="M12 3 4 6v6c0 4.5 3.4 8 8 9 4.6-1 8-4.5 8-9V6z"/><path d="m9 12 2 2 4-4"/>',
     "logout": '<path d="M15 4h4v16h-4"/><path d="M10 8l-4 4 4 4"/><path d="M6 12h10"/>',
     "chevron": '<path d="m7 10 5 5 5-5"/>',
+    "members": '<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20c0-3.6 2.9-6 6.5-6s6.5 2.4 6.5 6"/>'
+    '<path d="M16 4.5a3.5 3.5 0 0 1 0 7"/><path d="M18 14c2.2.6 3.5 2.8 3.5 6"/>',
+    "key": '<circle cx="8" cy="15" r="4"/><path d="m11 12 9-9"/><path d="m16 7 3 3"/>',
     "search": '<circle cx="11" cy="11" r="6"/><path d="m20 20-4.5-4.5"/>',
     "touchpoint": '<path d="M3 10v4h4l6 5V5L7 10H3z"/>',
     "activity": '<path d="M5 4h14v12H9l-4 4z"/>',

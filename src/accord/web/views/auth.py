@@ -14,10 +14,12 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
 
 from accord.identity.audit_sign_ins import sign_in_throttled
 from accord.web.forms import EmailAuthenticationForm
@@ -99,5 +101,20 @@ class ThrottledLoginView(auth_views.LoginView):
         return super().form_valid(form)
 
 
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """A new member chooses their password from the link an admin sent (Django's reset
+    token: it stops working once a password is set, or after PASSWORD_RESET_TIMEOUT)."""
+
+    template_name = "web/password_set.html"
+    success_url = reverse_lazy("web:login")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set. Log in with your email and it.")
+        return response
+
+
 login = ThrottledLoginView.as_view()
+password_set = PasswordSetView.as_view()
 logout = auth_views.LogoutView.as_view()

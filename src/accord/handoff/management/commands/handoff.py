@@ -274,7 +274,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"SLA sweep: {totals['breached']} breached, {totals['escalated_to_manager']} "
             f"escalated to manager, {totals['met_late_logged']} met (late-logged), "
-            f"{totals['routed']} routed."
+            f"{totals['routed']} routed, {totals['requeued']} requeued (owner left)."
         )
 
     def _reasons(self, options: dict[str, Any]) -> None:
