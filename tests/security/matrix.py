@@ -176,7 +176,7 @@ def check_row(row: Row, world: World, clients: dict[str, Client]) -> list[str]:
         if role == ANON:
             if row.is_api:
                 signs_in = status == 401
-            elif row.path == "/login/":
+            elif row.path in ("/login/", "/password/set/{uidb64}/{token}/"):
                 signs_in = status in (200, 302)
             else:
                 signs_in = status == 302

@@ -26,7 +26,7 @@ from accord.handoff.models import (
     SlaAgreement,
     SlaState,
 )
-from accord.identity.models import Membership, Workspace
+from accord.identity.models import ApiToken, Membership, Workspace
 from accord.integrations.models import (
     ImportJob,
     IntegrationKey,
@@ -229,6 +229,20 @@ def params_for(  # noqa: PLR0911, PLR0912 - one branch per record kind
     if kind == "item":
         item = _first(ActionItem, ws, status="open")
         return {"pk": item.pk, "item_id": item.pk}
+    if kind == "member":
+        target = (
+            Membership.objects.for_workspace(ws).filter(role="sales_rep").order_by("pk").first()
+        )
+        assert target is not None
+        return {"pk": target.pk, "member_id": target.pk}
+    if kind == "token":
+        holder = _rep_user(ws)  # foreign, or an anonymous caller
+        if member is not None and scope in ("own", "other"):
+            holder = member.user if scope == "own" else _other_user(ws, member)
+        token = ApiToken.objects.create(
+            workspace=ws, user=holder, name="matrix", prefix=uuid.uuid4().hex[:8], digest="0" * 64
+        )
+        return {"pk": token.pk}
     if kind == "pulse":
         pulse = Pulse.objects.for_workspace(ws).order_by("-pk").first()
         assert pulse is not None

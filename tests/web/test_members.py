@@ -241,7 +241,7 @@ def test_only_an_admin_revokes_someone_elses_token(
 ) -> None:
     rep = member_factory("sales_rep", email="rep@acme.example")
     token, plain = make_token(rep)
-    assert login(viewer).post(reverse("web:token_revoke", args=[token.pk])).status_code == 404
+    assert login(viewer).post(reverse("web:token_revoke", args=[token.pk])).status_code == 403
     assert api_token_authenticate(plain) is not None
     page = login(admin).get(reverse("web:tokens")).content.decode()
     assert "rep@acme.example" in page or rep.user.display_name in page

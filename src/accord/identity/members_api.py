@@ -26,12 +26,14 @@ router = Router(tags=["members"])
 class MemberOut(Schema):
     id: int = Field(description="The membership's id (used in /members/{member_id}).")
     user_id: int
-    email: str = Field(alias="user.email")
-    full_name: str = Field(alias="user.full_name")
+    email: str
+    full_name: str
     role: str
     team_id: int | None
-    joined_at: dt.datetime = Field(alias="created_at")
-    last_sign_in_at: dt.datetime | None = Field(None, description="Admins only (null for others).")
+    joined_at: dt.datetime
+    last_sign_in_at: dt.datetime | None = Field(
+        None, description="Admins only (null for others)."
+    )
     has_password: bool | None = Field(
         None, description="Admins only: false until a new member has chosen their password."
     )
@@ -63,11 +65,18 @@ class TeamOut(Schema):
 
 
 def _out(membership: Membership, *, admin: bool) -> dict[str, Any]:
-    data = MemberOut.model_validate(membership).model_dump()
-    if admin:
-        data["last_sign_in_at"] = membership.user.last_login
-        data["has_password"] = membership.user.has_usable_password()
-    return data
+    user = membership.user
+    return {
+        "id": membership.pk,
+        "user_id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": membership.role,
+        "team_id": membership.team_id,
+        "joined_at": membership.created_at,
+        "last_sign_in_at": user.last_login if admin else None,
+        "has_password": user.has_usable_password() if admin else None,
+    }
 
 
 @router.get("/members", response=ResultList[MemberOut])

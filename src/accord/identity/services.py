@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import normalise_currency
 from accord.core.normalise import normalise_email
 from accord.identity import audit
@@ -195,10 +195,10 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     token = ApiToken.objects.for_workspace(actor.workspace).filter(pk=token_id).first()
-    if token is None or (
-        token.user_id != getattr(actor.user, "pk", None) and not actor.can(Action.MANAGE_WORKSPACE)
-    ):
+    if token is None:
         raise NotFound("No such API token.")
+    if token.user_id != getattr(actor.user, "pk", None) and not actor.can(Action.MANAGE_WORKSPACE):
+        raise PermissionDenied("Only an admin revokes another member's API token.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
