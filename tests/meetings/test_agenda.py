@@ -148,6 +148,22 @@ def test_marketing_volume_against_the_active_target(history: dict[str, Any], tea
     assert sla["count"] == 4 + 1  # four breaches and one volume target behind
 
 
+def test_a_meeting_still_ahead_is_paced_as_of_now(history: dict[str, Any], team: Team) -> None:
+    SlaAgreement.objects.create(workspace=team.workspace, version=99, document=sla_document(),
+                                status="active")  # fmt: skip
+    # Generated three days before the meeting: the MQLs are counted to now, so is the target.
+    with time_machine.travel(MEETING_AT - 3 * DAY, tick=False):
+        sla = section(generate_agenda(history["meeting"]), "sla_breaches")
+    (volume,) = [i for i in sla["items"] if i["kind"] == "lead_volume"]
+    assert volume["expected"] == round(200 * (5 + 10 / 24) / 31, 1)
+    # A meeting next month is not "behind" on a month that has not begun.
+    history["meeting"].scheduled_at = MEETING_AT + 30 * DAY
+    with time_machine.travel(MEETING_AT, tick=False):
+        sla = section(generate_agenda(history["meeting"]), "sla_breaches")
+    (volume,) = [i for i in sla["items"] if i["kind"] == "lead_volume"]
+    assert volume["period"] == "2026-03"
+
+
 def test_marketing_volume_is_owed_from_when_the_sla_began(
     history: dict[str, Any], team: Team
 ) -> None:

@@ -131,7 +131,17 @@ def test_bad_action_item_writes_nothing(team: Team) -> None:
     with pytest.raises(ValidationFailed) as caught:
         services.action_add(actor=team.actor("rep"), values={"title": "x"})
     assert sorted(caught.value.fields) == ["due_on", "owner_id"]
+    # A viewer could never mark it done: not an owner.
+    viewer_owned = {"title": "x", "owner_id": team.viewer.user_id, "due_on": "2026-03-20"}
+    with pytest.raises(ValidationFailed, match="could not complete it"):
+        services.action_add(actor=team.actor("rep"), values=viewer_owned)
     assert not ActionItem.objects.for_workspace(team.workspace).exists()
+    item = services.action_add(
+        actor=team.actor("rep"), values={**viewer_owned, "owner_id": team.rep.user_id}
+    )
+    with pytest.raises(ValidationFailed, match="could not complete it"):
+        services.action_reassign(actor=team.actor("rep"), item_id=item.pk,
+                                 values={"owner_id": team.viewer.user_id})  # fmt: skip
 
 
 def test_action_item_states(team: Team) -> None:

@@ -171,6 +171,8 @@ BAD_INPUT = [
     ({"period_start": "2026-02-30"}, "period_start",
      "'2026-02-30' is not a date (use YYYY-MM-DD)."),
     ({"period_start": ""}, "period_start", "This field is required."),
+    ({"period_start": "1900-01-01"}, "period_start",
+     "A goal's period starts between 2000-01-01 and 2999-10-01, not 1900-01-01."),
     ({"segment": "huge"}, "segment", "'huge' is not one of: smb, mid_market, enterprise."),
     ({"lookback_days": 29}, "lookback_days", "The look-back must be 30 to 1095 days, not 29."),
     ({"lookback_days": "1096"}, "lookback_days",

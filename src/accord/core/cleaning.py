@@ -95,6 +95,7 @@ def amount(value: Any, field: str, workspace_id: int) -> Decimal:
 @dataclass(frozen=True)
 class PositiveInt:
     maximum: int = 10**9
+    minimum: int = 0
 
     def __call__(self, value: Any, field: str, workspace_id: int) -> int | None:
         if value is None or value == "":
@@ -105,8 +106,10 @@ class PositiveInt:
             number = int(str(value).strip())
         except ValueError:
             raise ValidationFailed.single(field, f"'{value}' is not a whole number.") from None
-        if number < 0 or number > self.maximum:
-            raise ValidationFailed.single(field, f"Must be between 0 and {self.maximum}.")
+        if number < self.minimum or number > self.maximum:
+            raise ValidationFailed.single(
+                field, f"Must be between {self.minimum} and {self.maximum}."
+            )
         return number
 
 

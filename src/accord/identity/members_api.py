@@ -31,9 +31,7 @@ class MemberOut(Schema):
     role: str
     team_id: int | None
     joined_at: dt.datetime
-    last_sign_in_at: dt.datetime | None = Field(
-        None, description="Admins only (null for others)."
-    )
+    last_sign_in_at: dt.datetime | None = Field(None, description="Admins only (null for others).")
     has_password: bool | None = Field(
         None, description="Admins only: false until a new member has chosen their password."
     )

@@ -144,6 +144,9 @@ def _volume(workspace_id: int, until: dt.datetime) -> list[Item]:
     if active is None:
         return []
     agreement, document = active
+    # Paced as of now for a meeting still ahead, as the goals section is: the MQLs are counted
+    # to now, so the target must be too (a meeting next month is not "behind" on its month).
+    until = min(until, timezone.now())
     # As the SLA report reads it: owed from when the SLA came into force, the period it began
     # in prorated.
     since = sla_in_force_since(workspace_id)
@@ -310,12 +313,18 @@ def proposal_section(workspace_id: int) -> Section:
 
 def _item_out(item: ActionItem, names: dict[int, str], state: str) -> Item:
     owner = names.get(item.owner_id, "")
-    raised = f", raised {item.meeting.scheduled_at:%d %b}" if item.meeting else ""
+    raised = f", raised {_day(item.meeting.scheduled_at.date())}" if item.meeting else ""
     return {"action_item_id": item.pk, "title": item.title, "owner_id": item.owner_id,
             "owner": owner, "due_on": item.due_on.isoformat(), "state": state,
             "meeting_id": item.meeting_id,
             "link": _link("web:meeting", [item.meeting_id]) if item.meeting_id else "",
-            "text": f"{item.title} ({owner}, due {item.due_on:%d %b}{raised})"}  # fmt: skip
+            "text": f"{item.title} ({owner}, due {_day(item.due_on)}{raised})"}  # fmt: skip
+
+
+def _day(day: dt.date) -> str:
+    """'01 Dec', with the year when it is not this year's (a 2020 date must not read as the
+    coming one)."""
+    return f"{day:%d %b}" if day.year == timezone.now().year else f"{day:%d %b %Y}"
 
 
 def action_section(meeting: Meeting) -> Section:

@@ -22,6 +22,7 @@ from accord.core import cleaning as c
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.identity.actor import Actor
 from accord.identity.cleaning import member
+from accord.identity.models import Membership
 from accord.meetings.agenda import generate_agenda
 from accord.meetings.models import (
     ActionItem,
@@ -32,18 +33,12 @@ from accord.meetings.models import (
     MeetingStatus,
     Weekday,
 )
-from accord.meetings.permissions import require_organiser, require_participant
+from accord.meetings.permissions import PARTICIPANTS, require_organiser, require_participant
 from accord.meetings.schedule import MAX_EVERY_WEEKS, local_day, next_meeting_at, zone
 
 
 def _bounded(low: int, high: int) -> c.Cleaner:
-    def clean(value: Any, field: str, workspace_id: int) -> int | None:
-        number = c.PositiveInt(high)(value, field, workspace_id)
-        if number is not None and number < low:
-            raise ValidationFailed.single(field, f"Must be between {low} and {high}.")
-        return number
-
-    return clean
+    return c.PositiveInt(high, minimum=low)
 
 
 def _weekday(value: Any, field: str, workspace_id: int) -> int | None:
@@ -92,9 +87,30 @@ MEETING_FIELDS: dict[str, c.Cleaner] = {
     "scheduled_at": c.datetime,
     "duration_minutes": _bounded(5, 480),
 }
+
+
+def _participant(value: Any, field: str, workspace_id: int) -> int | None:
+    """A member who may complete an action item: a viewer could never mark it done."""
+    user_id = member(value, field, workspace_id)
+    if user_id is None:
+        return None
+    role = (
+        Membership.objects.for_workspace(workspace_id)
+        .filter(user_id=user_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role not in PARTICIPANTS:
+        raise ValidationFailed.single(
+            field,
+            "A viewer reads meetings only and could not complete it: choose a member of the teams.",
+        )
+    return user_id
+
+
 ACTION_FIELDS: dict[str, c.Cleaner] = {
     "title": c.Text(300, required=True),
-    "owner_id": member,
+    "owner_id": _participant,
     "due_on": c.date,
     "meeting_id": c.Ref(Meeting, "meeting"),
 }
@@ -336,7 +352,7 @@ def action_drop(*, actor: Actor, item_id: int, at: dt.datetime | None = None) ->
 def action_reassign(*, actor: Actor, item_id: int, values: Mapping[str, Any]) -> ActionItem:
     """A new owner and/or due date for an open item."""
     require_participant(actor)
-    cleaned = c.clean({"owner_id": member, "due_on": c.date}, values, actor.workspace.pk)
+    cleaned = c.clean({"owner_id": _participant, "due_on": c.date}, values, actor.workspace.pk)
     cleaned = {k: v for k, v in cleaned.items() if v}
     if not cleaned:
         raise ValidationFailed.single("owner_id", "Give a new owner or a new due date.")

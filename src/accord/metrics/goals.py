@@ -92,10 +92,21 @@ def _channels(value: Any, field: str, workspace_id: int) -> list[str]:
     return sorted(set(chosen))
 
 
+EARLIEST_GOAL = dt.date(2000, 1, 1)
+LATEST_GOAL = dt.date(2999, 10, 1)  # the last quarter's first day
+
+
 def _period_start(value: Any, field: str, workspace_id: int) -> dt.date:
     day = c.date(value, field, workspace_id)
     if day is None:
         raise ValidationFailed.single(field, "This field is required.")
+    # Its plan reads up to three years of history before it, and metrics run from 1900.
+    if not EARLIEST_GOAL <= day <= LATEST_GOAL:
+        raise ValidationFailed.single(
+            field,
+            f"A goal's period starts between {EARLIEST_GOAL.isoformat()} and "
+            f"{LATEST_GOAL.isoformat()}, not {day.isoformat()}.",
+        )
     return day
 
 

@@ -124,6 +124,8 @@ def history_for(
     if segment and channels:
         return rf.NotEnoughData("A plan draws on one segment or on a channel mix, not both.")
     start = end - dt.timedelta(days=lookback_days)
+    if start.year < 1900:  # a goal set before goals were bounded: metrics read from 1900 on
+        return rf.NotEnoughData(f"The look-back window starts before 1900 ({start:%Y-%m-%d}).")
     window = f"{start:%d %b %Y} to {end - dt.timedelta(days=1):%d %b %Y}"
     where = _scope_phrase(segment, channels)
     breakdown: Breakdown = "segment" if segment else ("source" if channels else "none")

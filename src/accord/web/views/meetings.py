@@ -21,7 +21,7 @@ from accord.identity.models import Membership, Workspace
 from accord.identity.permissions import Action
 from accord.meetings import services
 from accord.meetings.models import Meeting, Weekday
-from accord.meetings.permissions import can_organise, can_participate
+from accord.meetings.permissions import PARTICIPANTS, can_organise, can_participate
 from accord.meetings.reminders import reminders_for
 from accord.meetings.schedule import local_day
 from accord.meetings.selectors import (
@@ -40,9 +40,11 @@ ACTION_FIELDS = ("title", "owner_id", "due_on")
 
 
 def _members(workspace: Workspace) -> list[tuple[int, str]]:
+    """Who may own an action item: the teams' members (a viewer could not complete it)."""
     return [
         (m.user_id, m.user.display_name)
-        for m in Membership.objects.filter(workspace=workspace)
+        for m in Membership.objects.for_workspace(workspace)
+        .filter(role__in=PARTICIPANTS)
         .select_related("user")
         .order_by("user__full_name", "user__email")
     ]
