@@ -262,3 +262,34 @@ def test_token_create_is_shown_once_and_revocable(workspace, admin) -> None:  # 
     assert api_token_authenticate(plain) is not None
     _run("token", "revoke", str(token.pk), "--workspace", "acme", "--user", admin.user.email)
     assert api_token_authenticate(plain) is None
+
+
+@pytest.mark.django_db
+def test_an_admin_manages_members_from_the_cli() -> None:
+    _run("createworkspace", "Orbit", "--slug", "orbit")
+    workspace = Workspace.objects.get(slug="orbit")
+    _run("createuser", "--email", "ana@orbit.example", "--password", "long-enough-pw",
+         "--workspace", "orbit", "--role", "admin")  # fmt: skip
+    as_ana = ("--workspace", "orbit", "--user", "ana@orbit.example")
+    out = _run("member", "add", "Sam@Orbit.example", "--name", "Sam Seller", "--role",
+               "sales_rep", "--team", "sales", *as_ana)  # fmt: skip
+    assert "sam@orbit.example is sales_rep in orbit, team Sales." in out
+    assert "choose a password" in out and "/password/set/" in out
+    members = Membership.objects.for_workspace(workspace)
+    assert members.get(user__email="sam@orbit.example").team.name == "Sales"
+    listing = _run("member", "list", "--workspace", "orbit")
+    assert "sam@orbit.example" in listing and "2 members." in listing
+    assert "is manager, no team" in _run(
+        "member", "set", "sam@orbit.example", "--role", "manager", "--team", "none", *as_ana
+    )
+    with pytest.raises(CommandError, match="only admin"):
+        _run("member", "set", "ana@orbit.example", "--role", "viewer", *as_ana)
+    with pytest.raises(CommandError, match="acts as an admin"):
+        _run("member", "remove", "sam@orbit.example", "--workspace", "orbit")
+    with pytest.raises(CommandError, match="does not allow"):
+        _run("member", "remove", "ana@orbit.example", "--workspace", "orbit",
+             "--user", "sam@orbit.example")  # fmt: skip
+    assert "was removed from orbit" in _run("member", "remove", "sam@orbit.example", *as_ana)
+    assert not members.filter(user__email="sam@orbit.example").exists()
+    with pytest.raises(CommandError, match="is not a member"):
+        _run("member", "remove", "sam@orbit.example", *as_ana)
