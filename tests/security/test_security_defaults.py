@@ -234,6 +234,43 @@ def test_calls_without_a_token_are_counted_per_address(
     assert there.get("/api/v1/me").status_code == 401
 
 
+def test_made_up_tokens_are_counted_per_address(
+    admin: Membership, settings: Any, fresh_cache: None
+) -> None:
+    """A new invented token per request must not get a fresh counter each time; guesses at a
+    real token's secret count against that token."""
+    settings.ACCORD_API_RATE_LIMIT = "3/minute"
+    here = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        here.get("/api/v1/me", headers={"Authorization": f"Bearer acc_{i:08x}_guess"}).status_code
+        for i in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+    token, plain = make_token(admin)
+    wrong = f"acc_{token.prefix}_not-the-secret"
+    there = Client(REMOTE_ADDR="203.0.113.10")
+    assert [
+        there.get("/api/v1/me", headers={"Authorization": f"Bearer {wrong}"}).status_code
+        for _ in range(3)
+    ] == [401, 401, 401]
+    assert Api(plain).get("/me").status == 429  # the real token's window is used up
+
+
+def test_a_burst_of_junk_does_not_evict_the_sign_in_lock(
+    admin: Membership, settings: Any, fresh_cache: None
+) -> None:
+    settings.ACCORD_API_RATE_LIMIT = "100000/minute"
+    client = Client(REMOTE_ADDR="203.0.113.11")
+    for _ in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+        client.post("/login/", {"username": admin.user.email, "password": "wrong-password"})
+    for i in range(700):  # each a new cache entry: more than the old limit of 300
+        Client(REMOTE_ADDR=f"198.51.{i // 250}.{i % 250}").get(
+            "/api/v1/me", headers={"Authorization": f"Bearer junk{i}"}
+        )
+    locked = client.post("/login/", {"username": admin.user.email, "password": PASSWORD})
+    assert locked.status_code == 429
+
+
 def test_the_window_ends_when_retry_after_says(db: Any, settings: Any, fresh_cache: None) -> None:
     from django.test import RequestFactory
 

@@ -10,7 +10,6 @@ across processes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -24,6 +23,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 from accord.api.errors import error_body
+from accord.identity.models import ApiToken
+from accord.identity.services import TOKEN_PREFIX
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 OFF = "off"
@@ -50,16 +51,28 @@ def parse_rate(text: str) -> tuple[int, int] | None:
 
 
 def client_key(request: HttpRequest) -> str:
-    """Who is counted: the presented token (hashed), else the signed-in user, else the
-    address."""
+    """Who is counted: a known API token (by its public prefix, so guesses at its secret share
+    its counter), else the signed-in user, else the address — which is also where made-up
+    tokens are counted, so inventing a new one per request does not escape the limit."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
-        return f"token:{digest}"
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return f"user:{user.pk}"
+        prefix = known_token_prefix(header[7:].strip())
+        if prefix is not None:
+            return f"token:{prefix}"
+    else:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return f"user:{user.pk}"
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def known_token_prefix(presented: str) -> str | None:
+    """The prefix of an `acc_<prefix>_<secret>` token if a token with that prefix exists."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1].isalnum():
+        return None
+    exists = ApiToken.objects.across_workspaces().filter(prefix=parts[1][:12]).exists()
+    return parts[1] if exists else None
 
 
 def check(request: HttpRequest, now: float | None = None) -> int | None:

@@ -237,7 +237,12 @@ ACCORD_CACHE = os.environ.get("ACCORD_CACHE", "memory").strip().lower()
 if ACCORD_CACHE not in {"memory", "database"}:
     raise ImproperlyConfigured(f"ACCORD_CACHE: '{ACCORD_CACHE}' is not memory or database.")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    # Room for the rate-limit and sign-in counters of many clients: at the default 300
+    # entries, a burst of junk requests would evict the counters that lock an account.
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
     if ACCORD_CACHE == "memory"
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "accord_cache"}
 }
