@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from django.core import mail
 from django.test import Client
 
 from accord.identity.models import Membership, Team, Workspace
@@ -25,7 +27,8 @@ def test_everyone_lists_members_and_teams_but_only_admins_see_sign_ins(
     assert [t["name"] for t in viewer.get("/teams").body["results"]] == ["Sales"]
 
 
-def test_an_admin_adds_someone_new_and_gets_their_password_link(
+@pytest.mark.django_db(transaction=True)  # the invitation is emailed once the change commits
+def test_an_admin_adds_someone_new_who_is_emailed_a_password_link(
     api: Api, workspace: Workspace
 ) -> None:
     team = Team.objects.create(workspace=workspace, name="Marketing", kind="marketing")
@@ -37,7 +40,10 @@ def test_an_admin_adds_someone_new_and_gets_their_password_link(
     body = reply.body
     assert body["email"] == "new.person@acme.example" and body["role"] == "marketer"
     assert body["team_id"] == team.pk and body["has_password"] is False
-    path = body["password_url"].removeprefix("http://localhost:8000")
+    assert body["invited"] is True and "password_url" not in body
+    (invitation,) = mail.outbox
+    assert invitation.to == ["new.person@acme.example"]
+    path = invitation.body.split("http://localhost:8000", 1)[1].split()[0]
     assert path.startswith("/password/set/")
     page = Client().get(path, follow=True)
     assert "Choose your password" in page.content.decode()

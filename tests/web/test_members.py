@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ from accord.identity.tests.factories import PASSWORD
 from tests.api.conftest import make_token
 
 Login = Callable[[Membership], Client]
-LINK = re.compile(r"http://testserver(/password/set/[^/]+/[^/]+/)")
+LINK = re.compile(r"http://localhost:8000(/password/set/[^/]+/[^/]+/)")
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +49,7 @@ def test_everyone_sees_the_members_but_only_admins_their_sign_ins(
     assert "Last sign-in" in page.content.decode() and 'id="add-member"' in page.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # the invitation is emailed once the change commits
 def test_an_admin_adds_someone_new_who_sets_a_password_and_signs_in(
     login: Login, admin: Membership, workspace: Workspace, sales_team: Team
 ) -> None:
@@ -67,11 +69,18 @@ def test_an_admin_adds_someone_new_who_sets_a_password_and_signs_in(
     assert member is not None and member.role == "sales_rep" and member.team == sales_team
     assert not member.user.has_usable_password()
     page = response.content.decode()
-    found = LINK.search(page)
-    assert found, page
+    assert "went to sam.seller@acme.example" in page
+    # The link goes to the newcomer's mailbox only: whoever holds it controls the account.
+    assert not LINK.search(page) and "/password/set/" not in page
+    (invitation,) = mail.outbox
+    assert invitation.to == ["sam.seller@acme.example"]
+    assert "Acme Revenue" in invitation.subject
+    found = LINK.search(invitation.body)
+    assert found, invitation.body
     link = found.group(1)
-    # Shown once: the next visit of the member's page no longer carries it.
-    assert not LINK.search(client.get(reverse("web:member", args=[member.pk])).content.decode())
+    assert (
+        "/password/set/" not in client.get(reverse("web:member", args=[member.pk])).content.decode()
+    )
 
     newcomer = Client()
     form = newcomer.get(link, follow=True)
@@ -92,6 +101,7 @@ def test_an_admin_adds_someone_new_who_sets_a_password_and_signs_in(
     assert "This link no longer works" in again.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_adding_someone_with_an_account_gives_no_password_link(
     login: Login,
     admin: Membership,
@@ -105,9 +115,11 @@ def test_adding_someone_with_an_account_gives_no_password_link(
     )
     page = response.content.decode()
     assert "sign in with their existing password" in page and not LINK.search(page)
+    (notice,) = mail.outbox
+    assert notice.to == ["boss@other.example"] and not LINK.search(notice.body)
     added = member_of(workspace, "boss@other.example")
     assert added is not None and added.user == elsewhere.user
-    # Nor on request: an admin here must not take over an account used in another workspace.
+    # Nor on request: no link for an account used in another workspace.
     response = login(admin).post(reverse("web:member_password_link", args=[added.pk]), follow=True)
     assert "has chosen a password already" in response.content.decode()
     elsewhere.user.set_unusable_password()

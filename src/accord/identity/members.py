@@ -1,14 +1,22 @@
-"""The members of a workspace, managed by its admins: add someone (a new user chooses a password
-through a link), change a member's role or team, remove a member. A workspace always keeps an
-admin, and a removed member's API tokens there are revoked, so re-adding them later does not
-bring old tokens back to life."""
+"""The members of a workspace, managed by its admins: add someone, change a member's role or
+team, remove a member. A workspace always keeps an admin, and a removed member's API tokens
+there are revoked, so re-adding them later does not bring old tokens back to life.
+
+Someone new to Accord gets an account without a password and an email with a link to choose
+one. The link goes to their mailbox only, never to the admin: whoever holds it controls the
+account, which other workspaces may later add too (the server's operator can print it with
+`accord member add`, having the database anyway)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -22,6 +30,8 @@ from accord.identity.models import ApiToken, Membership, Role, Team, User, Works
 from accord.identity.permissions import Action
 from accord.identity.services import membership_set
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class PasswordLink:
@@ -31,6 +41,11 @@ class PasswordLink:
 
     uid: str
     token: str
+
+    @property
+    def url(self) -> str:
+        path = reverse("web:password_set", args=[self.uid, self.token])
+        return f"{settings.ACCORD_BASE_URL}{path}"
 
 
 def _member(actor: Actor, membership_id: int) -> Membership:
@@ -117,6 +132,17 @@ def member_add(
         workspace=actor.workspace, user=user, role=role, team=team, actor=actor
     )
     publish(actor.workspace.pk, "member.added", _event_data(membership))
+    if created:
+        _email_invitation(actor, membership)
+    else:
+        _email(
+            user,
+            f"You were added to {actor.workspace.name} in Accord",
+            f"{_who(actor)} added you to the workspace "
+            f"{actor.workspace.name} as {membership.get_role_display().lower()}. Sign in with "
+            f"your Accord password at {settings.ACCORD_BASE_URL}/ and pick the workspace from "
+            "the menu at the top.",
+        )
     return membership, created
 
 
@@ -194,7 +220,8 @@ def can_send_password_link(workspace: Workspace, user: User) -> bool:
 
 
 def password_link(*, actor: Actor, user: User) -> PasswordLink:
-    """A link for a new member to choose their password (see `can_send_password_link`)."""
+    """A link for a new member to choose their password (see `can_send_password_link`). Only
+    for the invitation email and the server operator's CLI: never show it to an admin."""
     actor.require(Action.MANAGE_WORKSPACE)
     if not can_send_password_link(actor.workspace, user):
         raise Conflict(
@@ -205,3 +232,45 @@ def password_link(*, actor: Actor, user: User) -> PasswordLink:
         uid=urlsafe_base64_encode(force_bytes(user.pk)),
         token=default_token_generator.make_token(user),
     )
+
+
+def invite_again(*, actor: Actor, membership_id: int) -> Membership:
+    """Email a new member a fresh link to choose their password (the last one was lost)."""
+    membership = _member(actor, membership_id)
+    _email_invitation(actor, membership)
+    return membership
+
+
+def _email_invitation(actor: Actor, membership: Membership) -> None:
+    link = password_link(actor=actor, user=membership.user)
+    days = settings.PASSWORD_RESET_TIMEOUT // 86400
+    who = _who(actor)
+    _email(
+        membership.user,
+        f"Your invitation to {actor.workspace.name} in Accord",
+        f"{who} added you to the workspace {actor.workspace.name} in Accord as "
+        f"{membership.get_role_display().lower()}.\n\nChoose your password here (the link "
+        f"works once, for {days} days):\n{link.url}\n\nThen sign in with "
+        f"{membership.user.email} and that password.",
+    )
+    audit.record(
+        actor, "membership.invited", membership, label=membership.user.email,
+        note="a link to choose a password was emailed",
+    )  # fmt: skip
+
+
+def _who(actor: Actor) -> str:
+    return actor.user.display_name if actor.user else "An admin"
+
+
+def _email(user: User, subject: str, body: str) -> None:
+    """Send once the change has committed; a mail failure does not undo the membership (the
+    admin can send the invitation again)."""
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except OSError:
+            logger.exception("the email to %s could not be sent", user.email)
+
+    transaction.on_commit(send)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -38,9 +36,9 @@ class MemberOut(Schema):
 
 
 class MemberCreatedOut(MemberOut):
-    password_url: str | None = Field(
-        description="For someone new to Accord: the link to choose their password, valid for "
-        "7 days and once (null when they had an account already)."
+    invited: bool = Field(
+        description="True when they were new to Accord: an email with a link to choose their "
+        "password went to them (valid for 7 days and once)."
     )
 
 
@@ -87,8 +85,8 @@ def list_members(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/members", response={201: MemberCreatedOut})
 def add_member(request: HttpRequest, payload: MemberIn) -> Status[Any]:
-    """Add someone (admins). Someone new to Accord gets an account without a password, and the
-    response carries the link for them to choose it."""
+    """Add someone (admins). Someone new to Accord gets an account without a password and an
+    email with a link to choose it; someone with an account is told by email."""
     actor = request_actor(request)
     membership, created = members.member_add(
         actor=actor,
@@ -97,11 +95,7 @@ def add_member(request: HttpRequest, payload: MemberIn) -> Status[Any]:
         full_name=payload.full_name,
         team_id=payload.team_id,
     )
-    url = None
-    if created:
-        link = members.password_link(actor=actor, user=membership.user)
-        url = settings.ACCORD_BASE_URL + reverse("web:password_set", args=[link.uid, link.token])
-    return Status(201, {**_out(membership, admin=True), "password_url": url})
+    return Status(201, {**_out(membership, admin=True), "invited": created})
 
 
 @router.patch("/members/{member_id}", response=MemberOut)

@@ -1,7 +1,8 @@
 """Settings → Members: who is in the workspace, with which role and team. Every member sees
-the list; admins add people (someone new gets a link to choose their password), change roles
-and teams, and remove members. The rules (the last admin stays, a removed member's tokens are
-revoked and their leads requeued) are the service's, `identity.members`."""
+the list; admins add people (someone new is emailed a link to choose their password; the
+admin never sees it), change roles and teams, and remove members. The rules (the last admin
+stays, a removed member's tokens are revoked and their leads requeued) are the service's,
+`identity.members`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import Conflict, NotFound, ValidationFailed
@@ -22,8 +22,6 @@ from accord.identity.permissions import Action
 from accord.identity.selectors import team_list, tokens_of, workspace_members
 from accord.web.forms import ServiceForm
 from accord.web.views.access import member_view, web_actor
-
-_NEW_LINK_KEY = "accord_member_password_link"
 
 
 class MemberForm(ServiceForm):
@@ -51,21 +49,6 @@ def _member_or_404(membership: Membership, pk: int) -> Membership:
     if found is None:
         raise NotFound("No such member in this workspace.")
     return found
-
-
-def _remember_link(
-    request: HttpRequest, membership: Membership, link: members.PasswordLink
-) -> None:
-    url = request.build_absolute_uri(reverse("web:password_set", args=[link.uid, link.token]))
-    request.session[_NEW_LINK_KEY] = {"member": membership.pk, "url": url}
-
-
-def _take_link(request: HttpRequest, membership: Membership) -> str:
-    shown = request.session.get(_NEW_LINK_KEY)
-    if isinstance(shown, dict) and shown.get("member") == membership.pk:
-        del request.session[_NEW_LINK_KEY]
-        return str(shown.get("url", ""))
-    return ""
 
 
 @require_GET
@@ -113,17 +96,16 @@ def member_new(request: HttpRequest, membership: Membership) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             if created:
-                _remember_link(request, added, members.password_link(actor=actor, user=added.user))
                 messages.success(
                     request,
-                    f"{added.user.display_name} was added. They are new to Accord: send them "
-                    "the link below to choose their password.",
+                    f"{added.user.display_name} was added. An email with a link to choose "
+                    f"their password went to {added.user.email}.",
                 )
             else:
                 messages.success(
                     request,
-                    f"{added.user.display_name} was added; they sign in with their existing "
-                    "password.",
+                    f"{added.user.display_name} was added and told by email; they sign in "
+                    "with their existing password.",
                 )
             return redirect("web:member", pk=added.pk)
     status = 400 if form.is_bound else 200
@@ -169,7 +151,6 @@ def member_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
             "is_me": member.user_id == membership.user_id,
             "awaiting_password": not user.has_usable_password(),
             "can_send_link": members.can_send_password_link(membership.workspace, user),
-            "new_link": _take_link(request, member),
             "tokens": tokens_of(membership.workspace, user),
         },
         status=status,
@@ -201,12 +182,13 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
 def member_password_link(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     member = _member_or_404(membership, pk)
     try:
-        link = members.password_link(actor=web_actor(membership), user=member.user)
+        members.invite_again(actor=web_actor(membership), membership_id=member.pk)
     except Conflict as exc:
         messages.error(request, exc.message)
     else:
-        _remember_link(request, member, link)
         messages.success(
-            request, "A new link was made. Every link stops working once a password is chosen."
+            request,
+            f"A new link to choose a password was emailed to {member.user.email}. Every link "
+            "stops working once a password is chosen.",
         )
     return redirect("web:member", pk=member.pk)

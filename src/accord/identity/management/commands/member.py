@@ -6,7 +6,8 @@
     accord member set sam@acme.com --role manager --workspace acme --user ana@acme.com
     accord member remove sam@acme.com --workspace acme --user ana@acme.com
 
-`add` prints a link for someone new to Accord to choose their password. `remove` revokes the
+`add` emails someone new to Accord a link to choose their password, and prints it for the
+operator to pass on should the mail not arrive. `remove` revokes the
 member's API tokens in the workspace and returns their open leads to the fallback queue.
 """
 
@@ -16,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.urls import reverse
 
 from accord.core.errors import AccordError
 from accord.identity import members
@@ -101,12 +101,12 @@ class Command(BaseCommand):
         )
         if created:
             link = members.password_link(actor=actor, user=membership.user)
-            path = reverse("web:password_set", args=[link.uid, link.token])
+            days = settings.PASSWORD_RESET_TIMEOUT // 86400
             self.stdout.write(
-                "They are new to Accord: send them this link to choose a password "
-                f"(valid {settings.PASSWORD_RESET_TIMEOUT // 86400} days):"
+                f"They are new to Accord: a link to choose a password was emailed to them. "
+                f"Should the mail not reach them, pass on this one (valid {days} days, once):"
             )
-            self.stdout.write(f"{settings.ACCORD_BASE_URL}{path}")
+            self.stdout.write(link.url)
 
     def _set(self, actor: Any, membership: Membership, options: dict[str, Any]) -> None:
         if options["role"] is None and options["team"] is None:
