@@ -111,7 +111,9 @@ def test_a_read_only_token_reads_but_never_writes(admin: Membership, workspace: 
     company = CompanyFactory(workspace=workspace, name="Stable")
     assert api.get("/companies").status == 200
     assert api.get(f"/companies/{company.pk}").status == 200
-    assert api.get("/me").body["auth"]["token_scope"] == "read"
+    me = api.get("/me").body
+    assert me["auth"]["token_scope"] == "read"
+    assert me["permissions"] == ["read"]  # whatever the admin role allows
 
     for reply in (
         api.post("/companies", {"name": "New"}),

@@ -57,7 +57,12 @@ def get_me(request: HttpRequest) -> dict[str, Any]:
         "workspace": membership.workspace,
         "role": membership.role,
         "team_id": membership.team_id,
-        "permissions": [action.value for action in Action if actor.can(action)],
+        # A read-only token may only read, whatever the role allows.
+        "permissions": [
+            action.value
+            for action in Action
+            if actor.can(action) and (token is None or token.scope == "write" or action == "read")
+        ],
         "auth": {
             "method": principal.method,
             "token_name": token.name if token else None,

@@ -108,7 +108,7 @@ class ItemIn(InSchema):
     meeting_id: int | None = None
 
 
-class ReassignIn(InSchema):
+class ActionItemReassignIn(InSchema):
     owner_id: int | None = None
     due_on: dt.date | None = None
 
@@ -166,7 +166,9 @@ def drop_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
 
 
 @router.post("/meetings/action-items/{item_id}/reassign", response=ItemOut)
-def reassign_item(request: HttpRequest, item_id: int, payload: ReassignIn) -> dict[str, Any]:
+def reassign_item(
+    request: HttpRequest, item_id: int, payload: ActionItemReassignIn
+) -> dict[str, Any]:
     item = services.action_reassign(actor=request_actor(request), item_id=item_id,
                                     values=payload.to_values())  # fmt: skip
     return item_document(item)
