@@ -266,3 +266,9 @@ def test_a_password_link_with_a_bad_token_says_so(admin: Membership) -> None:
     assert page.status_code == 200
     assert "This link no longer works" in page.content.decode()
     assert Client().login(username=admin.user.email, password=PASSWORD)
+
+
+def test_every_page_starts_with_a_skip_link_to_its_content(login: Login, admin: Membership) -> None:
+    for page in (Client().get("/login/"), login(admin).get(reverse("web:members"))):
+        text = page.content.decode()
+        assert text.index('class="skip-link" href="#main"') < text.index('id="main"')
