@@ -334,3 +334,29 @@ def test_the_cli_takes_the_date_order_and_prints_the_jobs_note(  # type: ignore[
     assert "they were read month first (M/D/YYYY)" in out
     with pytest.raises(CommandError, match="invalid choice: 'ymd'"):
         run_import(_contacts_file(tmp_path, "03/04/2025"), "--date-order", "ymd")
+
+
+# The preview says it before anything is written ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dates", "stated", "expected"),
+    [
+        (("03/04/2025", "25/12/2025"), None,
+         ["Column 'Created' is read day first (D/M/YYYY): 03/04/2025 is 3 April."]),
+        (("03/04/2025", "05/06/2025"), None,
+         ["Every date in column 'Created' (e.g. 03/04/2025) reads as day first or month first; "
+          "they were read month first (M/D/YYYY), so 03/04/2025 is 4 March. If that is wrong, "
+          "import the file again with the date order stated (dmy: day first)."]),
+        (("03/04/2025",), "dmy",
+         ["Dates like 03/04/2025 are read day first (D/M/YYYY), as stated."]),
+        (("2025-04-03",), None, []),
+    ],
+)  # fmt: skip
+def test_the_preview_says_how_dates_will_be_read(
+    tmp_path: Path, dates: tuple[str, ...], stated: str | None, expected: list[str]
+) -> None:
+    from accord.integrations.importing.jobs import preview
+
+    result = preview(_contacts_file(tmp_path, *dates), "contacts", date_order=stated)
+    assert result.dates == expected

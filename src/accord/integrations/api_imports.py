@@ -148,6 +148,10 @@ class PreviewOut(Schema):
     missing_required: list[str]
     value_maps: dict[str, dict[str, str]]
     rows: list[list[str]]
+    dates: list[str] = Field(
+        description="How the import will read dates like 03/04/2025, column by column (the "
+        "order stated with date_order, else decided from each column's values)."
+    )
 
 
 class MappingOut(Schema):
@@ -302,6 +306,7 @@ def preview_import(
         "missing_required": [labels[m] for m in preview.missing_required],
         "value_maps": preview.mapping.value_maps,
         "rows": preview.rows,
+        "dates": preview.dates,
     }
 
 

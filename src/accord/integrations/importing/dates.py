@@ -165,3 +165,25 @@ def contradiction(mapping: ColumnMapping, target: str, text: str) -> str | None:
     if example:
         return f"{text} and {example} in one column: dates must use one order."
     return f"{text} is not a date {ORDER_NAMES[order]}, the order stated for this file."
+
+
+def describe(table: CsvTable | XlsxTable, mapping: ColumnMapping) -> list[str]:
+    """What the import will assume about each date column, in words, for the preview: the
+    same decision as `decide_dates`, so the preview and the import agree."""
+    if mapping.date_order:
+        return [f"Dates like 03/04/2025 are read {ORDER_NAMES[mapping.date_order]}, as stated."]
+    columns = survey(table, mapping)
+    decision = decide(mapping, columns)
+    column_of = {t: mapping.header[idx[0]] for t, idx in mapping.mapped.items()}
+    lines = list(decision.notes)
+    for target, order in decision.orders.items():
+        column = column_of.get(target, target)
+        if any(f"'{column}'" in note for note in decision.notes):
+            continue  # a note says it already
+        # An example either order could read shows best what the decision means.
+        example = columns[target].examples.get("") or decision.examples.get(target, "")
+        lines.append(
+            f"Column '{column}' is read {ORDER_NAMES[order]}: {example} is "
+            f"{_spelled(example, order)}."
+        )
+    return lines

@@ -13,7 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from accord.identity.permissions import Action
 from accord.identity.selectors import membership_in
 from accord.integrations.importing.batches import BatchReader, PreparedBatch
 from accord.integrations.importing.dates import decide_dates
+from accord.integrations.importing.dates import describe as describe_dates
 from accord.integrations.importing.kinds import importer_for
 from accord.integrations.importing.mapping import ColumnMapping, MappingProblem, propose_mapping
 from accord.integrations.importing.prepare_process import ReaderSpec, prepared_in_process
@@ -54,6 +55,7 @@ class Preview:
     mapping: ColumnMapping
     rows: list[list[str]]
     missing_required: list[str]
+    dates: list[str] = field(default_factory=list)  # how 'a/b/YYYY' dates will be read
 
 
 def _file_problem(exc: FileProblem) -> ValidationFailed:
@@ -104,6 +106,7 @@ def preview(
                 break
         if not sample:
             raise FileProblem("The file has a header but no rows.")
+        dates = describe_dates(open_table(path), mapping)
     except FileProblem as exc:
         raise _file_problem(exc) from None
     except MappingProblem as exc:
@@ -111,7 +114,7 @@ def preview(
     mapped = mapping.mapped
     missing = [t for t in REQUIRED[record_type] if t not in mapped]
     return Preview(
-        table.info.kind, table.info.encoding, table.info.delimiter, mapping, sample, missing
+        table.info.kind, table.info.encoding, table.info.delimiter, mapping, sample, missing, dates
     )
 
 
