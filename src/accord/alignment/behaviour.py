@@ -168,8 +168,11 @@ def fresh_records(ws: int, end: dt.datetime) -> Component:
     open-pipeline metric reads them, so a past window is judged by its own deals) with no
     activity on the deal or its primary contact in the 30 days before `end`."""
     spec = _spec("fresh_records")
+    # Scoped through the outer deal, which is the workspace's: naming the workspace here too
+    # led SQLite to the (workspace, time) index, a scan of every change per deal (4 s for
+    # 1,600 deals); by the deal it is the (deal, time) index, 4 ms.
     stage_then = (
-        DealStageChange.objects.for_workspace(ws)
+        DealStageChange.objects.across_workspaces()
         .filter(deal_id=OuterRef("pk"), occurred_at__lt=end)
         .order_by("-occurred_at", "-pk")
         .values("to_stage__outcome")[:1]
