@@ -152,7 +152,7 @@ def test_the_registry_and_the_lifecycle_over_the_api(
     # Assignments the marketing tool recorded, and exposures.
     ana, bob, cy = contacts(actor, "ana", "bob", "cy")
     rows = [
-        {"contact_id": ana, "variant": "script-a", "assigned_at": "2026-03-01T10:00:00Z"},
+        {"contact_id": ana, "variant": "script-a", "assigned_at": started.body["started_at"]},
         {"contact_id": bob, "variant": "script-b"},
     ]
     recorded = sam.post("/experiments/discovery-script/assignments", {"assignments": rows})
@@ -503,3 +503,28 @@ def test_the_sample_size_calculator_on_the_api_and_the_cli(admin: Any) -> None:
     assert f"{expected.per_arm:,} contacts per variant" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("experiment", "size", "--baseline", "0.1", "--uplift", "0")
+
+
+def test_the_sample_size_calculator_keys_each_refusal_by_its_parameter(admin: Any) -> None:
+    api = Api(make_token(admin)[1])
+    for power in (0.05, 0.04):  # not above alpha: a test "detects" with probability alpha
+        weak = api.get("/experiments-sample-size", baseline=0.1, uplift=0.2, power=power)
+        assert weak.status == 400, weak.body
+        assert list(weak.fields) == ["power"]
+        assert weak.fields["power"][0].startswith("The power must be above alpha (0.05)")
+    tiny = api.get("/experiments-sample-size", baseline=0.1, uplift=1e-9)
+    assert tiny.status == 400 and list(tiny.fields) == ["uplift"]
+    assert tiny.fields["uplift"] == [
+        "The uplift is too small to detect: it would take more than 1,000,000,000 contacts per "
+        "variant. Test a larger change."
+    ]
+    equal = api.get("/experiments-sample-size", baseline=0.1, uplift=0)
+    assert equal.status == 400 and list(equal.fields) == ["uplift"]
+    # Just under the limit still answers (baseline 10 %, uplift 0.1 %: about 14 million).
+    near = api.get("/experiments-sample-size", baseline=0.1, uplift=0.001)
+    assert near.status == 200 and 10**7 < near.body["per_variant"] < 10**9
+    with pytest.raises(CommandError, match="too small to detect"):
+        call_command("experiment", "size", "--baseline", "0.1", "--uplift", "1e-9")
+    with pytest.raises(CommandError, match="The power must be above alpha"):
+        call_command("experiment", "size", "--baseline", "0.1", "--uplift", "0.2", "--power",
+                     "0.05")  # fmt: skip

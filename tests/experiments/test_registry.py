@@ -505,8 +505,10 @@ def experiment_started(experiment: Experiment) -> dt.datetime:
 
 @pytest.fixture
 def recorded(maya: Actor) -> Experiment:
+    """Started a month ago, so that the tool may record assignments of the past days."""
     experiment = create(maya, assignment="recorded")
-    return services.experiment_start(actor=maya, experiment_id=experiment.pk)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=30)):
+        return services.experiment_start(actor=maya, experiment_id=experiment.pk)
 
 
 def test_recorded_assignments_are_all_or_none_and_never_move(  # noqa: PLR0917 - fixtures
@@ -639,7 +641,8 @@ def history(workspace: Workspace, maya: Actor, actor: Actor) -> dict[str, Any]:
             {"key": "c", "name": "Script C"},
         ],
     )
-    experiment = services.experiment_start(actor=maya, experiment_id=experiment.pk)
+    with time_machine.travel(t0, tick=False):  # the contacts join after the start
+        experiment = services.experiment_start(actor=maya, experiment_id=experiment.pk)
     people = [contact(actor, f"c{i}", created_at=day(0)) for i in range(8)]
     services.record_assignments(
         actor=maya,

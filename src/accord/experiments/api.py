@@ -13,7 +13,6 @@ from pydantic import Field
 
 from accord.api.auth import request_actor, request_membership
 from accord.api.schemas import InSchema
-from accord.core.errors import ValidationFailed
 from accord.experiments import services
 from accord.experiments.presentation import (
     experiment_document,
@@ -22,8 +21,8 @@ from accord.experiments.presentation import (
     results_document,
 )
 from accord.experiments.results import experiment_results
+from accord.experiments.sample_size import size_for_uplift
 from accord.experiments.selectors import experiment_by_key, experiments_of
-from accord.experiments.stats.power import sample_size_proportions
 
 router = Router(tags=["experiments"])
 
@@ -130,7 +129,8 @@ def get_experiment(request: HttpRequest, key: str) -> dict[str, Any]:
 @router.patch("/experiments/{key}", response=ExperimentOut)
 def update_experiment(request: HttpRequest, key: str, payload: ExperimentPatch) -> dict[str, Any]:
     """A draft changes freely; once started its key, variants and assignment are fixed, and a
-    change of metrics is kept and flagged in the results."""
+    change of metrics is kept and flagged in the results. Once concluded, only the name and
+    the owners change: anything else is a 409 naming each field."""
     actor = request_actor(request)
     experiment = services.experiment_update(
         actor=actor,
@@ -165,7 +165,8 @@ class LearningIn(InSchema):
 
 @router.post("/experiments/{key}/conclude", response=LearningOut)
 def conclude_experiment(request: HttpRequest, key: str, payload: LearningIn) -> dict[str, Any]:
-    """Record the decision, the result and what was learned — losses too."""
+    """Record the decision, the result and what was learned — losses too. A conclusion is
+    final: concluding again is a 409 saying when and how it was concluded."""
     actor = request_actor(request)
     learning = services.experiment_conclude(
         actor=actor, experiment_id=experiment_by_key(actor.workspace, key).pk,
@@ -192,7 +193,8 @@ class AssignmentsOut(Schema):
 @router.post("/experiments/{key}/assignments", response=AssignmentsOut)
 def record_assignments(request: HttpRequest, key: str, payload: AssignmentsIn) -> dict[str, int]:
     """Variants the marketing tool gave contacts; repeating one changes nothing, moving a
-    contact to another variant is refused. All rows or none."""
+    contact to another variant is refused, and so is an `assigned_at` before the start or
+    later than now (5 minutes of clock skew allowed). All rows or none."""
     actor = request_actor(request)
     rows = [a.model_dump() for a in payload.assignments]
     return services.record_assignments(
@@ -225,7 +227,9 @@ def record_exposure(request: HttpRequest, key: str, payload: ExposureIn) -> dict
 @router.get("/experiments/{key}/results")
 def get_results(request: HttpRequest, key: str) -> dict[str, Any]:
     """Each variant against the control on the primary metric and the guardrails, with
-    intervals, adjusted p-values, warnings and a plain-language reading."""
+    intervals, adjusted p-values, warnings and a plain-language reading. The verdicts rest on
+    the always-valid p-value while the experiment runs, on the fixed-horizon one once it has
+    stopped (`verdict_basis`)."""
     workspace = request_membership(request).workspace
     return results_document(experiment_results(experiment_by_key(workspace, key)))
 
@@ -276,17 +280,11 @@ class SampleSizeOut(Schema):
 @router.get("/experiments-sample-size", response=SampleSizeOut)
 def get_sample_size(request: HttpRequest, params: Query[SampleSizeParams]) -> dict[str, Any]:
     """Contacts per variant to detect a relative change of a conversion rate (two-sided
-    two-proportion z-test), before an experiment starts."""
+    two-proportion z-test), before an experiment starts. A power not above alpha, or an uplift
+    too small to detect with under a billion contacts per variant, is refused."""
     request_membership(request)
-    treatment = params.baseline * (1 + params.uplift)
-    if not 0 < treatment < 1:
-        raise ValidationFailed.single("uplift", f"The variant's rate would be {treatment:.3g}: "
-                                      "it must stay between 0 and 1.")  # fmt: skip
-    try:
-        size = sample_size_proportions(params.baseline, treatment, alpha=params.alpha,
-                                       power=params.power)  # fmt: skip
-    except ValueError as exc:
-        raise ValidationFailed.single("uplift", str(exc)) from exc
-    return {"per_variant": size.per_arm, "total_for_two": size.total,
-            "control_rate": params.baseline, "treatment_rate": treatment,
+    sized = size_for_uplift(params.baseline, params.uplift, alpha=params.alpha,
+                            power=params.power)  # fmt: skip
+    return {"per_variant": sized.size.per_arm, "total_for_two": sized.size.total,
+            "control_rate": sized.control_rate, "treatment_rate": sized.treatment_rate,
             "alpha": params.alpha, "power": params.power}  # fmt: skip

@@ -81,6 +81,7 @@ def results_document(results: ExperimentResults) -> dict[str, Any]:
         "warnings": results.warnings,
         "sample_ratio_p": results.srm_p,
         "reading": results.reading,
+        "verdict_basis": results.verdict_basis,
         "metrics": [
             {
                 "metric": m.metric,
@@ -98,9 +99,12 @@ def results_document(results: ExperimentResults) -> dict[str, Any]:
                         "chance_to_beat": c.chance_to_beat,
                         "expected_loss": c.expected_loss,
                         "always_valid_p": c.always_valid_p,
+                        "adjusted_always_valid_p": c.adjusted_always_valid_p,
                         "cuped_variance_reduction": c.cuped_reduction,
                         "verdict": c.verdict,
+                        "verdict_basis": c.verdict_basis,
                         "reading": c.reading,
+                        "details": c.details,
                         "reason": c.reason,
                     }
                     for c in m.comparisons

@@ -3,11 +3,12 @@ guardrails, with the statistics of `experiments.stats`, the warnings that change
 them, and a plain-language reading.
 
 Rates (conversion to MQL, SAL, SQL, won; acceptance) are compared with the two-proportion
-z-test, the chance to beat the control (beta-binomial) and an always-valid p-value (mSPRT), so
-that looking at a running experiment every day is safe; per-lead amounts and hours with Welch's
-t-test and the normal model. The p-values of every comparison (variants by metrics) are
-adjusted together by Holm's method. Nothing here is NaN: what cannot be computed is None with
-its reason.
+z-test, the chance to beat the control (beta-binomial) and an always-valid p-value (mSPRT);
+per-lead amounts and hours with Welch's t-test and the normal model. Both kinds of p-value are
+adjusted by Holm's method in two families (the primary metric's comparisons; the guardrails').
+While the experiment runs, the verdict rests on the adjusted always-valid p-value, so that
+looking at it every day is safe; once it has stopped, on the adjusted fixed-horizon p-value.
+Nothing here is NaN: what cannot be computed is None with its reason.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from typing import Any
 
 from django.db.models import Count
 
+from accord.experiments.formatting import (
+    amount_text,
+    chance_text,
+    p_text,
+    p_value_text,
+    percent_text,
+)
 from accord.experiments.models import Assignment, Experiment, ExperimentStatus, OutcomeMetric
 from accord.experiments.outcomes import MEANS, VariantOutcome, outcomes
 from accord.experiments.stats.bayes import bayesian_means, bayesian_proportions
@@ -37,6 +45,11 @@ LOWER_IS_BETTER = frozenset({"hours_to_first_touch"})
 UNITS = {"pipeline_per_lead": "money", "revenue_per_lead": "money",
          "hours_to_first_touch": "hours"}  # fmt: skip
 ALPHA = 0.05
+# Which p-value the verdict rests on: the always-valid one while the experiment may still be
+# looked at and stopped on it; the fixed-horizon one once it has stopped.
+ALWAYS_VALID = "always_valid_p"
+FIXED_HORIZON = "fixed_horizon_p"
+FINISHED = frozenset({ExperimentStatus.STOPPED, ExperimentStatus.CONCLUDED})
 
 
 @dataclass
@@ -60,9 +73,12 @@ class Comparison:
     expected_loss: float | None = None
     always_valid_p: float | None = None
     adjusted_p: float | None = None
+    adjusted_always_valid_p: float | None = None
     cuped_reduction: float | None = None  # the variance CUPED took out, when it applied
     verdict: str = "inconclusive"  # better, worse, inconclusive
+    verdict_basis: str = FIXED_HORIZON  # ALWAYS_VALID or FIXED_HORIZON
     reading: str = ""
+    details: str = ""  # the difference with its interval, the chance to beat, always-valid p
 
 
 @dataclass
@@ -84,12 +100,16 @@ class ExperimentResults:
     warnings: list[str] = field(default_factory=list)
     srm_p: float | None = None
     reading: str = ""
+    verdict_basis: str = FIXED_HORIZON
+    currency: str = ""  # the workspace's, for the amounts per lead
 
 
 def experiment_results(experiment: Experiment) -> ExperimentResults:
     found = outcomes(experiment)
     control = next((o for o in found if o.variant.is_control), None)
     results = ExperimentResults(experiment, [], {o.variant.key: o.assigned for o in found})
+    results.verdict_basis = FIXED_HORIZON if experiment.status in FINISHED else ALWAYS_VALID
+    results.currency = experiment.workspace.default_currency
     results.warnings += _warnings(experiment, found)
     if len(found) >= 2 and sum(o.assigned for o in found) > 0:
         check = sample_ratio_mismatch([o.assigned for o in found],
@@ -183,70 +203,122 @@ def _compare(metric: str, kind: str, control: VariantOutcome, other: VariantOutc
 
 def _adjust(results: ExperimentResults) -> None:
     """Holm-adjusted p-values in two families — the primary metric's comparisons (one per
-    variant), and every guardrail comparison together — then each comparison's verdict and
-    reading. The primary metric is what the experiment was planned on; correcting it for the
-    guardrails too would spend its power on checks that are not the question."""
+    variant), and every guardrail comparison together — for the fixed-horizon and the
+    always-valid p-values alike, then each comparison's verdict and reading. The primary metric
+    is what the experiment was planned on; correcting it for the guardrails too would spend its
+    power on checks that are not the question. Holm needs only that each p-value be valid, and
+    an always-valid p-value is valid at whatever look one reads it."""
     families: dict[str, list[Comparison]] = {"primary": [], "guardrail": []}
     for m in results.metrics:
-        families[m.role] += [c for c in m.comparisons
-                             if c.test is not None and c.test.p_value is not None]  # fmt: skip
-    for tested in families.values():
-        raw = [c.test.p_value for c in tested if c.test is not None and c.test.p_value is not None]
-        for comparison, p in zip(tested, holm(raw) if raw else (), strict=True):
+        families[m.role] += m.comparisons
+    for family in families.values():
+        tested = [(c, c.test.p_value) for c in family
+                  if c.test is not None and c.test.p_value is not None]  # fmt: skip
+        for (comparison, _), p in zip(tested, holm([p for _, p in tested]), strict=True):
             comparison.adjusted_p = p
+        watched = [(c, c.always_valid_p) for c in family if c.always_valid_p is not None]
+        for (comparison, _), p in zip(watched, holm([p for _, p in watched]), strict=True):
+            comparison.adjusted_always_valid_p = p
     for m in results.metrics:
         for c in m.comparisons:
+            c.verdict_basis = results.verdict_basis
             c.verdict = _verdict(c, m.lower_is_better)
-            c.reading = _reading(m, c)
+            c.reading = _reading(m, c, results.currency)
+            c.details = _details(m, c, results.currency)
 
 
 def _verdict(c: Comparison, lower_is_better: bool) -> str:
-    if c.test is None or c.adjusted_p is None or c.test.difference is None:
+    p = c.adjusted_always_valid_p if c.verdict_basis == ALWAYS_VALID else c.adjusted_p
+    if c.test is None or p is None or c.test.difference is None:
         return "inconclusive"
-    if c.adjusted_p >= ALPHA:
+    if p >= ALPHA:
         return "inconclusive"
     up = c.test.difference > 0
     return "better" if up != lower_is_better else "worse"
 
 
-def _pct(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.1%}" if signed else f"{value:.1%}"
+BASIS_NOTES = {
+    ALWAYS_VALID: "verdict on the always-valid p, safe to read while the experiment runs",
+    FIXED_HORIZON: "verdict on the fixed-horizon p, the experiment having stopped",
+}
 
 
-def _reading(m: MetricResult, c: Comparison) -> str:
+def _adjusted(raw: float | None, adjusted: float | None, role: str) -> str:
+    if adjusted is None or raw is None or p_value_text(adjusted) == p_value_text(raw):
+        return ""
+    return f" ({p_value_text(adjusted)} adjusted for the other {role} comparisons)"
+
+
+def _reading(m: MetricResult, c: Comparison, currency: str) -> str:
     arms = {a.key: a for a in m.arms}
     control = next(a for a in m.arms if a.is_control)
     variant = arms[c.variant]
-    if c.test is None or c.test.relative_uplift is None:
+    if c.test is None or c.test.relative_uplift is None or c.test.p_value is None:
         why = (c.reason or "no traffic").removeprefix("not enough data: ")
         return f"{variant.name}: not enough data ({why})."
-    value = {"rate": _pct, "money": lambda v: f"{v:,.2f} per lead",
-             "hours": lambda v: f"{v:,.1f} h"}[m.unit]  # fmt: skip
+
+    def value(v: float | None) -> str:
+        if v is None:
+            return "n/a"
+        return amount_text(m.unit, v, currency) + (" per lead" if m.unit == "money" else "")
+
     interval = c.test.relative_uplift_interval
-    span = f" (95 % interval {_pct(interval.lower, True)} to {_pct(interval.upper, True)})" if (
-        interval) else ""  # fmt: skip
+    span = (
+        f" (95 % interval {percent_text(interval.lower, signed=True)} to "
+        f"{percent_text(interval.upper, signed=True)})"
+        if interval
+        else ""
+    )
     verdict = {"better": "better than the control", "worse": "worse than the control",
                "inconclusive": "no clear difference"}[c.verdict]  # fmt: skip
     return (
         f"{variant.name}: {value(variant.value)} against {value(control.value)} for the control, "
-        f"{_pct(c.test.relative_uplift, True)}{span}; p = {c.test.p_value:.3g}"
+        f"{percent_text(c.test.relative_uplift, signed=True)}{span}; "
+        + p_text("p", c.test.p_value)
+        + _adjusted(c.test.p_value, c.adjusted_p, m.role)
         + (
-            f" ({c.adjusted_p:.3g} adjusted for the other {m.role} comparisons)"
-            if c.adjusted_p is not None and c.adjusted_p != c.test.p_value
+            f"; chance to beat the control {chance_text(c.chance_to_beat)}"
+            if c.chance_to_beat is not None
             else ""
         )
-        + (f"; chance to beat the control {c.chance_to_beat:.0%}" if c.chance_to_beat else "")
-        + (f"; always-valid p {c.always_valid_p:.3g}" if c.always_valid_p is not None else "")
+        + (
+            "; "
+            + p_text("always-valid p", c.always_valid_p)
+            + _adjusted(c.always_valid_p, c.adjusted_always_valid_p, m.role)
+            if c.always_valid_p is not None
+            else ""
+        )
         + (
             f"; CUPED on the amounts before the experiment took out {c.cuped_reduction:.0%} of "
             "the variance"
             if c.cuped_reduction
             else ""
         )
-        + f" — {verdict}."
+        + f" — {verdict} ({BASIS_NOTES[c.verdict_basis]})."
     )
+
+
+def _details(m: MetricResult, c: Comparison, currency: str) -> str:
+    """The page's line under a reading: the absolute difference with its interval, in the
+    metric's unit, the chance to beat the control and the always-valid p."""
+    parts = []
+    if c.test is not None and c.test.difference is not None:
+        difference = amount_text(m.unit, c.test.difference, currency, signed=True)
+        interval = c.test.difference_interval
+        parts.append(
+            f"Difference {difference}"
+            + (
+                f" (95 % interval {amount_text(m.unit, interval.lower, currency, signed=True)}"
+                f" to {amount_text(m.unit, interval.upper, currency, signed=True)})"
+                if interval
+                else ""
+            )
+        )
+    if c.chance_to_beat is not None:
+        parts.append(f"chance to beat the control {chance_text(c.chance_to_beat)}")
+    if c.always_valid_p is not None:
+        parts.append(p_text("always-valid p", c.always_valid_p))
+    return " · ".join(parts)
 
 
 def _warnings(experiment: Experiment, found: list[VariantOutcome]) -> list[str]:

@@ -5,11 +5,13 @@ tool recorded them — and count exposures.
 Managers and marketers run experiments (permission `run_experiments`); every member reads
 them. Bad input writes nothing and names each field. Once an experiment has started its
 variants and allocation are fixed (changing them would mix two experiments); its metrics may
-still change, but each change is kept and the results warn about it.
+still change, but each change is kept and the results warn about it. A conclusion is final:
+concluding again, or changing what was tested afterwards, is a conflict.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -86,6 +88,9 @@ FIELDS: dict[str, c.Cleaner] = {
 }
 FIXED_ONCE_STARTED = ("key", "variants", "assignment")
 METRIC_FIELDS = ("primary_metric", "guardrails")
+# A concluded experiment's learning must keep describing what was tested: only its label and
+# who owns it may still change.
+EDITABLE_ONCE_CONCLUDED = frozenset({"name", "marketing_owner_id", "sales_owner_id"})
 
 
 def _variants(raw: Any) -> list[dict[str, Any]]:
@@ -171,6 +176,8 @@ def experiment_update(*, actor: Actor, experiment_id: int, values: Mapping[str, 
     for name in ("name", "hypothesis", "subject", "primary_metric"):
         if name in cleaned and not cleaned[name]:
             raise ValidationFailed.single(name, "This field is required.")
+    if experiment.status == ExperimentStatus.CONCLUDED:
+        _refuse_changing_what_was_tested(actor, experiment, cleaned)
     if experiment.status != ExperimentStatus.DRAFT:
         fixed = [f for f in FIXED_ONCE_STARTED if f in cleaned]
         if fixed:
@@ -203,6 +210,41 @@ def experiment_update(*, actor: Actor, experiment_id: int, values: Mapping[str, 
         setattr(experiment, name, value)
     experiment.save()
     return experiment
+
+
+def _refuse_changing_what_was_tested(
+    actor: Actor, experiment: Experiment, cleaned: Mapping[str, Any]
+) -> None:
+    """A concluded experiment's hypothesis, metrics, plan and variants are what its learning
+    is about: changing them would rewrite what was tested after the fact."""
+    changed = sorted(
+        name for name, value in cleaned.items()
+        if name not in EDITABLE_ONCE_CONCLUDED
+        and (name == "variants" or value != getattr(experiment, name))
+    )  # fmt: skip
+    if changed:
+        raise Conflict(
+            f"{_concluded_note(actor, experiment)} What was tested is final "
+            f"({', '.join(name.replace('_', ' ') for name in changed)}); only the name and the "
+            "owners may still change.",
+            fields={name: ["Final once the experiment is concluded."] for name in changed},
+        )
+
+
+def _concluded_note(actor: Actor, experiment: Experiment) -> str:
+    """'The experiment was concluded on 2026-11-25 14:38 UTC by Maya Lin: lost — Keep the
+    long form.' — when and how, for a refusal to conclude or change it again."""
+    learning = (
+        Learning.objects.for_workspace(actor.workspace)
+        .select_related("recorded_by")
+        .filter(experiment=experiment)
+        .first()
+    )
+    if learning is None:  # not possible through the services; said plainly all the same
+        return "The experiment is concluded."
+    when = learning.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    who = f" by {learning.recorded_by.display_name}" if learning.recorded_by else ""
+    return f"The experiment was concluded on {when}{who}: {learning.outcome} — {learning.decision}."
 
 
 def _move(actor: Actor, experiment_id: int, *, from_status: str, to_status: str,
@@ -250,12 +292,14 @@ def experiment_conclude(*, actor: Actor, experiment_id: int, values: Mapping[str
     experiment = _get(actor, experiment_id, lock=True)
     if experiment.status == ExperimentStatus.DRAFT:
         raise Conflict("A draft has not run: start it, or delete it.")
+    if experiment.status == ExperimentStatus.CONCLUDED:
+        # A conclusion is final: a second one would silently rewrite the learnings log.
+        raise Conflict(f"{_concluded_note(actor, experiment)} A conclusion is final.")
     cleaned = c.clean(LEARNING_FIELDS, values, actor.workspace.pk,
                       required=list(LEARNING_FIELDS))  # fmt: skip
-    learning, _ = Learning.objects.update_or_create(
-        workspace=actor.workspace, experiment=experiment,
-        defaults={**cleaned, "recorded_by": actor.user},
-    )  # fmt: skip
+    learning = Learning.objects.create(
+        workspace=actor.workspace, experiment=experiment, recorded_by=actor.user, **cleaned
+    )
     status_before = experiment.status
     experiment.status = ExperimentStatus.CONCLUDED
     experiment.stopped_at = experiment.stopped_at or timezone.now()
@@ -347,15 +391,41 @@ def assign_on_creation(workspace_id: int, contact_id: int) -> None:
         _assign_by_hash(experiment, since_created=experiment.started_at, contact_ids=[contact_id])
 
 
+# How far ahead of Accord's clock the marketing tool's may run before a time is refused.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _assigned_at(value: Any, field: str, experiment: Experiment, now: dt.datetime) -> dt.datetime:
+    """When the tool assigned the contact (now if not said): not before the experiment started
+    (the contact would be credited with what happened before it joined) nor in the future (it
+    would sit in the denominator, unable to convert)."""
+    at = c.datetime(value, field, experiment.workspace_id) or now
+    started = experiment.started_at
+    if started is not None and at < started:
+        raise ValidationFailed.single(
+            field, f"{at.isoformat()} is before the experiment started "
+            f"({started.astimezone(dt.UTC).isoformat()}): a contact joins it after the start.",
+        )  # fmt: skip
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed.single(
+            field, f"{at.isoformat()} is in the future (now is "
+            f"{now.astimezone(dt.UTC).isoformat(timespec='seconds')}): send when the contact "
+            "was assigned.",
+        )  # fmt: skip
+    return at
+
+
 @transaction.atomic
 def record_assignments(
     *, actor: Actor, experiment_id: int, rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, int]:
     """Assignments made by the marketing tool: [{contact_id, variant (key), assigned_at?}].
     Repeating one changes nothing; moving a contact to another variant is refused (the
-    results would mix). All rows or none."""
+    results would mix), and so is a time before the start or in the future. All rows or
+    none."""
     actor.require(Action.WRITE_RECORDS)
     experiment = _running(actor, experiment_id)
+    now = timezone.now()
     variants = {v.key: v for v in experiment.variants.all()}
     existing = dict(
         Assignment.objects.for_workspace(actor.workspace)
@@ -379,14 +449,13 @@ def record_assignments(
             errors[f"{i}.variant"] = [f"Contact {contact} is in variant '{existing[contact]}'."]
         elif contact not in existing:
             try:
-                at = c.datetime(row.get("assigned_at"), f"{i}.assigned_at", actor.workspace.pk)
+                at = _assigned_at(row.get("assigned_at"), f"{i}.assigned_at", experiment, now)
             except ValidationFailed as exc:
                 errors |= exc.fields
                 continue
             existing[contact] = key
             new.append(Assignment(workspace=actor.workspace, experiment=experiment,
-                                  variant=variants[key], contact_id=contact,
-                                  assigned_at=at or timezone.now(),
+                                  variant=variants[key], contact_id=contact, assigned_at=at,
                                   source=AssignmentMethod.RECORDED))  # fmt: skip
     if errors:
         raise ValidationFailed("Nothing was recorded: some rows are not valid.", fields=errors)

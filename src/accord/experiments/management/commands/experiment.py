@@ -28,8 +28,8 @@ from accord.experiments.presentation import (
     results_document,
 )
 from accord.experiments.results import experiment_results
+from accord.experiments.sample_size import size_for_uplift
 from accord.experiments.selectors import experiment_by_key, experiments_of
-from accord.experiments.stats.power import sample_size_proportions
 from accord.identity.cli_support import cli_actor, command_error, text_table, workspace_by_slug
 
 
@@ -87,17 +87,13 @@ class Command(BaseCommand):
             ) from None
 
     def _size(self, options: dict[str, Any]) -> None:
-        baseline, uplift = options["baseline"], options["uplift"]
-        try:
-            size = sample_size_proportions(
-                baseline, baseline * (1 + uplift), alpha=options["alpha"], power=options["power"]
-            )
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        sized = size_for_uplift(options["baseline"], options["uplift"], alpha=options["alpha"],
+                                power=options["power"])  # fmt: skip
+        size = sized.size
         self.stdout.write(
             f"{size.per_arm:,} contacts per variant ({size.total:,} for two) to detect "
-            f"{baseline:.1%} -> {baseline * (1 + uplift):.1%} with power {options['power']:.0%} "
-            f"at alpha {options['alpha']:g} (two-sided)."
+            f"{sized.control_rate:.1%} -> {sized.treatment_rate:.1%} with power "
+            f"{options['power']:.0%} at alpha {options['alpha']:g} (two-sided)."
         )
 
     def _list(self, options: dict[str, Any]) -> None:
