@@ -120,3 +120,40 @@ def test_backtest_command(history: Any, tmp_path: Path) -> None:
         call_command("backtest", "--workspace", "acme", "--file", str(doc))
     with pytest.raises(CommandError, match="no lead definition v9"):
         call_command("backtest", "--workspace", "acme", "--definition", "9")
+
+
+def test_the_active_version_is_compared_with_its_previous_one(api: Api, history: Any) -> None:
+    v1 = history["active"]
+    v2 = active_version(v1.workspace, sample_document())  # retires v1, based on it
+    reply = api.get(f"/definitions/{v2.pk}/backtest", months=3)
+    assert reply.status == 200, reply.body
+    body = reply.body
+    assert (body["proposed"]["label"], body["active"]["label"], body["baseline_role"]) == (
+        "v2",
+        "v1",
+        "previous",
+    )
+    assert (body["proposed"]["mqls"], body["active"]["mqls"]) == (2, 6)
+    # Any other version is compared with the active one, and says so.
+    draft = api.post("/definitions", {"document": EVERYONE})
+    other = api.get(f"/definitions/{draft.body['id']}/backtest", months=3).body
+    assert (other["active"]["label"], other["baseline_role"]) == ("v2", "active")
+    retired = api.get(f"/definitions/{v1.pk}/backtest", months=3).body
+    assert (retired["proposed"]["label"], retired["active"]["label"]) == ("v1", "v2")
+    assert retired["baseline_role"] == "active"
+
+
+def test_nothing_to_compare_with_has_no_baseline_role(api: Api, workspace: Any) -> None:
+    reply = api.post("/definitions/what-if", {"document": sample_document(), "months": 3})
+    assert (reply.status, reply.body["active"], reply.body["baseline_role"]) == (200, None, None)
+    first = active_version(workspace)  # the first version: based on nothing
+    alone = api.get(f"/definitions/{first.pk}/backtest", months=3).body
+    assert (alone["active"], alone["baseline_role"]) == (None, None)
+
+
+def test_the_openapi_document_describes_the_baseline(api: Api) -> None:
+    schema = api.client.get("/api/v1/openapi.json").json()["components"]["schemas"]["BacktestOut"]
+    assert schema["properties"]["baseline_role"]["description"].startswith(
+        "What the compared version (`active`) is"
+    )
+    assert "based on" in schema["properties"]["active"]["description"]

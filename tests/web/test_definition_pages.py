@@ -210,3 +210,18 @@ def test_only_drafts_open_in_the_editor_and_a_stale_editor_saves_nothing(
     back = admin_client.get(edit, follow=True)
     assert back.redirect_chain == [(f"/definitions/{definition.pk}/", 302)]
     assert "is proposed and can no longer be edited; create a new draft" in back.content.decode()
+
+
+def test_the_backtest_of_the_active_version_labels_the_previous_one(
+    admin_client: Client, workspace: Any
+) -> None:
+    ContactFactory(workspace=workspace, seniority="vp")
+    v1 = active_version(workspace)
+    v2 = active_version(workspace, sample_document(half_life_days=30))  # retires v1
+    panel = admin_client.get(f"/definitions/{v2.pk}/backtest/?months=3").content.decode()
+    assert "v2 (this)</th>" in panel and "v1 (previous)</th>" in panel
+    assert "(active)" not in panel
+    retired = admin_client.get(f"/definitions/{v1.pk}/backtest/?months=3").content.decode()
+    assert "v1 (this)</th>" in retired and "v2 (active)</th>" in retired
+    page = admin_client.get(f"/definitions/{v2.pk}/").content.decode()
+    assert "under this version and the one it was based on…" in page

@@ -151,10 +151,18 @@ class BacktestOut(Schema):
     months: list[str]
     contacts: int
     reps: int
-    proposed: VersionOutcomeOut
-    active: VersionOutcomeOut | None
-    gained: int
-    lost: int
+    proposed: VersionOutcomeOut = Field(description="The version (or document) replayed.")
+    active: VersionOutcomeOut | None = Field(
+        description="The version it is compared with, null when there is none: the active "
+        "version, or, when the replayed version is itself the active one, the version it was "
+        "based on (now retired). `baseline_role` says which."
+    )
+    baseline_role: Literal["active", "previous"] | None = Field(
+        description="What the compared version (`active`) is: `active` (the active version) or "
+        "`previous` (the version the active one was based on); null when nothing is compared."
+    )
+    gained: int = Field(description="Contacts that are MQLs under `proposed` only.")
+    lost: int = Field(description="Contacts that are MQLs under the compared version only.")
     gained_examples: list[ChangedContactOut]
     lost_examples: list[ChangedContactOut]
 
@@ -303,7 +311,8 @@ def get_contact_score(request: HttpRequest, contact_id: RecordId) -> dict[str, A
 def backtest_definition(
     request: HttpRequest, definition_id: RecordId, params: Query[BacktestParams]
 ) -> dict[str, Any]:
-    """Replay this version over the last months beside the active one: MQLs per month, later
+    """Replay this version over the last months beside the active one (the active version
+    beside the version it was based on: `baseline_role` "previous"): MQLs per month, later
     SAL / SQL / won rates with 95% intervals, contacts that change class, MQLs per rep per week."""
     workspace = request_membership(request).workspace
     definition = selectors.definition_get(workspace, definition_id)

@@ -1,4 +1,5 @@
-"""Back-test / what-if: a definition replayed over the workspace's history, beside the active one.
+"""Back-test / what-if: a definition replayed over the workspace's history, beside the active one
+(the active version itself beside the version it was based on, its previous one).
 
 For each version: the MQLs it would have produced per month, how many of those contacts went on
 to be accepted by sales (SAL), qualified (SQL or further) and won (customer), each rate with a
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from django.utils import timezone
@@ -24,7 +25,7 @@ from accord.crm.models import Contact, LedgerEntry
 from accord.definitions.backtest_engine import first_qualified_each
 from accord.definitions.contact_loading import load_created
 from accord.definitions.copy_inputs import read_from_copy
-from accord.definitions.document import LeadDefinitionDocument, parse_document
+from accord.definitions.document import LeadDefinitionDocument, parse_stored_document
 from accord.definitions.evaluation import load_inputs
 from accord.definitions.event_loading import load_event_table_for
 from accord.definitions.models import LeadDefinition
@@ -37,6 +38,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "won": ("customer",),
 }
 EXAMPLES = 20
+BaselineRole = Literal["active", "previous"]
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,15 @@ class Backtest:
     contacts: int
     reps: int
     proposed: VersionOutcome
+    # The version compared with (None: none is): the active one, or — when the back-tested
+    # version is itself the active one — the version it was based on, which `baseline_role`
+    # says ("active" or "previous").
     active: VersionOutcome | None
     gained: int = 0  # MQL under the proposed version only
-    lost: int = 0  # MQL under the active version only
+    lost: int = 0  # MQL under the compared version only
     gained_examples: list[ChangedContact] = field(default_factory=list)
     lost_examples: list[ChangedContact] = field(default_factory=list)
+    baseline_role: BaselineRole | None = None
 
 
 def _month_starts(end: dt.datetime, months: int) -> list[dt.datetime]:
@@ -192,16 +198,18 @@ def backtest(
     compare_to: LeadDefinition | None = None,
     label: str = "proposed",
     compare_none: bool = False,
+    baseline_role: BaselineRole = "active",
 ) -> Backtest:
     """Replay `document` (and the active definition, or `compare_to`, unless `compare_none`)
-    over the last `months` calendar months up to `as_of`."""
+    over the last `months` calendar months up to `as_of`. `baseline_role` names what
+    `compare_to` is to the replayed version: the active version or the previous one."""
     if not 1 <= months <= 36:
         raise ValueError("months must be between 1 and 36")
     end = (as_of or timezone.now()).astimezone(dt.UTC)
     proposed_doc = document if isinstance(document, LeadDefinitionDocument) else None
-    proposed_doc = proposed_doc or parse_document(document)
+    proposed_doc = proposed_doc or parse_stored_document(document)
     other = compare_to if compare_to is not None or compare_none else active_definition(workspace)
-    other_doc = parse_document(other.document) if other is not None else None
+    other_doc = parse_stored_document(other.document) if other is not None else None
     docs = [proposed_doc] + ([other_doc] if other_doc is not None else [])
     loading = _loading_document(docs)
     copied = read_from_copy(workspace.pk, loading, created=True, reached=(OUTCOME_STAGES, end))
@@ -250,6 +258,7 @@ def backtest(
         lost=len(lost),
         gained_examples=_examples(workspace, gained),
         lost_examples=_examples(workspace, lost),
+        baseline_role=baseline_role,
     )
 
 
@@ -257,10 +266,12 @@ def backtest_version(
     workspace: Workspace, definition: LeadDefinition, *, months: int = 12
 ) -> Backtest:
     """Back-test a stored version against the active one (or, for the active version itself,
-    against the version it was based on)."""
+    against the version it was based on: `baseline_role` "previous")."""
     active = active_definition(workspace)
     compare_to = active
+    role: BaselineRole = "active"
     if active is not None and active.pk == definition.pk:
+        role = "previous"
         compare_to = (
             LeadDefinition.objects.for_workspace(workspace)
             .filter(pk=definition.based_on_id)
@@ -275,4 +286,5 @@ def backtest_version(
         compare_to=compare_to,
         label=definition.label,
         compare_none=compare_to is None,
+        baseline_role=role,
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accord.definitions.document import LeadDefinitionDocument
+from accord.definitions.document import LeadDefinitionDocument, clamped
 from accord.definitions.scoring import (
     SECONDS_PER_DAY,
     BoolArray,
@@ -97,6 +97,7 @@ def first_qualified_each(
 ) -> list[FloatArray]:
     """`first_qualified` for several versions over the same contacts and events, replaying the
     engagement once for versions that score it alike."""
+    docs = [clamped(doc) for doc in docs]  # as `scoring.score` reads them
     n = contacts.size
     keep = events.timestamp <= until
     if not keep.all():

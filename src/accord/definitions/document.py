@@ -8,14 +8,28 @@ and the SQL criteria sales confirms. `parse_document` validates a JSON-like dict
 Missing attributes are *unknown*: a rule on an attribute the contact does not have (an empty
 field, no company, a custom field that is not set) does not fire, except `is_empty`, which fires
 exactly when the attribute is unknown.
+
+Every number is bounded (points, caps, thresholds, half-life, range bounds, campaign ids, and the
+number of rules), so no sum of them can overflow a float. A version saved before the bounds
+existed is read with `parse_stored_document`, which skips them and clamps each number into them
+instead: it keeps loading, and it scores to finite numbers.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 # Kept in step with marketing.models.TouchpointType and crm.models.ActivityKind (a test checks).
 TOUCHPOINT_TYPES: tuple[str, ...] = (
@@ -57,6 +71,17 @@ Grade = Literal["A", "B", "C", "D"]
 Operator = Literal["equals", "in", "contains", "regex", "range", "is_empty"]
 
 
+# Bounds of the numbers (docs/lead-definitions.md): far beyond any real scoring model, and small
+# enough that no score can overflow. A fit score is at most MAX_RULES * MAX_POINTS, which is
+# also the highest threshold and cap: a threshold above it could never be reached.
+MAX_POINTS = 10_000.0  # a rule's points (per event for engagement), a negative signal
+MAX_RULES = 100  # fit rules; engagement rules
+MAX_THRESHOLD = MAX_RULES * MAX_POINTS  # fit_min, engagement_min, a matrix entry, a cap
+MIN_HALF_LIFE_DAYS, MAX_HALF_LIFE_DAYS = 1.0, 3650.0
+MAX_RANGE_VALUE = 1e12  # a range rule's min and max
+MAX_CAMPAIGN_ID = 2**63 - 1  # a database id
+
+
 def is_known_attribute(name: str) -> bool:
     if name in CONTACT_ATTRIBUTES or name in COMPANY_ATTRIBUTES or name in DERIVED_ATTRIBUTES:
         return True
@@ -70,6 +95,34 @@ class DocumentInvalid(ValueError):
         first = next(iter(fields.items()), ("document", ["invalid"]))
         super().__init__(f"{first[0]}: {first[1][0]}")
         self.fields = fields
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+
+def _stored(info: ValidationInfo) -> bool:
+    """Whether a stored version is being read: its numbers are clamped, not refused."""
+    return bool(info.context and info.context.get("stored"))
+
+
+def _bounded(
+    value: float | None, info: ValidationInfo, low: float | None, high: float, unit: str = ""
+) -> float | None:
+    """`value` unless it lies outside [low, high] (or is not a number at all). A bound the
+    field already checks (e.g. `le=0`) is passed as None, so its own message stays."""
+    if value is None or _stored(info):
+        return value
+    if math.isnan(value) or value > high or (low is not None and value < low):
+        name = info.field_name
+        if low is None:
+            raise ValueError(f"{name} must be at most {_number(high)}{unit}")
+        raise ValueError(f"{name} must be between {_number(low)} and {_number(high)}{unit}")
+    return value
+
+
+def _clip(value: float, low: float, high: float, not_a_number: float) -> float:
+    return not_a_number if math.isnan(value) else min(max(value, low), high)
 
 
 class _Strict(BaseModel):
@@ -98,6 +151,16 @@ class FitRule(_Strict):
                 "company.custom:<name>)"
             )
         return v
+
+    @field_validator("points")
+    @classmethod
+    def _points_bounded(cls, v: float, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, -MAX_POINTS, MAX_POINTS)
+
+    @field_validator("min", "max")
+    @classmethod
+    def _range_bounded(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, -MAX_RANGE_VALUE, MAX_RANGE_VALUE)
 
     @model_validator(mode="after")
     def _operator_arguments(self) -> FitRule:
@@ -138,6 +201,23 @@ class EngagementRule(_Strict):
     utm_content: str | None = None
     cap: float | None = None
 
+    @field_validator("points")
+    @classmethod
+    def _points_bounded(cls, v: float, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, -MAX_POINTS, MAX_POINTS, " per event")
+
+    @field_validator("cap")
+    @classmethod
+    def _cap_bounded(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, None, MAX_THRESHOLD)  # "greater than 0" is checked below
+
+    @field_validator("campaign_id")
+    @classmethod
+    def _campaign_bounded(cls, v: int | None, info: ValidationInfo) -> int | None:
+        if v is not None and not _stored(info) and not 1 <= v <= MAX_CAMPAIGN_ID:
+            raise ValueError("campaign_id must be a campaign's id (a whole number from 1)")
+        return v
+
     @model_validator(mode="after")
     def _known_type(self) -> EngagementRule:
         known = TOUCHPOINT_TYPES if self.source == "touchpoint" else ACTIVITY_KINDS
@@ -170,6 +250,11 @@ class NegativeSignals(_Strict):
     student_domains: list[str] = Field(default_factory=lambda: [".edu", ".ac.uk"])
     student: float = Field(default=0, le=0)
 
+    @field_validator("unsubscribe", "bounce", "competitor", "student")
+    @classmethod
+    def _points_bounded(cls, v: float, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, -MAX_POINTS, 0)
+
     @field_validator("competitor_domains", "student_domains")
     @classmethod
     def _normalise_domains(cls, v: list[str]) -> list[str]:
@@ -186,6 +271,21 @@ class MqlThresholds(_Strict):
     fit_min: float | None = Field(default=None, ge=0)
     engagement_min: float | None = Field(default=None, ge=0)
     matrix: dict[Grade, float] | None = None
+
+    @field_validator("fit_min", "engagement_min")
+    @classmethod
+    def _threshold_bounded(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, None, MAX_THRESHOLD)  # ge=0 says why a negative one is refused
+
+    @field_validator("matrix")
+    @classmethod
+    def _matrix_bounded(
+        cls, v: dict[Grade, float] | None, info: ValidationInfo
+    ) -> dict[Grade, float] | None:
+        for grade, value in (v or {}).items():
+            if not _stored(info) and (math.isnan(value) or value > MAX_THRESHOLD):
+                raise _FieldError(grade, f"a threshold must be at most {_number(MAX_THRESHOLD)}")
+        return v
 
     @model_validator(mode="after")
     def _one_mode(self) -> MqlThresholds:
@@ -233,6 +333,18 @@ class LeadDefinitionDocument(_Strict):
     demote_below: bool = False
     sql: SqlCriteria = Field(default_factory=SqlCriteria)
 
+    @field_validator("fit_rules", "engagement_rules")
+    @classmethod
+    def _few_rules(cls, v: list[Any], info: ValidationInfo) -> list[Any]:
+        if len(v) > MAX_RULES and not _stored(info):
+            raise ValueError(f"at most {MAX_RULES} rules")
+        return v
+
+    @field_validator("half_life_days")
+    @classmethod
+    def _half_life_bounded(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return _bounded(v, info, MIN_HALF_LIFE_DAYS, MAX_HALF_LIFE_DAYS, " days")
+
     @model_validator(mode="after")
     def _unique_ids(self) -> LeadDefinitionDocument:
         for name, ids in (
@@ -264,10 +376,100 @@ def _error_path(loc: tuple[int | str, ...], ctx: dict[str, Any] | None) -> tuple
 
 def parse_document(data: Any) -> LeadDefinitionDocument:
     """Validate `data`; raise `DocumentInvalid` with field-precise messages."""
+    return _parse(data, stored=False)
+
+
+def parse_stored_document(data: Any) -> LeadDefinitionDocument:
+    """A saved version's document as scoring reads it: validated as `parse_document` does but
+    without the numeric bounds (a version saved before they existed must keep loading), then
+    every number clamped into them (`clamped`)."""
+    return clamped(_parse(data, stored=True))
+
+
+def clamped(doc: LeadDefinitionDocument) -> LeadDefinitionDocument:
+    """`doc` with every number clamped into its bounds (a number that is not one at all takes
+    the value that does least: no points, the highest cap and threshold). A document that
+    validates is returned as it is."""
+    if _within_bounds(doc):  # the usual case, checked without copying (scoring calls this)
+        return doc
+    fit = [_clamped_fit(rule) for rule in doc.fit_rules]
+    engagement = [_clamped_engagement(rule) for rule in doc.engagement_rules]
+    signals = doc.negative_signals
+    negative = {
+        name: _clip(getattr(signals, name), -MAX_POINTS, 0.0, 0.0)
+        for name in ("unsubscribe", "bounce", "competitor", "student")
+    }
+    mql = doc.mql
+    limits = {
+        name: None if value is None else _clip(value, 0.0, MAX_THRESHOLD, MAX_THRESHOLD)
+        for name, value in (("fit_min", mql.fit_min), ("engagement_min", mql.engagement_min))
+    }
+    matrix = (
+        None
+        if mql.matrix is None
+        else {g: _clip(v, 0.0, MAX_THRESHOLD, MAX_THRESHOLD) for g, v in mql.matrix.items()}
+    )
+    half_life = doc.half_life_days
+    if half_life is not None:
+        half_life = _clip(half_life, MIN_HALF_LIFE_DAYS, MAX_HALF_LIFE_DAYS, MAX_HALF_LIFE_DAYS)
+    update = {
+        "fit_rules": fit,
+        "engagement_rules": engagement,
+        "negative_signals": signals.model_copy(update=negative),
+        "mql": mql.model_copy(update=limits | {"matrix": matrix}),
+        "half_life_days": half_life,
+    }
+    return doc.model_copy(update=update)
+
+
+def _within_bounds(doc: LeadDefinitionDocument) -> bool:
+    def inside(value: float | None, low: float, high: float) -> bool:
+        return value is None or low <= value <= high  # False for NaN
+
+    signals = doc.negative_signals
+    mql = doc.mql
+    thresholds = [mql.fit_min, mql.engagement_min, *(mql.matrix or {}).values()]
+    return (
+        all(
+            inside(r.points, -MAX_POINTS, MAX_POINTS)
+            and inside(r.min, -MAX_RANGE_VALUE, MAX_RANGE_VALUE)
+            and inside(r.max, -MAX_RANGE_VALUE, MAX_RANGE_VALUE)
+            for r in doc.fit_rules
+        )
+        and all(
+            inside(r.points, -MAX_POINTS, MAX_POINTS) and inside(r.cap, 0.0, MAX_THRESHOLD)
+            for r in doc.engagement_rules
+        )
+        and all(
+            inside(p, -MAX_POINTS, 0.0)
+            for p in (signals.unsubscribe, signals.bounce, signals.competitor, signals.student)
+        )
+        and all(inside(t, 0.0, MAX_THRESHOLD) for t in thresholds)
+        and inside(doc.half_life_days, MIN_HALF_LIFE_DAYS, MAX_HALF_LIFE_DAYS)
+    )
+
+
+def _clamped_fit(rule: FitRule) -> FitRule:
+    bounds = {
+        name: _clip(value, -MAX_RANGE_VALUE, MAX_RANGE_VALUE, value)  # NaN: never fires
+        for name, value in (("min", rule.min), ("max", rule.max))
+        if value is not None
+    }
+    points = _clip(rule.points, -MAX_POINTS, MAX_POINTS, 0.0)
+    return rule.model_copy(update=bounds | {"points": points})
+
+
+def _clamped_engagement(rule: EngagementRule) -> EngagementRule:
+    cap = None if rule.cap is None else _clip(rule.cap, 0.0, MAX_THRESHOLD, MAX_THRESHOLD)
+    points = _clip(rule.points, -MAX_POINTS, MAX_POINTS, 0.0)
+    return rule.model_copy(update={"points": points, "cap": cap})
+
+
+def _parse(data: Any, *, stored: bool) -> LeadDefinitionDocument:
     if not isinstance(data, dict):
         raise DocumentInvalid({"document": ["the document must be a JSON object"]})
     try:
-        return LeadDefinitionDocument.model_validate(data)
+        return LeadDefinitionDocument.model_validate(data, context={"stored": stored})
     except ValidationError as exc:
         fields: dict[str, list[str]] = {}
         for err in exc.errors():

@@ -32,7 +32,7 @@ from accord.definitions.contact_loading import (
     IdRange,
     load_contacts,
 )
-from accord.definitions.document import LeadDefinitionDocument, parse_document
+from accord.definitions.document import LeadDefinitionDocument, parse_stored_document
 from accord.definitions.event_loading import EventNeeds, EventTable, load_events
 from accord.definitions.models import LeadDefinition
 from accord.definitions.score_store import StoredScores, write_scores
@@ -179,7 +179,7 @@ def evaluate_contacts(
     definition = active_definition(actor.workspace)
     if definition is None:
         return EvaluationResult(None, 0, 0, 0, dry_run)
-    doc = parse_document(definition.document)
+    doc = parse_stored_document(definition.document)
     now = as_of or timezone.now()
     inputs = load_inputs(
         actor.workspace,
@@ -218,7 +218,7 @@ def contact_score_explanation(
     definition = active_definition(workspace)
     if definition is None:
         raise NotFound("This workspace has no active lead definition yet.")
-    doc = parse_document(definition.document)
+    doc = parse_stored_document(definition.document)
     inputs = load_inputs(workspace, doc, [contact_id])
     if not len(inputs.ids):
         raise NotFound(f"No contact with id {contact_id} in this workspace.")

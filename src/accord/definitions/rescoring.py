@@ -25,7 +25,7 @@ from accord.core.events import Event
 from accord.crm.models import Contact
 from accord.definitions.contact_loading import ContactTable
 from accord.definitions.copy_inputs import read_from_copy
-from accord.definitions.document import CONTACT_ATTRIBUTES, parse_document
+from accord.definitions.document import CONTACT_ATTRIBUTES, parse_stored_document
 from accord.definitions.evaluation import evaluate_contacts
 from accord.definitions.event_loading import EventTable, load_event_table_for
 from accord.definitions.models import JobState, RescoreJob
@@ -134,7 +134,7 @@ def _bulk_tables(workspace: Workspace) -> _BulkTables:
     definition = active_definition(workspace)
     if definition is None or len(_slices(workspace)) < 2:
         return _BulkTables()
-    doc = parse_document(definition.document)
+    doc = parse_stored_document(definition.document)
     if connection.in_atomic_block:  # a second connection would not see this transaction
         copied = read_from_copy(workspace.pk, doc)
         scores = read_stored_scores(workspace.pk)

@@ -13,7 +13,10 @@ Semantics (documented in docs/lead-definitions.md):
 - the grade is the best grade set by any fired rule, else the document's `default_grade`;
 - engagement points decay as points * 0.5^(age_days / half_life_days); events after `as_of`
   are ignored; a rule's cap limits the absolute value of its decayed sum per contact;
-- negative signals apply once per contact, undecayed.
+- negative signals apply once per contact, undecayed;
+- scores are always finite: the document's numbers are clamped into their bounds first (a
+  version saved before the bounds existed may hold e.g. 1e308 points), and what comes out is
+  kept within +-SCORE_LIMIT (NaN, which no bounded document can produce, would count as 0).
 """
 
 from __future__ import annotations
@@ -26,9 +29,18 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from accord.definitions.document import GRADES, EngagementRule, FitRule, LeadDefinitionDocument
+from accord.definitions.document import (
+    GRADES,
+    EngagementRule,
+    FitRule,
+    LeadDefinitionDocument,
+    clamped,
+)
 
 SECONDS_PER_DAY = 86400.0
+# No bounded document comes near it (a contact would need 10^11 scored events); it keeps a
+# score a JSON number and a float column value whatever happens upstream.
+SCORE_LIMIT = 1e15
 _NO_GRADE = len(GRADES)
 
 FloatArray = npt.NDArray[np.float64]
@@ -383,6 +395,11 @@ def _engagement(
     return total
 
 
+def finite(values: FloatArray) -> FloatArray:
+    """`values` with NaN as 0 and everything within +-SCORE_LIMIT."""
+    return np.clip(np.nan_to_num(values, nan=0.0), -SCORE_LIMIT, SCORE_LIMIT)
+
+
 # MQL ------------------------------------------------------------------------------------------
 def _mql(
     doc: LeadDefinitionDocument, fit: FloatArray, grade: IntArray, eng: FloatArray
@@ -399,8 +416,10 @@ def score(
     doc: LeadDefinitionDocument, contacts: ContactColumns, events: EventColumns, as_of: float
 ) -> Scores:
     """Fit, grade, engagement and MQL for every contact, as of `as_of` (epoch seconds)."""
+    doc = clamped(doc)
     fit, grade = _fit(doc, contacts)
-    engagement = _engagement(doc, contacts, events, as_of)
+    fit = finite(fit)
+    engagement = finite(_engagement(doc, contacts, events, as_of))
     return Scores(
         fit=fit,
         grade=np.array(GRADES, dtype=np.str_)[grade],
@@ -485,6 +504,7 @@ def explain(
     index: int,
 ) -> Explanation:
     """Which rules fired for the contact at `index`, with points, decay and caps."""
+    doc = clamped(doc)
     one = contacts.take(np.array([index], dtype=np.int64))
     mask = events.contact_index == index
     mine = events.select(mask, np.zeros(int(mask.sum()), dtype=np.int64))

@@ -180,6 +180,8 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
     def propose(self, actor: Actor, document_id: int) -> D:
         actor.require(self.edit_action)
         current = self.locked(actor, document_id)
+        if current.status == DefinitionStatus.PROPOSED:
+            raise Conflict(f"v{current.version} is already proposed.")
         if current.status != DefinitionStatus.DRAFT:
             raise Conflict(f"Only a draft can be proposed; v{current.version} is {current.status}.")
         self.validate(current.document)
@@ -193,8 +195,9 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
         side = approval_side(actor, self.noun)
         current = self.locked(actor, document_id)
         if current.status not in (DefinitionStatus.PROPOSED, DefinitionStatus.APPROVED):
+            state = "a draft" if current.status == DefinitionStatus.DRAFT else current.status
             raise Conflict(
-                f"Only a proposed version can be approved; v{current.version} is {current.status}."
+                f"Only a proposed version can be approved; v{current.version} is {state}."
             )
         approvals = self.approvals(actor, current)
         if approvals.filter(team_kind=side).exists():
@@ -226,14 +229,7 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
     def activate(self, actor: Actor, document_id: int) -> D:
         actor.require(self.edit_action)
         current = self.locked(actor, document_id)
-        if current.status != DefinitionStatus.APPROVED:
-            sides = set(self.approvals(actor, current).values_list("team_kind", flat=True))
-            missing = [s.label.lower() for s in ApprovalSide if s.value not in sides]
-            detail = f"missing approval: {', '.join(missing)}" if missing else current.status
-            raise Conflict(
-                f"v{current.version} needs a marketing and a sales manager's approval before "
-                f"it can become active ({detail})."
-            )
+        self._check_activatable(actor, current)
         now = timezone.now()
         active = self._scoped(actor.workspace).filter(status=DefinitionStatus.ACTIVE)
         retiring = list(active)
@@ -249,6 +245,35 @@ class DocumentWorkflow[D: VersionedDocument, A: DocumentApproval]:
         was, now_ = {"status": "approved"}, {"status": "active"}
         self._audit(actor, "activated", current, was, now_, note=note)
         return current
+
+    def _check_activatable(self, actor: Actor, current: D) -> None:
+        """Refuse to activate anything but an approved version whose document still validates.
+        An active or retired version has both approvals, so it is told apart first."""
+        label = f"v{current.version}"
+        if current.status == DefinitionStatus.ACTIVE:
+            raise Conflict(f"{label} is already active.")
+        if current.status == DefinitionStatus.RETIRED:
+            raise Conflict(
+                f"{label} is retired; roll back to it to propose it again as a new version."
+            )
+        if current.status != DefinitionStatus.APPROVED:
+            sides = set(self.approvals(actor, current).values_list("team_kind", flat=True))
+            missing = [s.label.lower() for s in ApprovalSide if s.value not in sides]
+            detail = f"missing approval: {', '.join(missing)}" if missing else current.status
+            raise Conflict(
+                f"{label} needs a marketing and a sales manager's approval before it can become "
+                f"active ({detail})."
+            )
+        # A version approved before a validation rule existed (e.g. the bounds on a lead
+        # definition's numbers) is not made active; a new draft fixes it.
+        try:
+            self.validate(current.document)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                f"{label} cannot become active: its {self.noun} is no longer valid; nothing was "
+                "changed. Create a new draft that fixes it.",
+                fields=exc.fields,
+            ) from exc
 
     def rollback(self, actor: Actor, document_id: int, comment: str = "") -> D:
         """Propose an earlier version's document again, as a new version needing both

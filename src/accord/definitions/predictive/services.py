@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.core.errors import Conflict, ValidationFailed
-from accord.definitions.document import LeadDefinitionDocument, parse_document
+from accord.definitions.document import LeadDefinitionDocument, parse_stored_document
 from accord.definitions.models import ContactPrediction, PredictiveModel
 from accord.definitions.predictive.features import ContactTable
 from accord.definitions.predictive.fitting import (
@@ -93,7 +93,7 @@ def _rule(workspace: Workspace) -> tuple[LeadDefinitionDocument, RuleScorer | No
     definition = active_definition(workspace)
     if definition is None:
         return PLAIN_DOCUMENT, None, None
-    doc = parse_document(definition.document)
+    doc = parse_stored_document(definition.document)
 
     def scorer(table: ContactTable, points: FloatArray) -> FloatArray:
         return rule_scores_at(doc, table, points)

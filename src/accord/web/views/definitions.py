@@ -21,7 +21,7 @@ from accord.core.errors import (
 from accord.crm.models import Contact
 from accord.definitions import selectors, services
 from accord.definitions.backtest import backtest_version
-from accord.definitions.document import parse_document
+from accord.definitions.document import DocumentInvalid, parse_document, parse_stored_document
 from accord.definitions.models import DefinitionStatus, JobState, LeadDefinition, RescoreJob
 from accord.definitions.rescoring import rescore_queue, rescore_run
 from accord.definitions.services import approval_side
@@ -208,12 +208,18 @@ def definition_detail(request: HttpRequest, membership: Membership, pk: int) -> 
     except PermissionDenied:
         side = None
     approved_sides = {a.team_kind for a in approvals}
+    try:  # a version saved before the numbers were bounded is scored with them clamped
+        parse_document(definition.document)
+        out_of_bounds: dict[str, list[str]] = {}
+    except DocumentInvalid as exc:
+        out_of_bounds = exc.fields
     return render(
         request,
         "web/definitions/detail.html",
         {
             "definition": definition,
-            "sections": document_sections(parse_document(definition.document)),
+            "sections": document_sections(parse_stored_document(definition.document)),
+            "out_of_bounds": out_of_bounds,
             "diff": selectors.definition_diff(definition),
             "approvals": approvals,
             "missing": [s for s in ("marketing", "sales") if s not in approved_sides],
