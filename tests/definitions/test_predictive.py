@@ -301,7 +301,7 @@ def test_page_retrain_and_report(workspace, history, marketer) -> None:  # type:
     assert f"{m['rule_auc']:.3f}" in html
     assert f"{m['brier']:.4f}" in html
     assert m["verdict_text"].split("(")[0] in html
-    assert html.count('r="3.5"') == 10  # one point per decile
+    assert html.count('r="3.5" fill="#2563eb"') == 10  # one point per decile
     assert 'stroke-dasharray="4 4"' in html  # the diagonal
     assert "Retrain" in html and "csrfmiddlewaretoken" in html
     explained = client.get(URL, {"contact": history[0].pk}).content.decode()
