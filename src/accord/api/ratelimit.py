@@ -23,7 +23,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 from accord.api.errors import error_body
-from accord.identity.models import ApiToken
 from accord.identity.services import TOKEN_PREFIX
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -51,50 +50,77 @@ def parse_rate(text: str) -> tuple[int, int] | None:
 
 
 def client_key(request: HttpRequest) -> str:
-    """Who is counted: a known API token (by its public prefix, so guesses at its secret share
-    its counter), else the signed-in user, else the address — which is also where made-up
-    tokens are counted, so inventing a new one per request does not escape the limit."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        prefix = known_token_prefix(header[7:].strip())
-        if prefix is not None:
-            return f"token:{prefix}"
+    """Who is counted: an API token by its public prefix (so guesses at one token's secret
+    share its counter), else the signed-in user, else the address."""
+    token = _bearer(request)
+    if token is not None:
+        parts = token.split("_", 2)
+        if len(parts) == 3 and parts[0] == TOKEN_PREFIX and parts[1].isalnum():
+            return f"token:{parts[1][:16]}"
     else:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return f"user:{user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{_address(request)}"
 
 
-def known_token_prefix(presented: str) -> str | None:
-    """The prefix of an `acc_<prefix>_<secret>` token if a token with that prefix exists."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1].isalnum():
-        return None
-    exists = ApiToken.objects.across_workspaces().filter(prefix=parts[1][:12]).exists()
-    return parts[1] if exists else None
+def _bearer(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def check(request: HttpRequest, now: float | None = None) -> int | None:
-    """Count the request; the seconds to wait when it is over the limit, else None."""
+def _address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _window(now: float | None) -> tuple[int, int, int, float] | None:
+    """(limit, window seconds, window number, now), or None when the limit is off."""
     rate = parse_rate(settings.ACCORD_API_RATE_LIMIT)
     if rate is None:
         return None
     limit, seconds = rate
     now = time.time() if now is None else now
-    window = int(now // seconds)
-    key = f"accord-api-rate:{client_key(request)}:{seconds}:{window}"
+    return limit, seconds, int(now // seconds), now
+
+
+def _count(key: str, seconds: int) -> int:
     if default_cache.add(key, 1, timeout=seconds + 1):
-        count = 1
-    else:
-        try:
-            count = default_cache.incr(key)
-        except ValueError:  # expired between add and incr
-            default_cache.set(key, 1, timeout=seconds + 1)
-            count = 1
-    if count <= limit:
+        return 1
+    try:
+        return int(default_cache.incr(key))
+    except ValueError:  # expired between add and incr
+        default_cache.set(key, 1, timeout=seconds + 1)
+        return 1
+
+
+def _refused_tokens_key(request: HttpRequest, seconds: int, window: int) -> str:
+    return f"accord-api-refused-tokens:{_address(request)}:{seconds}:{window}"
+
+
+def check(request: HttpRequest, now: float | None = None) -> int | None:
+    """Count the request; the seconds to wait when it is over the limit, else None. Tokens the
+    API refused (unknown, revoked) are also counted per address (`count_refused_token`): once
+    an address has had the limit's worth refused in a window, its token calls wait too, so
+    inventing a new token per request does not escape the limit."""
+    current = _window(now)
+    if current is None:
         return None
-    return max(1, math.ceil((window + 1) * seconds - now))
+    limit, seconds, window, now = current
+    wait = max(1, math.ceil((window + 1) * seconds - now))
+    if _count(f"accord-api-rate:{client_key(request)}:{seconds}:{window}", seconds) > limit:
+        return wait
+    if _bearer(request) is not None:
+        refused = default_cache.get(_refused_tokens_key(request, seconds, window)) or 0
+        if refused >= limit:
+            return wait
+    return None
+
+
+def count_refused_token(request: HttpRequest, now: float | None = None) -> None:
+    current = _window(now)
+    if current is not None:
+        _, seconds, window, _ = current
+        _count(_refused_tokens_key(request, seconds, window), seconds)
 
 
 def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -112,6 +138,9 @@ def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             response = HttpResponse(json.dumps(body), status=429, content_type="application/json")
             response["Retry-After"] = str(wait)
             return response
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 401 and _bearer(request) is not None:
+            count_refused_token(request)
+        return response
 
     return wrapper
