@@ -80,14 +80,15 @@ def leads(floor: SalesFloor) -> tuple[Handoff, Handoff, Handoff]:
         anna = make_mql(floor, "anna@buyer.example", country="DE")
         bernd = make_mql(floor, "bernd@buyer.example", country="DE")
         carla = make_mql(floor, "carla@buyer.example")
-    activity_create(
-        actor=floor.actor(floor.sellers[0]),
-        values={
-            "kind": "call",
-            "contact_id": anna.pk,
-            "occurred_at": MONDAY_10 + dt.timedelta(hours=1),
-        },
-    )
+    with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):  # logged at once
+        activity_create(
+            actor=floor.actor(floor.sellers[0]),
+            values={
+                "kind": "call",
+                "contact_id": anna.pk,
+                "occurred_at": MONDAY_10 + dt.timedelta(hours=1),
+            },
+        )
     return handoff_of(anna), handoff_of(bernd), handoff_of(carla)
 
 
@@ -149,7 +150,8 @@ def test_list_filters_and_limit(workspace) -> None:  # type: ignore[no-untyped-d
     assert ids("--owner", "rep0@acme.example", "--status", "open") == [anna.pk]
     assert ids("--status", "accepted") == [bernd.pk]
     assert ids("--sla", "met") == [anna.pk]
-    assert ids("--sla", "breached") == []
+    # Bernd was accepted untouched today, days after Monday's deadline: his clock is breached.
+    assert ids("--sla", "breached") == [bernd.pk]
     assert ids("--limit", "1") == [carla.pk]
     assert run("handoff", "list", "--workspace", "acme", "--limit", "2").splitlines()[-1] == (
         "Showing 2 of 3 handoffs; raise --limit for more."
@@ -307,16 +309,19 @@ def test_dispute_and_resolve(workspace) -> None:  # type: ignore[no-untyped-def]
 def test_sweep_prints_the_counts(workspace) -> None:  # type: ignore[no-untyped-def]
     leads(german_floor(workspace))  # bernd and carla are due at 14:00 UTC, anna was touched
     assert run("handoff", "sweep", "--now", "2026-11-23T13:59:00+00:00") == (
-        "SLA sweep: 0 breached, 0 escalated to manager, 0 met (late-logged), 0 routed.\n"
+        "SLA sweep: 0 breached, 0 escalated to manager, 0 met (late-logged), 0 routed, "
+        "0 requeued (owner left).\n"
     )
     assert run("handoff", "sweep", "--now", "2026-11-23T14:30:00") == (
-        "SLA sweep: 2 breached, 0 escalated to manager, 0 met (late-logged), 0 routed.\n"
+        "SLA sweep: 2 breached, 0 escalated to manager, 0 met (late-logged), 0 routed, "
+        "0 requeued (owner left).\n"
     )
     states = Handoff.objects.for_workspace(workspace).values_list("sla_state", flat=True)
     assert sorted(states) == [SlaState.BREACHED, SlaState.BREACHED, SlaState.MET]
     # The default grace is 4 business hours after the breach: the managers hear of it at 18:00.
     assert run("handoff", "sweep", "--now", "2026-11-23T18:00:00+00:00") == (
-        "SLA sweep: 0 breached, 2 escalated to manager, 0 met (late-logged), 0 routed.\n"
+        "SLA sweep: 0 breached, 2 escalated to manager, 0 met (late-logged), 0 routed, "
+        "0 requeued (owner left).\n"
     )
     assert Escalation.objects.for_workspace(workspace).filter(kind="breach_manager").count() > 0
     with pytest.raises(CommandError, match="is not a time: use ISO 8601"):

@@ -413,7 +413,9 @@ def test_list_filters(floor: Floor) -> None:
     assert ids(floor.marketer, status="open", owner="me") == []
     assert floor.rep.post(f"/handoffs/{mine.pk}/pause", {"reason": "Away"}).status == 200
     assert ids(floor.marketer, sla_state="paused") == [mine.pk]
-    assert ids(floor.marketer, sla_state="due") == [decided.pk, queued.pk]
+    # Accepted before its deadline: the decision answered the lead, so its clock is met.
+    assert ids(floor.marketer, sla_state="due") == [queued.pk]
+    assert ids(floor.marketer, sla_state="met") == [decided.pk]
     assert ids(floor.marketer, sla_state="untimed") == []
     assert ids(floor.marketer, assigned_after=iso(mine.assigned_at)) == [decided.pk, mine.pk]
     assert ids(floor.marketer, assigned_before=iso(mine.assigned_at)) == [queued.pk]

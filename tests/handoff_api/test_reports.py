@@ -29,10 +29,17 @@ def test_sla_report_and_dispositions(floor: Floor) -> None:
     body = report.body
     assert (body["agreement_version"], body["first_touch_hours"]) == (1, 4.0)
     everyone = body["first_touch"][-1]
-    assert (everyone["owner"], everyone["handed_over"], everyone["due"]) == ("Everyone", 3, 3)
-    assert everyone["compliance"] == {
-        "successes": 0, "n": 0, "value": None, "low": 0.0, "high": 1.0,
-    }  # fmt: skip
+    # Accepted and rejected before the first-touch deadline: both count as met (a decision
+    # is a response); the third lead's clock is still running.
+    assert (everyone["owner"], everyone["handed_over"], everyone["due"], everyone["met"]) == (
+        "Everyone", 3, 1, 2
+    )  # fmt: skip
+    compliance = everyone["compliance"]
+    assert (compliance["successes"], compliance["n"], compliance["value"]) == (2, 2, 1.0)
+    # Wilson's 95 % interval for 2 of 2: (1 + z²/4 - z·√(z²/16)) / (1 + z²/2) = 1 / (1 + z²/2).
+    z = 1.959963984540054
+    assert compliance["low"] == pytest.approx(1 / (1 + z * z / 2), abs=1e-4)
+    assert compliance["high"] == 1.0
     assert [v["target"] for v in body["volume"]][-1] == 200
     assert body["volume"][-1]["mqls"] == 3
 

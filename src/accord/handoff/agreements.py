@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accord.core.errors import ValidationFailed
 from accord.definitions.document import DocumentInvalid
 from accord.definitions.models import ApprovalSide, DefinitionStatus
 from accord.definitions.versioning import DocumentWorkflow, invalid_document
@@ -16,7 +17,7 @@ from accord.definitions.versioning import approval_side as shared_approval_side
 from accord.handoff.models import SlaAgreement, SlaApproval
 from accord.handoff.sla_document import CalendarSpec, SlaDocument, parse_sla
 from accord.identity.actor import Actor
-from accord.identity.models import Workspace
+from accord.identity.models import Team, Workspace
 from accord.identity.permissions import Action
 
 DEFAULT_SLA: dict[str, Any] = {
@@ -54,6 +55,28 @@ def validated_sla(raw: Any) -> dict[str, Any]:
     return document.model_dump(mode="json")
 
 
+def _calendars_name_teams(workspace: Workspace, agreement: SlaAgreement) -> SlaAgreement:
+    """Each calendar besides `default` is looked up by team name: one named after no team of
+    the workspace (a typo) would silently never apply, so it is refused, naming the teams.
+    (The document's own validation has no workspace; this runs where the service has one.)"""
+    names = [name for name in agreement.document.get("calendars", {}) if name != "default"]
+    teams = set(Team.objects.for_workspace(workspace).values_list("name", flat=True))
+    unknown = [name for name in names if name not in teams]
+    if unknown:
+        listed = ", ".join(f"'{t}'" for t in sorted(teams)) or "none yet"
+        raise ValidationFailed(
+            "The SLA agreement is not valid; nothing was saved.",
+            fields={
+                f"document.calendars.{name}": [
+                    f"No team is called '{name}'; a calendar is named after a team "
+                    f"(this workspace's teams: {listed}) or is the 'default'."
+                ]
+                for name in unknown
+            },
+        )
+    return agreement
+
+
 WORKFLOW: DocumentWorkflow[SlaAgreement, SlaApproval] = DocumentWorkflow(
     model=SlaAgreement,
     approval_model=SlaApproval,
@@ -71,19 +94,22 @@ def approval_side(actor: Actor) -> ApprovalSide:
 
 @transaction.atomic
 def sla_create_draft(*, actor: Actor, document: Any, comment: str = "") -> SlaAgreement:
-    return WORKFLOW.create_draft(actor, document, comment)
+    # Checked on the saved draft: a refusal rolls the whole transaction back.
+    return _calendars_name_teams(actor.workspace, WORKFLOW.create_draft(actor, document, comment))
 
 
 @transaction.atomic
 def sla_update_draft(
     *, actor: Actor, agreement_id: int, document: Any = None, comment: str | None = None
 ) -> SlaAgreement:
-    return WORKFLOW.update_draft(actor, agreement_id, document, comment)
+    draft = WORKFLOW.update_draft(actor, agreement_id, document, comment)
+    return _calendars_name_teams(actor.workspace, draft)
 
 
 @transaction.atomic
 def sla_propose(*, actor: Actor, agreement_id: int) -> SlaAgreement:
-    return WORKFLOW.propose(actor, agreement_id)
+    # Again here: a team may have been renamed since the draft was written.
+    return _calendars_name_teams(actor.workspace, WORKFLOW.propose(actor, agreement_id))
 
 
 @transaction.atomic
@@ -100,7 +126,7 @@ def sla_activate(*, actor: Actor, agreement_id: int) -> SlaAgreement:
 
 @transaction.atomic
 def sla_rollback(*, actor: Actor, agreement_id: int, comment: str = "") -> SlaAgreement:
-    return WORKFLOW.rollback(actor, agreement_id, comment)
+    return _calendars_name_teams(actor.workspace, WORKFLOW.rollback(actor, agreement_id, comment))
 
 
 def active_agreement(workspace: Workspace | int) -> tuple[SlaAgreement, SlaDocument] | None:

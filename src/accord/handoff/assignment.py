@@ -5,19 +5,29 @@ without owner) and the sales managers are alerted, so no MQL is ever left unassi
 
 `route_contacts` handles many leads at once (a re-score can promote thousands): the roster is
 read once, the rotation states are locked once, the handoffs are written in bulk.
+
+Who can own a lead (`lead_owners`): an active user who is a member on a *sales* team with a role
+that works handoffs — a sales rep or SDR (they rotate), or the team's manager or an admin on it
+(they own accounts and can be named by a rule or given a lead, but do not rotate). An account
+owner, a rule's person or a reassignment to anyone else (a former member, a deactivated user, a
+marketer, a marketing manager, someone on no sales team) is skipped or refused, so a lead never
+waits on someone who cannot work it, and its team — whose calendar times the clock and whose
+managers hear of breaches — is always the owner's sales team.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from accord.core.errors import ValidationFailed
 from accord.core.events import publish
 from accord.crm.models import Contact
 from accord.crm.services.contacts import contacts_assign_owner
@@ -37,9 +47,13 @@ from accord.handoff.models import (
 from accord.handoff.notify import escalate
 from accord.handoff.rotation import Candidate, RotationState
 from accord.identity.actor import Actor, Source
+from accord.identity.cleaning import member
 from accord.identity.models import Membership, Role, Team, TeamKind, Workspace
 
-SELLER_ROLES = (Role.SALES_REP, Role.SDR)
+logger = logging.getLogger(__name__)
+
+SELLER_ROLES = (Role.SALES_REP, Role.SDR)  # they rotate inside their sales team
+OWNER_ROLES = (*SELLER_ROLES, Role.MANAGER, Role.ADMIN)  # on a sales team: may own leads
 CONTACT_ATTRIBUTES = (
     "country",
     "title",
@@ -75,13 +89,34 @@ def contact_attributes(contact: Contact) -> dict[str, str]:
     return out
 
 
-def load_roster(workspace_id: int, on: dt.date) -> tuple[routing.Roster, dict[int, int]]:
-    """Every sales team's sellers as rotation candidates, and each seller's team id."""
-    memberships = list(
-        Membership.objects.for_workspace(workspace_id)
-        .filter(role__in=SELLER_ROLES, team__kind=TeamKind.SALES, user__is_active=True)
-        .values_list("user_id", "team_id")
+def lead_owners(workspace_id: int) -> QuerySet[Membership]:
+    """The members who can own a lead: active users on a sales team whose role works leads."""
+    return Membership.objects.for_workspace(workspace_id).filter(
+        role__in=OWNER_ROLES, team__kind=TeamKind.SALES, user__is_active=True
     )
+
+
+def lead_owner_team(workspace_id: int, user_id: Any, field: str = "user_id") -> tuple[int, int]:
+    """(user id, sales team id) of a member who can own leads; otherwise a field error that
+    says why (`lead_owners`)."""
+    user = member(user_id, field, workspace_id)
+    if user is None:
+        raise ValidationFailed.single(field, "Name a seller of this workspace.")
+    team_id = lead_owners(workspace_id).filter(user_id=user).values_list("team_id", flat=True)
+    found = team_id.first()
+    if found is None:
+        raise ValidationFailed.single(
+            field,
+            f"User {user} cannot work leads: only active sales reps, SDRs, managers and "
+            "admins on a sales team can.",
+        )
+    return user, found
+
+
+def load_roster(workspace_id: int, on: dt.date) -> tuple[routing.Roster, dict[int, int]]:
+    """Every sales team's sellers as rotation candidates, the other people who can own leads
+    (`lead_owners`) outside the rotation, and each one's team id."""
+    memberships = list(lead_owners(workspace_id).values_list("user_id", "team_id", "role"))
     settings = {s.user_id: s for s in SellerSettings.objects.for_workspace(workspace_id)}
     away: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for user_id, start, end in (
@@ -98,21 +133,24 @@ def load_roster(workspace_id: int, on: dt.date) -> tuple[routing.Roster, dict[in
         .values_list("owner_id", "n")
     )
     teams: dict[str, list[Candidate]] = defaultdict(list)
+    people: dict[int, Candidate] = {}
     team_of: dict[int, int] = {}
-    for user_id, team_id in memberships:
+    for user_id, team_id, role in memberships:
         s = settings.get(user_id)
         weight = (s.weight if s.accepts_leads else 0.0) if s else 1.0
-        teams[str(team_id)].append(
-            Candidate(
-                user_id=user_id,
-                weight=weight,
-                away=tuple(away.get(user_id, ())),
-                capacity=s.capacity if s else None,
-                open_handoffs=open_counts.get(user_id, 0),
-            )
+        candidate = Candidate(
+            user_id=user_id,
+            weight=weight,
+            away=tuple(away.get(user_id, ())),
+            capacity=s.capacity if s else None,
+            open_handoffs=open_counts.get(user_id, 0),
         )
+        if role in SELLER_ROLES:
+            teams[str(team_id)].append(candidate)
+        else:
+            people[user_id] = candidate
         team_of[user_id] = team_id
-    return routing.Roster(teams=dict(teams)), team_of
+    return routing.Roster(teams=dict(teams), people=people), team_of
 
 
 def load_rules(workspace_id: int) -> tuple[list[routing.RoutingRule], dict[str, int]]:
@@ -128,15 +166,6 @@ def load_rules(workspace_id: int) -> tuple[list[routing.RoutingRule], dict[str, 
         )
         ids[rule.name] = rule.pk
     return rules, ids
-
-
-def _member_team(workspace_id: int, user_id: int) -> int | None:
-    return (
-        Membership.objects.for_workspace(workspace_id)
-        .filter(user_id=user_id)
-        .values_list("team_id", flat=True)
-        .first()
-    )
 
 
 @transaction.atomic
@@ -184,19 +213,14 @@ def route_contacts(
         )
         team_id = int(chosen.team) if chosen.team else None
         if chosen.user_id is not None:
-            team_id = (
-                team_id or team_of.get(chosen.user_id) or _member_team(workspace_id, chosen.user_id)
-            )
+            team_id = team_id or team_of[chosen.user_id]  # routing picks only roster people
             _count_open(roster, chosen.user_id)
-        rule_name = chosen.chosen_by.removeprefix("rule: ")
         handoff = Handoff(
             workspace_id=workspace_id,
             contact=contact,
             owner_id=chosen.user_id,
             team_id=team_id,
-            routing_rule_id=rule_ids.get(rule_name)
-            if chosen.chosen_by.startswith("rule:")
-            else None,
+            routing_rule_id=rule_ids.get(chosen.rule) if chosen.rule else None,
             chosen_by=chosen.chosen_by[:200],
             assigned_at=at,
             definition_version=definition_version[:40],
@@ -231,18 +255,43 @@ def route_contacts(
     return handoffs
 
 
+def route_contacts_isolated(
+    workspace_id: int, contact_ids: Sequence[int], *, definition_version: str = ""
+) -> list[Handoff]:
+    """`route_contacts`, but a lead that cannot be routed does not hold up the others: if the
+    batch fails, each contact is routed on its own and the failures are logged (the sweep
+    tries them again)."""
+    failed = "routing contacts %s of workspace %s failed"
+    try:
+        return route_contacts(workspace_id, contact_ids, definition_version=definition_version)
+    except Exception:
+        logger.exception(failed, list(contact_ids)[:20], workspace_id)
+        if len(contact_ids) == 1:
+            return []
+    routed: list[Handoff] = []
+    for contact_id in contact_ids:
+        try:
+            routed += route_contacts(
+                workspace_id, [contact_id], definition_version=definition_version
+            )
+        except Exception:
+            logger.exception(failed, [contact_id], workspace_id)
+    return routed
+
+
 def _count_open(roster: routing.Roster, user_id: int) -> None:
     """The new lead counts against the seller's capacity for the rest of this batch."""
+
+    def plus_one(m: Candidate) -> Candidate:
+        return Candidate(m.user_id, m.weight, m.away, m.capacity, m.open_handoffs + 1)
+
     for team, members in roster.teams.items():
         roster.teams = {
             **roster.teams,
-            team: [
-                Candidate(m.user_id, m.weight, m.away, m.capacity, m.open_handoffs + 1)
-                if m.user_id == user_id
-                else m
-                for m in members
-            ],
+            team: [plus_one(m) if m.user_id == user_id else m for m in members],
         }
+    if user_id in roster.people:
+        roster.people = {**roster.people, user_id: plus_one(roster.people[user_id])}
 
 
 def _save_rotations(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accord.crm.models import Activity, Contact, LedgerEntry
 from accord.handoff.agreements import active_agreement
+from accord.handoff.business_hours import add_business_hours
 from accord.handoff.clocks import TOUCH_KINDS, start_clock
 from accord.handoff.models import (
     Escalation,
@@ -27,23 +28,17 @@ from accord.handoff.models import (
     SlaAgreement,
     SlaState,
 )
-from accord.handoff.routing_settings import ensure_default_reasons
+from accord.handoff.routing_settings import other_reason
 from accord.handoff.sla_document import SlaDocument
 from accord.identity.models import Membership, Team, Workspace
 
-OTHER_REASON = ("other", "Other (see comment)")
 ACCEPTED_STAGES = ("sal", "sql", "opportunity", "customer")
 BATCH = 2000
 
 
 def _reasons(workspace_id: int, reason_keys: Mapping[str, str]) -> dict[str, RejectionReason]:
-    ensure_default_reasons(workspace_id)
+    other = other_reason(workspace_id)
     scoped = RejectionReason.objects.for_workspace(workspace_id)
-    other, _ = scoped.get_or_create(
-        workspace_id=workspace_id,
-        key=OTHER_REASON[0],
-        defaults={"label": OTHER_REASON[1], "outcome": "disqualified", "position": 99},
-    )
     by_key = {r.key: r for r in scoped}
     by_text = {r.label.casefold(): r for r in by_key.values()}
     for text, key in reason_keys.items():
@@ -202,4 +197,11 @@ def _handoff(
         if handoff.sla_state == SlaState.BREACHED:
             handoff.breached_at = due
             handoff.escalation_level = 1
+            # As the sweep does at a breach: the manager is told after the grace period (in
+            # business hours), so a lead still untouched is escalated at the next sweep.
+            handoff.manager_escalation_at = add_business_hours(
+                due,
+                document.sales.manager_grace_hours,
+                document.calendar_for(team_names.get(team_id) if team_id else None),
+            )
     return handoff

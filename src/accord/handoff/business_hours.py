@@ -3,7 +3,10 @@
 A `Calendar` is a team's working week in its own time zone — open intervals per weekday — and
 its holidays. Deadlines are computed in that zone's local time, day by day, and returned as
 aware datetimes, so daylight-saving changes are handled where they happen: a day on which the
-clocks go forward simply has an hour less of wall time before the interval ends.
+clocks go forward simply has an hour less of wall time before the interval ends. Intervals
+are wall-clock times: one that starts or ends at a local time the clocks skip (02:30 on the day
+New York springs forward) starts or ends when the clocks jump. An interval ending at `MIDNIGHT`
+("24:00") runs to the end of its day.
 
 - `add_business_hours(start, hours, calendar)`: the moment `hours` of open time after `start`
   (from a closed moment, counting starts at the next opening);
@@ -22,6 +25,18 @@ from zoneinfo import ZoneInfo
 
 Interval = tuple[dt.time, dt.time]  # local opening and closing time, start < end
 MAX_DAYS = 3 * 366  # a deadline further away than this is a configuration error
+MIDNIGHT = dt.time(0)  # as an interval's end: the midnight that ends the day ("24:00")
+DAY_SECONDS = 24 * 3600
+
+
+def _seconds(moment: dt.time) -> float:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+
+
+def interval_seconds(interval: Interval) -> tuple[float, float]:
+    """An interval as seconds after the local midnight; an end at `MIDNIGHT` is 24:00."""
+    start, end = interval
+    return _seconds(start), DAY_SECONDS if end == MIDNIGHT else _seconds(end)
 
 
 @dataclass(frozen=True)
@@ -35,10 +50,13 @@ class Calendar:
         for weekday, intervals in self.week.items():
             if not 0 <= weekday <= 6:
                 raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
-            ordered = sorted(intervals)
-            for start, end in ordered:
-                if not start < end:
-                    raise ValueError(f"an interval must end after it starts ({start} to {end})")
+            for interval in intervals:
+                low, high = interval_seconds(interval)
+                if not low < high:
+                    raise ValueError(
+                        f"an interval must end after it starts ({interval[0]} to {interval[1]})"
+                    )
+            ordered = sorted(interval_seconds(i) for i in intervals)
             for (_, end), (start, _) in itertools.pairwise(ordered):
                 if start < end:
                     raise ValueError(f"intervals overlap on weekday {weekday}")
@@ -56,17 +74,42 @@ class Calendar:
         return cls(timezone=timezone, week=dict.fromkeys(range(5), hours))
 
 
+def local_instant(day: dt.date, moment: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant the zone's wall clock reads `moment` on `day`. A time the clocks skip
+    (inside a spring-forward gap) is the instant they jump: `combine` alone would read it
+    with the old offset, an hour after the jump, and stretch an interval ending there."""
+    naive = dt.datetime.combine(day, moment)
+    instant = naive.replace(tzinfo=zone).astimezone(dt.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == naive:
+        return instant  # exists (a repeated time: its first occurrence)
+    # In the gap: before the jump the wall clock reads less than `naive`, from it on more.
+    # fold=1 reads it with the new offset, an instant before the jump; fold=0 one after.
+    low = int(naive.replace(tzinfo=zone, fold=1).timestamp())
+    high = -int(-instant.timestamp() // 1)
+    while high - low > 1:
+        middle = (low + high) // 2
+        wall = dt.datetime.fromtimestamp(middle, dt.UTC).astimezone(zone).replace(tzinfo=None)
+        if wall > naive:
+            high = middle
+        else:
+            low = middle
+    return dt.datetime.fromtimestamp(high, dt.UTC)
+
+
 def _open_periods(calendar: Calendar, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The day's open periods as aware datetimes (empty on holidays and closed days)."""
+    """The day's open periods as UTC datetimes (empty on holidays and closed days)."""
     if day in calendar.holidays:
         return []
     zone = calendar.zone
     periods = []
     for start, end in sorted(calendar.week.get(day.weekday(), ())):
-        opens = dt.datetime.combine(day, start, tzinfo=zone)
-        closes = dt.datetime.combine(day, end, tzinfo=zone)
-        # Compare in UTC: wall-clock arithmetic would ignore a DST change inside the period.
-        if closes.astimezone(dt.UTC) > opens.astimezone(dt.UTC):
+        opens = local_instant(day, start, zone)
+        if end == MIDNIGHT:
+            closes = local_instant(day + dt.timedelta(days=1), MIDNIGHT, zone)
+        else:
+            closes = local_instant(day, end, zone)
+        # Empty when the whole interval lies in a spring-forward gap.
+        if closes > opens:
             periods.append((opens, closes))
     return periods
 

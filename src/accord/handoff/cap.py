@@ -1,7 +1,8 @@
 """The buyer's side of the SLA, enforced: before a touch is logged, count the contact's touches
-in the rolling window — sales calls, emails and meetings plus marketing email sends — and warn
-when one more would exceed the agreed cap. Confirmed anyway, the touch is logged and the
-violation recorded."""
+in every rolling window that would hold it — sales calls, emails and meetings plus marketing
+email sends; the windows after it too, for a touch logged with an earlier time — and warn when
+one more would exceed the agreed cap. Confirmed anyway, the touch is logged and the violation
+recorded."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from accord.core.errors import NeedsConfirmation
 from accord.crm.models import Activity
@@ -26,7 +28,7 @@ WARNING = "contact_cap"
 class CapStatus:
     limit: int
     window_hours: float
-    touches_in_window: int  # before the new touch
+    touches_in_window: int  # before the new touch, in the fullest window that would hold it
     next_allowed: dt.datetime  # the earliest moment one more touch stays within the cap
     agreement_id: int  # the active agreement that set the cap
 
@@ -59,11 +61,12 @@ def cap_status(workspace_id: int, contact_id: int, at: dt.datetime) -> CapStatus
         return None
     buyer = active[1].buyer
     cap = ContactCap(buyer.max_touches, dt.timedelta(hours=buyer.window_hours))
-    touches = touch_times(workspace_id, contact_id, at - cap.window, at)
+    # Every window holding `at` lies in (at - W, at + W).
+    touches = touch_times(workspace_id, contact_id, at - cap.window, at + cap.window)
     return CapStatus(
         limit=cap.limit,
         window_hours=buyer.window_hours,
-        touches_in_window=cap.touches_in_window(touches, at),
+        touches_in_window=cap.peak_with(touches, at),
         next_allowed=cap.next_allowed(touches, at),
         agreement_id=active[0].pk,
     )
@@ -81,12 +84,18 @@ def contact_cap_check(
     if status is None or not status.would_exceed:
         return None
     if WARNING not in confirmed:
-        when = status.next_allowed.strftime("%d %b %H:%M UTC")
+        if status.next_allowed > at:
+            zone = ZoneInfo(actor.workspace.timezone)
+            local = status.next_allowed.astimezone(zone)
+            when = (
+                f"The next touch within the cap is possible from {local:%d %b %H:%M} ({zone.key})."
+            )
+        else:  # it is the touches logged after this one's time that fill the window
+            when = "Touches logged after this time fill that window."
         raise NeedsConfirmation(
             f"This would be touch {status.touches_in_window + 1} of this contact within "
-            f"{status.window_hours:g} hours; the SLA allows {status.limit}. The next touch "
-            f"within the cap is possible from {when}. Confirm to log it anyway (it will be "
-            "recorded as a violation).",
+            f"{status.window_hours:g} hours; the SLA allows {status.limit}. {when} Confirm to "
+            "log it anyway (it will be recorded as a violation).",
             warning=WARNING,
             details={
                 "touches_in_window": status.touches_in_window,

@@ -1,9 +1,16 @@
 """SLA clocks of handoffs: started at assignment in business time, met by the first touch,
 paused and resumed, and swept for breaches (which escalate to the owner, then the manager).
 
-A touch is a call, email or meeting logged on the contact after the handoff (not a note). The
+A touch is a call, email or meeting logged on the contact after the handoff (not a note) by
+someone who sells: the handoff's owner, or a member whose role sells (a sales rep, an SDR, an
+admin, a manager not on a marketing team) — a marketer's email is not sales' first touch. The
 sweep re-checks the activities before declaring a breach, so a touch whose event was lost (a
 crash between commit and subscriber, an import) still meets the clock.
+
+A touch meets the clock when it was made by the due time and logged by then or within
+`LATE_ENTRY_GRACE` after it (a seller logs a call a few minutes late; the sweep runs every 30
+seconds). Logged later, even with an earlier `occurred_at`, it is recorded as the first touch but
+the breach stands: compliance cannot be repaired after the fact by backdating.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accord.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -36,11 +43,15 @@ from accord.handoff.models import (
 from accord.handoff.notify import escalate
 from accord.handoff.sla_document import SlaDocument
 from accord.identity.actor import Actor
-from accord.identity.models import Role, Team
+from accord.identity.models import Membership, Role, Team, TeamKind
 from accord.identity.permissions import Action
 
 TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 SWEEP_CHUNK = 2000
+# How late after the due time a touch made in time may still be logged and meet the clock.
+LATE_ENTRY_GRACE = dt.timedelta(minutes=60)
+SELLING_ROLES = (Role.ADMIN, Role.MANAGER, Role.SALES_REP, Role.SDR)
+MAX_PAUSE_REASON = 200  # the column's length
 
 
 def team_name(team_id: int | None) -> str | None:
@@ -71,13 +82,36 @@ def _touches(workspace_id: int) -> Q:
     return Q(workspace_id=workspace_id, kind__in=TOUCH_KINDS)
 
 
+def touch_in_time(occurred_at: dt.datetime, logged_at: dt.datetime, due: dt.datetime) -> bool:
+    """Whether a touch meets a first-touch clock due at `due`: made by then, and logged by
+    then or within `LATE_ENTRY_GRACE` after."""
+    return occurred_at <= due and logged_at <= due + LATE_ENTRY_GRACE
+
+
+def selling_members(workspace_id: int) -> QuerySet[Membership]:
+    """Members whose touches count on sales' clocks (with the handoff's owner): sales reps,
+    SDRs, admins, and managers except those of a marketing team."""
+    return (
+        Membership.objects.for_workspace(workspace_id)
+        .filter(role__in=SELLING_ROLES)
+        .exclude(role=Role.MANAGER, team__kind=TeamKind.MARKETING)
+    )
+
+
+def _sells(workspace_id: int, user_id: int | None, owner_id: int | None) -> bool:
+    if user_id is None:  # nobody to credit: not a seller's touch
+        return False
+    return user_id == owner_id or selling_members(workspace_id).filter(user_id=user_id).exists()
+
+
 def record_touch(workspace_id: int, activity_id: int) -> Handoff | None:
-    """Count a logged touch on the contact's open handoff: the first one meets (or, logged
-    after the due time, closes as breached) the first-touch clock."""
+    """Count a seller's logged touch on the contact's open handoff: the first one meets the
+    first-touch clock if made in time and logged in time (`touch_in_time`), else it is, or
+    stays, breached."""
     activity = (
         Activity.objects.for_workspace(workspace_id)
         .filter(pk=activity_id, kind__in=TOUCH_KINDS)
-        .values("contact_id", "occurred_at")
+        .values("contact_id", "occurred_at", "created_at", "user_id")
         .first()
     )
     if activity is None or activity["contact_id"] is None:
@@ -93,22 +127,27 @@ def record_touch(workspace_id: int, activity_id: int) -> Handoff | None:
             )
             .first()
         )
-        if handoff is None:
+        if handoff is None or not _sells(workspace_id, activity["user_id"], handoff.owner_id):
             return None
         handoff.attempts += 1
         fields = ["attempts", "updated_at"]
-        if handoff.first_touched_at is None or activity["occurred_at"] < handoff.first_touched_at:
-            handoff.first_touched_at = activity["occurred_at"]
+        occurred = activity["occurred_at"]
+        if handoff.first_touched_at is None or occurred < handoff.first_touched_at:
+            handoff.first_touched_at = occurred
             fields.append("first_touched_at")
-            if handoff.sla_state in (SlaState.DUE, SlaState.PAUSED, SlaState.BREACHED):
-                late = (
-                    handoff.first_touch_due_at is not None
-                    and handoff.sla_state != SlaState.PAUSED
-                    and activity["occurred_at"] > handoff.first_touch_due_at
-                )
-                handoff.sla_state = SlaState.BREACHED if late else SlaState.MET
-                if late and handoff.breached_at is None:
-                    handoff.breached_at = handoff.first_touch_due_at
+            due = handoff.first_touch_due_at
+            if handoff.sla_state == SlaState.PAUSED or (
+                handoff.sla_state in (SlaState.DUE, SlaState.BREACHED)
+                and (due is None or touch_in_time(occurred, activity["created_at"], due))
+            ):
+                # A paused clock cannot breach: a touch while it is stopped meets it.
+                handoff.sla_state = SlaState.MET
+                handoff.breached_at = None
+                fields += ["sla_state", "breached_at"]
+            elif handoff.sla_state == SlaState.DUE:
+                assert due is not None
+                handoff.sla_state = SlaState.BREACHED
+                handoff.breached_at = due
                 fields += ["sla_state", "breached_at"]
         handoff.save(update_fields=fields)
         return handoff
@@ -121,12 +160,14 @@ def handoff_pause(*, actor: Actor, handoff_id: int, reason: str) -> Handoff:
     text = (reason or "").strip()
     if not text:
         raise ValidationFailed.single("reason", "Say why the clock stops (e.g. out of office).")
+    if len(text) > MAX_PAUSE_REASON:  # refused, not cut: the reason is what the manager reads
+        raise ValidationFailed.single("reason", f"At most {MAX_PAUSE_REASON} characters.")
     handoff = _open_locked(actor, handoff_id)
     if handoff.sla_state != SlaState.DUE:
         raise Conflict(f"Only a running clock can be paused; this one is {handoff.sla_state}.")
     handoff.sla_state = SlaState.PAUSED
     handoff.paused_at = timezone.now()
-    handoff.pause_reason = text[:200]
+    handoff.pause_reason = text
     handoff.save(update_fields=["sla_state", "paused_at", "pause_reason", "updated_at"])
     return handoff
 
@@ -234,6 +275,7 @@ def sweep_workspace(workspace_id: int, now: dt.datetime | None = None) -> SweepR
     )
     calendars = _calendars()
     graces: dict[int, float] = {}
+    sellers: set[int] | None = None
     while True:
         with transaction.atomic():
             overdue = list(
@@ -257,13 +299,18 @@ def sweep_workspace(workspace_id: int, now: dt.datetime | None = None) -> SweepR
             )
             if not overdue:
                 break
+            if sellers is None and any(h.first is not None for h in overdue):
+                sellers = set(selling_members(workspace_id).values_list("user_id", flat=True))
+            touched = _sellers_touches(overdue, sellers or set())
             met, breached = [], []
             for handoff in overdue:
-                if handoff.first is not None:
-                    handoff.first_touched_at = handoff.first
-                    late = handoff.first > handoff.first_touch_due_at
-                    handoff.sla_state = SlaState.BREACHED if late else SlaState.MET
-                    handoff.breached_at = handoff.first_touch_due_at if late else None
+                if touches := touched.get(handoff.pk):
+                    due = handoff.first_touch_due_at
+                    assert due is not None
+                    handoff.first_touched_at = min(occurred for occurred, _ in touches)
+                    in_time = any(touch_in_time(o, logged, due) for o, logged in touches)
+                    handoff.sla_state = SlaState.MET if in_time else SlaState.BREACHED
+                    handoff.breached_at = None if in_time else due
                     met.append(handoff)
                     continue
                 assert handoff.first_touch_due_at is not None and handoff.agreement_id
@@ -294,12 +341,44 @@ def sweep_workspace(workspace_id: int, now: dt.datetime | None = None) -> SweepR
             )
             .only("id", "contact_id", "owner_id", "team_id", "first_touch_due_at")
         )
-        for handoff in late:
-            handoff.escalation_level = 2
+        for lead in late:
+            lead.escalation_level = 2
         _update_rows(late, ["escalation_level"])
         escalate(workspace_id, late, EscalationKind.BREACH_MANAGER)
         result.escalated_to_manager = len(late)
     return result
+
+
+def _sellers_touches(
+    handoffs: Sequence[Handoff], sellers: set[int]
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """(made, logged) of the sellers' touches since the assignment, per handoff, for the
+    overdue handoffs whose contact has any touch (the few whose event was missed): one query
+    for the batch, judged in Python. The owner's touches count even if their role does not."""
+    touched = [h for h in handoffs if getattr(h, "first", None) is not None]
+    if not touched:
+        return {}
+    rows = (
+        Activity.objects.across_workspaces()  # the contacts' own: see the subquery above
+        .filter(contact_id__in={h.contact_id for h in touched}, kind__in=TOUCH_KINDS)
+        .values_list("contact_id", "occurred_at", "created_at", "user_id")
+    )
+    by_contact: defaultdict[int, list[tuple[dt.datetime, dt.datetime, int | None]]]
+    by_contact = defaultdict(list)
+    for contact_id, occurred, logged, user_id in rows:
+        by_contact[contact_id].append((occurred, logged, user_id))
+    out: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for handoff in touched:
+        counted = [
+            (occurred, logged)
+            for occurred, logged, user_id in by_contact[handoff.contact_id]
+            if occurred >= handoff.assigned_at
+            and user_id is not None
+            and (user_id == handoff.owner_id or user_id in sellers)
+        ]
+        if counted:
+            out[handoff.pk] = counted
+    return out
 
 
 def _update_rows(handoffs: Sequence[Handoff], fields: Sequence[str]) -> None:

@@ -26,6 +26,17 @@ class ContactCap:
         high = bisect.bisect_right(touches, at)
         return high - low
 
+    def peak_with(self, touches: Sequence[dt.datetime], at: dt.datetime) -> int:
+        """The most of `touches` (sorted ascending) in any one window that also holds a new
+        touch at `at`: the windows ending from `at` up to `at + window`. A touch logged with an
+        earlier time than others (backdated) may take a later window over the cap, not only
+        the one ending at it. A window's count only grows when its end passes a touch, so the
+        windows ending at `at` and at each later touch are the ones to check."""
+        later = touches[
+            bisect.bisect_right(touches, at) : bisect.bisect_left(touches, at + self.window)
+        ]
+        return max(self.touches_in_window(touches, end) for end in [at, *later])
+
     def next_allowed(self, touches: Sequence[dt.datetime], at: dt.datetime) -> dt.datetime:
         """The earliest moment from `at` on when one more touch stays within the cap, given the
         touches made up to `at` (sorted ascending): `at` itself, or the moment enough of them

@@ -1,23 +1,37 @@
 """What sales does with a handed-off lead, written only here: claim it from the fallback queue,
 accept it (→ SAL), reject it with a reason code (→ disqualified or recycled), recycle it to
 nurture until a date, or reassign it; and marketing's one dispute of a rejection, which a
-manager resolves.
+sales manager resolves. A lifecycle change that takes the contact out of MQL elsewhere closes
+its handoff too (`handoff_close_outside`).
 
 Every decision is a conditional update of an open handoff, so of two people deciding the same
 lead at the same moment exactly one wins and the other gets a `Conflict` (HTTP 409).
+
+Who: the owner decides their own lead; a *sales* team's manager or an admin decides anyone's,
+reassigns, and resolves disputes. A manager of another team (marketing) may not: marketing
+cannot accept or reject sales' leads, nor rule on its own dispute.
+
+A decision ends the first-touch clock (`_resolved_clock`): made by the due time, or while the
+clock was paused, it is sales' response in time — met; made after the due time without a touch,
+the clock is breached. A decided lead never counts as a running clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.events import publish
+from accord.crm.models import Activity, Contact, LifecycleStage
 from accord.crm.services.ledger import change_stage
 from accord.handoff.agreements import agreement_document
+from accord.handoff.assignment import lead_owner_team
+from accord.handoff.clocks import LATE_ENTRY_GRACE, TOUCH_KINDS, selling_members
 from accord.handoff.models import (
     Dispute,
     DisputeOutcome,
@@ -26,16 +40,19 @@ from accord.handoff.models import (
     HandoffStatus,
     ReasonOutcome,
     RejectionReason,
+    SlaState,
 )
 from accord.handoff.notify import escalate
-from accord.handoff.routing_settings import ensure_default_reasons
+from accord.handoff.routing_settings import ensure_default_reasons, other_reason
 from accord.identity import audit
-from accord.identity.actor import Actor
-from accord.identity.cleaning import member
-from accord.identity.models import Role
+from accord.identity.actor import Actor, Source
+from accord.identity.models import Membership, Role, TeamKind, Workspace
 from accord.identity.permissions import Action
 
 MAX_COMMENT = 1000
+MAX_ECHO = 60  # of an unknown reason code quoted back in the error
+# The stages a rejection leaves a contact in: a dispute is overturned only from one of them.
+REJECTED_STAGES = (ReasonOutcome.DISQUALIFIED.value, ReasonOutcome.RECYCLED.value)
 
 
 def locked_handoff(actor: Actor, handoff_id: int) -> Handoff:
@@ -51,13 +68,33 @@ def locked_handoff(actor: Actor, handoff_id: int) -> Handoff:
     return handoff
 
 
-def _leads_team(actor: Actor) -> bool:
-    return actor.role in (Role.MANAGER, Role.ADMIN) or actor.user is None
+def sales_lead(actor: Actor) -> bool:
+    """Whether the actor works anyone's lead: an admin, a manager of a sales team, or the
+    system itself."""
+    if actor.user is None or actor.role == Role.ADMIN:
+        return True
+    return (
+        actor.role == Role.MANAGER
+        and Membership.objects.for_workspace(actor.workspace)
+        .filter(user_id=actor.user.pk, team__kind=TeamKind.SALES)
+        .exists()
+    )
+
+
+def _require_sales_side(actor: Actor) -> None:
+    """Work on leads is sales': a manager of another team (marketing) is refused, although
+    the role table lets managers work handoffs."""
+    actor.require(Action.WORK_HANDOFFS)
+    if actor.role == Role.MANAGER and not sales_lead(actor):
+        raise PermissionDenied(
+            "Only the manager of a sales team (or an admin) works sales' leads; "
+            "a manager of another team cannot."
+        )
 
 
 def _decidable(actor: Actor, handoff_id: int) -> Handoff:
-    """The open handoff, if the actor may decide it: its owner, a manager or an admin."""
-    actor.require(Action.WORK_HANDOFFS)
+    """The open handoff, if the actor may decide it: its owner, a sales manager or an admin."""
+    _require_sales_side(actor)
     handoff = locked_handoff(actor, handoff_id)
     if handoff.status != HandoffStatus.OPEN:
         by = f" by {handoff.decided_by.display_name}" if handoff.decided_by else ""
@@ -65,13 +102,13 @@ def _decidable(actor: Actor, handoff_id: int) -> Handoff:
             f"This lead was already {handoff.get_status_display().lower()}{by}; "
             "nothing was changed."
         )
-    if handoff.owner_id is None and not _leads_team(actor):
+    if handoff.owner_id is None and not sales_lead(actor):
         raise Conflict("This lead is in the fallback queue: claim it first.")
     if (
         handoff.owner_id is not None
         and actor.user is not None
         and handoff.owner_id != actor.user.pk
-        and not _leads_team(actor)
+        and not sales_lead(actor)
     ):
         raise PermissionDenied(
             "This lead is assigned to someone else; ask a manager to reassign it."
@@ -79,10 +116,28 @@ def _decidable(actor: Actor, handoff_id: int) -> Handoff:
     return handoff
 
 
+def _resolved_clock(handoff: Handoff, at: dt.datetime) -> dict[str, Any]:
+    """The first-touch clock's end when the lead is decided at `at` (see the module doc)."""
+    due = handoff.first_touch_due_at
+    if handoff.sla_state == SlaState.PAUSED or (
+        handoff.sla_state == SlaState.DUE and (due is None or at <= due)
+    ):
+        return {"sla_state": SlaState.MET, "paused_at": None}
+    if handoff.sla_state == SlaState.DUE:
+        return {"sla_state": SlaState.BREACHED, "breached_at": due}
+    return {}  # met, breached or untimed already: as it was
+
+
 def _close(actor: Actor, handoff: Handoff, status: HandoffStatus, **fields: object) -> Handoff:
     """The conditional update that makes a decision exactly-once."""
     now = timezone.now()
-    values = {"status": status, "decided_at": now, "decided_by": actor.user, **fields}
+    values = {
+        "status": status,
+        "decided_at": now,
+        "decided_by": actor.user,
+        **_resolved_clock(handoff, now),
+        **fields,
+    }
     updated = (
         Handoff.objects.for_workspace(actor.workspace)
         .filter(pk=handoff.pk, status=HandoffStatus.OPEN)
@@ -129,22 +184,33 @@ def _comment(comment: str, *, required: bool = False) -> str:
 
 @transaction.atomic
 def handoff_claim(*, actor: Actor, handoff_id: int) -> Handoff:
-    """Take a lead from the fallback queue: the first claim wins, the second gets 409."""
-    actor.require(Action.WORK_HANDOFFS)
+    """Take a lead from the fallback queue: the first claim wins, the second gets 409. The lead
+    joins the claimant's sales team (its calendar and managers), if they are on one."""
+    _require_sales_side(actor)
     if actor.user is None:
         raise PermissionDenied("Only a person can claim a lead.")
     handoff = locked_handoff(actor, handoff_id)
+    team_id = (
+        Membership.objects.for_workspace(actor.workspace)
+        .filter(user_id=actor.user.pk, team__kind=TeamKind.SALES)
+        .values_list("team_id", flat=True)
+        .first()
+    ) or handoff.team_id
     claimed = (
         Handoff.objects.for_workspace(actor.workspace)
         .filter(pk=handoff_id, status=HandoffStatus.OPEN, owner__isnull=True)
         .update(
-            owner=actor.user, chosen_by="claimed from the fallback queue", updated_at=timezone.now()
+            owner=actor.user,
+            team_id=team_id,
+            chosen_by="claimed from the fallback queue",
+            updated_at=timezone.now(),
         )
     )
     if claimed != 1:
         who = handoff.owner.display_name if handoff.owner else "someone"
         raise Conflict(f"{who} already has this lead; nothing was changed.")
     handoff.owner = actor.user
+    handoff.team_id = team_id
     handoff.chosen_by = "claimed from the fallback queue"
     _set_contact_owner(actor, handoff)
     return handoff
@@ -152,17 +218,26 @@ def handoff_claim(*, actor: Actor, handoff_id: int) -> Handoff:
 
 @transaction.atomic
 def handoff_reassign(*, actor: Actor, handoff_id: int, user_id: int) -> Handoff:
+    """Give an open lead to someone who can work it (`assignment.lead_owners`). It moves to
+    their sales team, so breaches reach that team's managers and pauses are counted in its
+    calendar; the first-touch due time stays as it was: the buyer has been waiting since the
+    handover, whoever has the lead now."""
     actor.require(Action.MANAGE_ROUTING)
-    owner = member(user_id, "user_id", actor.workspace.pk)
+    if not sales_lead(actor):
+        raise PermissionDenied("Only the manager of a sales team (or an admin) reassigns leads.")
+    owner, team_id = lead_owner_team(actor.workspace.pk, user_id)
     handoff = locked_handoff(actor, handoff_id)
     if handoff.status != HandoffStatus.OPEN:
         raise Conflict("Only an open lead can be reassigned.")
-    before = {"owner_id": handoff.owner_id}
+    before: dict[str, Any] = {"owner_id": handoff.owner_id}
+    after: dict[str, Any] = {"owner_id": owner}
+    if handoff.team_id != team_id:  # the audit names the team only when it changes
+        before["team_id"], after["team_id"] = handoff.team_id, team_id
     handoff.owner_id = owner
+    handoff.team_id = team_id
     handoff.chosen_by = f"reassigned by {actor.label}"[:200]
-    handoff.save(update_fields=["owner", "chosen_by", "updated_at"])
+    handoff.save(update_fields=["owner", "team", "chosen_by", "updated_at"])
     label = f"handoff {handoff.pk} of contact {handoff.contact_id}"
-    after = {"owner_id": owner}
     audit.record(actor, "handoff.reassigned", handoff, label=label, before=before, after=after)
     _set_contact_owner(actor, handoff)
     return handoff
@@ -195,26 +270,71 @@ def reason_by_key(workspace_id: int, key: str) -> RejectionReason:
     reason = reasons.filter(key=(key or "").strip().lower()).first()
     if reason is None:
         keys = ", ".join(reasons.values_list("key", flat=True))
+        shown = key if len(key) <= MAX_ECHO else f"{key[:MAX_ECHO]}…"  # not a huge input back
         raise ValidationFailed.single(
             "reason",
-            f"Pick a reason code ({keys})." if not key else f"Unknown reason '{key}' ({keys}).",
+            f"Pick a reason code ({keys})." if not key else f"Unknown reason '{shown}' ({keys}).",
         )
     return reason
 
 
+def attempts_in_window(handoff: Handoff) -> int:
+    """Sales' touches of the lead that count for "K attempts within D business days": made
+    from the handover to the attempts deadline, and logged by then (with the grace a late
+    entry gets on the first-touch clock) — a burst of calls after the deadline does not make
+    up for it. The owner's touches and those of members who sell (as on the clock)."""
+    if handoff.attempts_due_at is None:
+        return handoff.attempts
+    deadline = handoff.attempts_due_at
+    sellers = selling_members(handoff.workspace_id).values("user_id")
+    return (
+        Activity.objects.for_workspace(handoff.workspace_id)
+        .filter(
+            contact_id=handoff.contact_id,
+            kind__in=TOUCH_KINDS,
+            occurred_at__gte=handoff.assigned_at,
+            occurred_at__lte=deadline,
+            created_at__lte=deadline + LATE_ENTRY_GRACE,
+        )
+        .filter(Q(user_id=handoff.owner_id) | Q(user_id__in=sellers))
+        .count()
+    )
+
+
+def _check_attempts(handoff: Handoff) -> None:
+    """Unresponsive only after the agreed attempts, made within the agreed days."""
+    if handoff.agreement is None:
+        return
+    sales = agreement_document(handoff.agreement).sales
+    needed = sales.attempts_before_unresponsive
+    made = attempts_in_window(handoff)
+    if made >= needed:
+        return
+    deadline = handoff.attempts_due_at
+    if deadline is not None and timezone.now() > deadline:  # the window has closed
+        by = f"{deadline.astimezone(dt.UTC):%d %b %Y %H:%M} UTC"
+        window = f"{needed} attempts within {sales.attempt_days:g} business days (by {by})"
+        raise ValidationFailed.single(
+            "reason",
+            f"The SLA asks for {window} before a lead is called unresponsive; {made} "
+            f"{'was' if made == 1 else 'were'} logged in that window, and later attempts do not "
+            "count: pick another reason.",
+        )
+    raise ValidationFailed.single(
+        "reason",
+        f"The SLA asks for {needed} attempts before a lead is called unresponsive; "
+        f"{made} logged so far.",
+    )
+
+
 @transaction.atomic
 def handoff_reject(*, actor: Actor, handoff_id: int, reason: str, comment: str = "") -> Handoff:
+    # Who may decide first: a marketer is refused before the reason is looked at.
+    handoff = _decidable(actor, handoff_id)
     code = reason_by_key(actor.workspace.pk, reason)
     text = _comment(comment)
-    handoff = _decidable(actor, handoff_id)
-    if code.needs_attempts and handoff.agreement is not None:
-        needed = agreement_document(handoff.agreement).sales.attempts_before_unresponsive
-        if handoff.attempts < needed:
-            raise ValidationFailed.single(
-                "reason",
-                f"The SLA asks for {needed} attempts before a lead is called unresponsive; "
-                f"{handoff.attempts} logged so far.",
-            )
+    if code.needs_attempts:
+        _check_attempts(handoff)
     handoff = _close(actor, handoff, HandoffStatus.REJECTED, reason=code, comment=text)
     change_stage(
         actor=actor,
@@ -270,8 +390,16 @@ def handoff_dispute(*, actor: Actor, handoff_id: int, comment: str) -> Dispute:
 
 @transaction.atomic
 def dispute_resolve(*, actor: Actor, handoff_id: int, outcome: str, resolution: str) -> Dispute:
-    """The manager upholds the rejection, or overturns it: the lead is handed over again."""
+    """A sales manager (or an admin) upholds the rejection, or overturns it: the lead is an
+    MQL again and is handed over anew. Only while the contact is still where the rejection put
+    it (disqualified or recycled): a contact that has moved on since (to SQL, a customer, back
+    to lead) is not pulled back to MQL — the overturn is refused and nothing is written."""
     actor.require(Action.RESOLVE_DISPUTES)
+    if not sales_lead(actor):
+        raise PermissionDenied(
+            "A sales manager (or an admin) resolves a dispute: marketing does not rule on its "
+            "own dispute."
+        )
     if outcome not in (DisputeOutcome.UPHELD, DisputeOutcome.OVERTURNED):
         raise ValidationFailed.single("outcome", "Choose 'upheld' or 'overturned'.")
     text = _comment(resolution, required=True)
@@ -285,6 +413,9 @@ def dispute_resolve(*, actor: Actor, handoff_id: int, outcome: str, resolution: 
         raise NotFound(f"No dispute of handoff {handoff_id} in this workspace.")
     if dispute.outcome != DisputeOutcome.PENDING:
         raise Conflict(f"This dispute was already resolved ({dispute.get_outcome_display()}).")
+    handoff = locked_handoff(actor, handoff_id)
+    if outcome == DisputeOutcome.OVERTURNED:
+        _check_still_rejected(actor, handoff)
     audit.record(
         actor,
         "dispute.resolved",
@@ -299,7 +430,6 @@ def dispute_resolve(*, actor: Actor, handoff_id: int, outcome: str, resolution: 
     dispute.resolved_at = timezone.now()
     dispute.save()
     if outcome == DisputeOutcome.OVERTURNED:
-        handoff = locked_handoff(actor, handoff_id)
         change_stage(
             actor=actor,
             contact_id=handoff.contact_id,
@@ -308,3 +438,99 @@ def dispute_resolve(*, actor: Actor, handoff_id: int, outcome: str, resolution: 
             definition_version=handoff.definition_version,
         )
     return dispute
+
+
+def _check_still_rejected(actor: Actor, handoff: Handoff) -> None:
+    """An overturn hands the lead over anew only from where the rejection left it."""
+    stage = (
+        Contact.objects.for_workspace(actor.workspace)
+        .select_for_update()
+        .filter(pk=handoff.contact_id)
+        .values_list("lifecycle_stage", flat=True)
+        .first()
+    )
+    later = (
+        Handoff.objects.for_workspace(actor.workspace)
+        .filter(contact_id=handoff.contact_id, assigned_at__gt=handoff.assigned_at)
+        .exists()
+    )
+    if stage in REJECTED_STAGES and not later:
+        return
+    label = (
+        LifecycleStage.objects.for_workspace(actor.workspace)
+        .filter(key=stage)
+        .values_list("label", flat=True)
+        .first()
+    ) or stage
+    since = "was handed over again" if later else f"has moved on to {label}"
+    raise Conflict(
+        f"{handoff.contact} {since} since the rejection: overturning would pull it back to "
+        "MQL, so nothing was changed. Uphold the dispute, or work the lead where it is."
+    )
+
+
+# A lifecycle change made outside the handoff --------------------------------------------------
+
+
+def _outside_actor(workspace_id: int, user_id: int | None, source: str) -> Actor:
+    """The person who moved the contact, if they are a member; else the system."""
+    membership = (
+        Membership.objects.for_workspace(workspace_id)
+        .select_related("user", "workspace")
+        .filter(user_id=user_id)
+        .first()
+        if user_id is not None
+        else None
+    )
+    if membership is None:
+        workspace = Workspace.objects.get(pk=workspace_id)
+        return Actor.system(workspace, Source.RULE, rule="lifecycle change")
+    return Actor(
+        workspace=membership.workspace,
+        source=Source(source) if source in set(Source) else Source.SYSTEM,
+        user=membership.user,
+        role=membership.role,
+        rule="lifecycle change",
+    )
+
+
+@transaction.atomic
+def handoff_close_outside(
+    *,
+    workspace_id: int,
+    contact_id: int,
+    user_id: int | None = None,
+    source: str = "",
+    why: str = "",
+) -> Handoff | None:
+    """Close the contact's open handoff after a lifecycle change outside the handoff took it out
+    of MQL (a person on the contact page, an import, a re-score), so the lead does not sit in
+    the inbox, breach and escalate. The move decides how: forward (SAL, SQL, opportunity,
+    customer, or any stage after MQL) → accepted, by whoever moved it; disqualified → rejected
+    with the reason "other"; recycled, lead, subscriber (or any stage before MQL) → recycled to
+    nurture, with no re-engagement date. The clock ends as on any decision. Nothing happens if
+    the contact is an MQL again by now, or has no open handoff. Returns the closed handoff."""
+    handoff = (
+        Handoff.objects.for_workspace(workspace_id)
+        .select_for_update(of=("self",))
+        .select_related("contact", "agreement")
+        .filter(contact_id=contact_id, status=HandoffStatus.OPEN)
+        .first()
+    )
+    if handoff is None or handoff.contact.lifecycle_stage == "mql":
+        return None
+    stage = handoff.contact.lifecycle_stage
+    positions = dict(
+        LifecycleStage.objects.for_workspace(workspace_id).values_list("key", "position")
+    )
+    note = f"moved to {stage} outside the handoff" + (f": {why}" if why else "")
+    fields: dict[str, Any] = {"comment": note[:MAX_COMMENT]}
+    if stage == ReasonOutcome.DISQUALIFIED:
+        status = HandoffStatus.REJECTED
+        fields["reason"] = other_reason(workspace_id)
+    elif stage != ReasonOutcome.RECYCLED and positions.get(stage, -1) > positions.get("mql", 0):
+        status = HandoffStatus.ACCEPTED
+    else:
+        status = HandoffStatus.RECYCLED
+    actor = _outside_actor(workspace_id, user_id, source)
+    return _close(actor, handoff, status, **fields)

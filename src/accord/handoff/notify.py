@@ -22,11 +22,14 @@ DELIVERY_BATCH = 200
 
 
 def sales_managers(workspace_id: int, team_id: int | None) -> list[int]:
-    """The managers of the team, else of any sales team, else the workspace's admins."""
+    """The managers of the team if it is a sales team, else of any sales team, else the
+    workspace's admins (a lead filed under a marketing team never alerts marketing's manager)."""
     members = Membership.objects.for_workspace(workspace_id)
     if team_id is not None:
         own = list(
-            members.filter(role=Role.MANAGER, team_id=team_id).values_list("user_id", flat=True)
+            members.filter(
+                role=Role.MANAGER, team_id=team_id, team__kind=TeamKind.SALES
+            ).values_list("user_id", flat=True)
         )
         if own:
             return own

@@ -3,9 +3,15 @@ dispositions by source, campaign and definition version, with the reasons. Every
 95 % Wilson interval (`core.intervals`), so small numbers are not over-read.
 
 - Sales, first touch: of the timed handoffs assigned in the period whose clock has resolved,
-  the share touched by the due time (`met`); still-running clocks are counted apart (`due`).
+  the share touched by the due time (`met`); still-running clocks — open leads only — are
+  counted apart (`due`). A lead decided (accepted, rejected, recycled) while its clock still read
+  due was answered by the decision: met if decided by the due time (or while paused), breached
+  if after. Each resolved clock counts for the owner who held the lead when it was met or
+  breached (from the audit log's reassignments, requeues and claims), not whoever holds it now.
 - Sales, attempts: of the leads rejected as unresponsive, the share with the agreed attempts
-  logged by the attempts deadline.
+  made by the attempts deadline — counted as the reject counts them: the owner's and other
+  sellers' touches (`clocks.selling_members`) made from the assignment to the deadline, logged
+  by then (or within the late-entry grace) and before the rejection.
 - Marketing: MQLs (ledger transitions to MQL) per period against the target, with pacing for
   the current period (the share of the target due by now, pro rata of the period's days).
 - Buyer: touches logged over the cap (recorded violations).
@@ -19,13 +25,30 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Count, Expression, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accord.core.intervals import Rate, rate
 from accord.core.periods import utc_days
-from accord.crm.models import LedgerEntry
+from accord.crm.models import Activity, LedgerEntry
 from accord.handoff.agreements import active_agreement
+from accord.handoff.clocks import LATE_ENTRY_GRACE, TOUCH_KINDS, selling_members
 from accord.handoff.models import (
     ContactCapViolation,
     Handoff,
@@ -34,6 +57,7 @@ from accord.handoff.models import (
     SlaState,
 )
 from accord.handoff.sla_document import VolumeTarget, parse_sla
+from accord.identity.audit_models import AuditEntry
 from accord.identity.models import User, Workspace
 from accord.marketing.models import Touchpoint
 
@@ -45,7 +69,7 @@ class FirstTouchRow:
     handed_over: int
     met: int
     breached: int
-    due: int  # clock still running (or paused)
+    due: int  # clock still running (or paused) on an open lead
     compliance: Rate
 
 
@@ -171,62 +195,157 @@ def _volume(
     return rows
 
 
+# What a timed handoff's first-touch clock counts as in the report.
+_DECIDED = ~Q(status=HandoffStatus.OPEN)
+_MET = (
+    Q(sla_state=SlaState.MET)
+    | (_DECIDED & Q(sla_state=SlaState.PAUSED))
+    | (_DECIDED & Q(sla_state=SlaState.DUE, decided_at__lte=F("first_touch_due_at")))
+)
+_BREACHED = Q(sla_state=SlaState.BREACHED) | (
+    _DECIDED
+    & Q(sla_state=SlaState.DUE)
+    & (Q(decided_at__gt=F("first_touch_due_at")) | Q(decided_at__isnull=True))
+)
+_OUTCOME = Case(
+    When(_MET, then=Value("met")),
+    When(_BREACHED, then=Value("breached")),
+    default=Value("running"),
+    output_field=CharField(),
+)
+# Changes of a handoff's owner that the audit log records.
+OWNER_CHANGES = ("handoff.reassigned", "handoff.requeued", "handoff.claimed")
+
+
+def _owner_changes(
+    workspace: Workspace, since: dt.datetime
+) -> dict[int, list[tuple[dt.datetime, int | None]]]:
+    """Per handoff, (when, owner before) of each recorded change of owner since `since`,
+    oldest first. Handoffs assigned in the report's period change owner only after its start."""
+    changes: dict[int, list[tuple[dt.datetime, int | None]]] = {}
+    entries = (
+        AuditEntry.objects.for_workspace(workspace)
+        .filter(action__in=OWNER_CHANGES, object_type="handoff", occurred_at__gte=since)
+        .order_by("occurred_at", "id")
+        .values_list("object_id", "occurred_at", "before")
+    )
+    for object_id, when, before in entries:
+        if object_id.isdigit() and isinstance(before, dict):
+            changes.setdefault(int(object_id), []).append((when, before.get("owner_id")))
+    return changes
+
+
+def owner_at(
+    changes: list[tuple[dt.datetime, int | None]], moment: dt.datetime, current: int | None
+) -> int | None:
+    """Who held the lead at `moment`: the owner before the first change after it, or (no
+    change since) the current owner."""
+    for when, before in changes:
+        if when > moment:
+            return before
+    return current
+
+
+def _first_touch_by_owner(
+    workspace: Workspace, timed: QuerySet[Handoff], since: dt.datetime
+) -> dict[int | None, Counter[str]]:
+    """Per owner (None: the fallback queue), the timed handoffs and their clocks' outcomes:
+    counted by the current owner in SQL, then the few that changed hands moved to whoever held
+    them when the clock was met (the first touch, or the decision) or breached (the due time).
+    Running clocks stay with the current owner."""
+    counts: dict[int | None, Counter[str]] = {}
+    grouped = timed.annotate(outcome=_OUTCOME).values("owner_id", "outcome").annotate(n=Count("id"))
+    for row in grouped.order_by():
+        counts.setdefault(row["owner_id"], Counter())[row["outcome"]] += row["n"]
+    changes = _owner_changes(workspace, since)
+    if not changes:
+        return counts
+    moved = (
+        timed.filter(pk__in=list(changes))
+        .annotate(outcome=_OUTCOME)
+        .values_list(
+            "pk", "owner_id", "outcome", "first_touched_at", "decided_at", "first_touch_due_at"
+        )
+    )
+    for pk, current, outcome, touched, decided, due in moved:
+        if outcome == "running":
+            continue
+        moment = (touched or decided or due) if outcome == "met" else due
+        if moment is None:  # a timed clock always has a due time
+            continue
+        held = owner_at(changes[pk], moment, current)
+        if held != current:
+            counts[current][outcome] -= 1
+            counts.setdefault(held, Counter())[outcome] += 1
+    return {owner: c for owner, c in counts.items() if sum(c.values()) > 0}
+
+
+def _row(owner_id: int | None, owner: str, counts: Counter[str]) -> FirstTouchRow:
+    met, breached = counts["met"], counts["breached"]
+    return FirstTouchRow(
+        owner_id=owner_id,
+        owner=owner,
+        handed_over=met + breached + counts["running"],
+        met=met,
+        breached=breached,
+        due=counts["running"],
+        compliance=rate(met, met + breached),
+    )
+
+
+def _attempts_made(workspace: Workspace) -> Subquery:
+    """A handoff's touches that count toward the attempts before "unresponsive", as the
+    reject checks them (`dispositions.attempts_in_window`): the owner's and other sellers'
+    calls, emails and meetings made from the assignment until the attempts deadline, logged by
+    then (or within the late-entry grace) and before the decision."""
+    sellers = selling_members(workspace.pk).values("user_id")
+    late_entry_deadline = ExpressionWrapper(
+        OuterRef("attempts_due_at") + Value(LATE_ENTRY_GRACE), output_field=DateTimeField()
+    )
+    # The contact's own activities, hence the workspace's: not filtered on the workspace again,
+    # which steers SQLite to the workspace's time index (see `clocks.sweep_workspace`).
+    return Subquery(
+        Activity.objects.across_workspaces()
+        .filter(contact_id=OuterRef("contact_id"), kind__in=TOUCH_KINDS)
+        .filter(occurred_at__gte=OuterRef("assigned_at"))
+        .filter(occurred_at__lte=OuterRef("attempts_due_at"))
+        .filter(created_at__lte=OuterRef("decided_at"))
+        .filter(created_at__lte=late_entry_deadline)
+        .filter(Q(user_id=OuterRef("owner_id")) | Q(user_id__in=sellers))
+        .values("contact_id")
+        .annotate(n=Count("id"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def sla_report(workspace: Workspace, start: dt.datetime, end: dt.datetime) -> SlaReport:
     handoffs = Handoff.objects.for_workspace(workspace).filter(
         assigned_at__gte=start, assigned_at__lt=end
     )
     timed = handoffs.exclude(sla_state=SlaState.UNTIMED)
-    per_owner = (
-        timed.values("owner_id")
-        .annotate(
-            n=Count("id"),
-            met=Count("id", filter=Q(sla_state=SlaState.MET)),
-            breached=Count("id", filter=Q(sla_state=SlaState.BREACHED)),
-        )
-        .order_by("owner_id")
-    )
-    names = {
-        u.pk: u.display_name
-        for u in User.objects.filter(pk__in=[r["owner_id"] for r in per_owner if r["owner_id"]])
-    }
-    rows: list[FirstTouchRow] = []
-    totals: Counter[str] = Counter()
-    for r in per_owner:
-        owner = names.get(r["owner_id"], "Fallback queue") if r["owner_id"] else "Fallback queue"
-        rows.append(
-            FirstTouchRow(
-                owner_id=r["owner_id"],
-                owner=owner,
-                handed_over=r["n"],
-                met=r["met"],
-                breached=r["breached"],
-                due=r["n"] - r["met"] - r["breached"],
-                compliance=rate(r["met"], r["met"] + r["breached"]),
-            )
-        )
-        totals.update({"n": r["n"], "met": r["met"], "breached": r["breached"]})
+    per_owner = _first_touch_by_owner(workspace, timed, start)
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in=[o for o in per_owner if o])}
+    rows = [
+        _row(owner_id, names.get(owner_id, "Fallback queue") if owner_id else "Fallback queue", c)
+        for owner_id, c in per_owner.items()
+    ]
     rows.sort(key=lambda row: row.owner)
-    rows.append(
-        FirstTouchRow(
-            owner_id=None,
-            owner="Everyone",
-            handed_over=totals["n"],
-            met=totals["met"],
-            breached=totals["breached"],
-            due=totals["n"] - totals["met"] - totals["breached"],
-            compliance=rate(totals["met"], totals["met"] + totals["breached"]),
-        )
-    )
+    totals: Counter[str] = Counter()
+    for counts in per_owner.values():
+        totals.update(counts)
+    rows.append(_row(None, "Everyone", totals))
     # Unresponsive rejections with the agreed attempts: one count per agreement version (each
     # version may ask for a different number), not one document per handoff.
     unresponsive = timed.filter(status=HandoffStatus.REJECTED, reason__needs_attempts=True)
     versions = SlaAgreement.objects.for_workspace(workspace).filter(
         pk__in=unresponsive.values("agreement_id")
     )
+    made = unresponsive.annotate(made=Coalesce(_attempts_made(workspace), 0))
     kept = sum(
-        unresponsive.filter(
+        made.filter(
             agreement=version,
-            attempts__gte=parse_sla(version.document).sales.attempts_before_unresponsive,
+            made__gte=parse_sla(version.document).sales.attempts_before_unresponsive,
         ).count()
         for version in versions
     )

@@ -5,6 +5,11 @@ the first rule whose conditions all match names a person or a team (a team rotat
 available members, `rotation.next_owner`); else the fallback. Every result says which rule (or
 reason) chose it, so the assignment can be recorded and explained. Conditions compare text case-
 and space-insensitively; a missing attribute never matches, except for `is_empty`.
+
+Only people on the roster take leads: an account owner or a rule's named person who is not on
+it (a former member, a deactivated user, a marketer, someone on no sales team) is skipped like
+an away seller, and the result says so ("… (account owner user 15 skipped: not an active
+seller)"). Leads never go to someone who cannot work them.
 """
 
 from __future__ import annotations
@@ -69,21 +74,40 @@ class Assignment:
     user_id: int | None  # None: the fallback queue (raise an alert)
     chosen_by: str  # "account owner", "rule: EMEA enterprise", "fallback: …"
     team: str | None = None
+    rule: str | None = None  # the name of the rule that chose it, if one did
 
 
 @dataclass
 class Roster:
-    """Who can take leads, per team, and each team's rotation state."""
+    """Who can take leads: per team the rotation's members, and `people` who may own leads
+    without rotating (e.g. a sales team's manager); each team's rotation state."""
 
     teams: Mapping[str, Sequence[Candidate]]
     states: dict[str, RotationState] = field(default_factory=dict)
+    people: Mapping[int, Candidate] = field(default_factory=dict)
 
     def person(self, user_id: int) -> Candidate | None:
         for members in self.teams.values():
             for member in members:
                 if member.user_id == user_id:
                     return member
-        return None
+        return self.people.get(user_id)
+
+
+NOT_A_SELLER = "not an active seller"
+UNAVAILABLE = "away, at capacity or not taking leads"
+
+
+def _skip_reason(roster: Roster, user_id: int, on: dt.date) -> str | None:
+    """None if this person can take a lead on `on`, else why not."""
+    person = roster.person(user_id)
+    if person is None:
+        return NOT_A_SELLER
+    return None if person.available(on) else UNAVAILABLE
+
+
+def _explained(chosen_by: str, skipped: Sequence[str]) -> str:
+    return f"{chosen_by} ({'; '.join(skipped)})" if skipped else chosen_by
 
 
 def route(
@@ -94,21 +118,27 @@ def route(
     *,
     account_owner: int | None = None,
 ) -> Assignment:
+    skipped: list[str] = []  # who was passed over and why, for `chosen_by`
     if account_owner is not None:
-        owner = roster.person(account_owner)
-        if owner is None or owner.available(on):  # unknown to the roster: still the owner
+        why = _skip_reason(roster, account_owner, on)
+        if why is None:
             return Assignment(account_owner, "account owner")
+        if why == NOT_A_SELLER:  # an away owner falls through as it always did, unremarked
+            skipped.append(f"account owner user {account_owner} skipped: {why}")
     for rule in rules:
         if not all(c.matches(attributes) for c in rule.conditions):
             continue
+        chosen_by = _explained(f"rule: {rule.name}", skipped)
         if rule.user_id is not None:
-            person = roster.person(rule.user_id)
-            if person is None or person.available(on):
-                return Assignment(rule.user_id, f"rule: {rule.name}")
-            continue  # the named person is away or full: try the next rule
+            why = _skip_reason(roster, rule.user_id, on)
+            if why is None:
+                return Assignment(rule.user_id, chosen_by, rule=rule.name)
+            if why == NOT_A_SELLER:
+                skipped.append(f"rule {rule.name!r} skipped: user {rule.user_id} is {why}")
+            continue  # the named person cannot take it now: try the next rule
         assert rule.team is not None
         state = roster.states.setdefault(rule.team, RotationState())
         chosen = next_owner(roster.teams.get(rule.team, ()), state, on)
         if chosen is not None:
-            return Assignment(chosen, f"rule: {rule.name}", rule.team)
-    return Assignment(None, "fallback: no rule matched an available owner")
+            return Assignment(chosen, chosen_by, rule.team, rule=rule.name)
+    return Assignment(None, _explained("fallback: no rule matched an available owner", skipped))

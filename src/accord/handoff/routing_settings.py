@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.handoff.assignment import lead_owner_team
 from accord.handoff.models import (
     OutOfOffice,
     ReasonOutcome,
@@ -37,6 +38,21 @@ DEFAULT_REASONS: tuple[tuple[str, str, ReasonOutcome, bool], ...] = (
     ("student_competitor", "Student, job seeker or competitor", ReasonOutcome.DISQUALIFIED, False),
     ("bad_timing", "Bad timing: interested later", ReasonOutcome.RECYCLED, False),
 )
+
+
+OTHER_REASON = ("other", "Other (see comment)")
+
+
+def other_reason(workspace_id: int) -> RejectionReason:
+    """The catch-all code of rejections not made through a reason code (history before Accord,
+    a contact disqualified outside the handoff); created once, like the defaults."""
+    ensure_default_reasons(workspace_id)
+    reason, _ = RejectionReason.objects.for_workspace(workspace_id).get_or_create(
+        workspace_id=workspace_id,
+        key=OTHER_REASON[0],
+        defaults={"label": OTHER_REASON[1], "outcome": ReasonOutcome.DISQUALIFIED, "position": 99},
+    )
+    return reason
 
 
 def ensure_default_reasons(workspace_id: int) -> None:
@@ -117,6 +133,8 @@ REASON_FIELDS = ("key", "label", "outcome", "needs_attempts", "is_active")
 
 
 def _target(actor: Actor, values: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """A sales team, or one person who can work leads (`assignment.lead_owners`): a rule that
+    named a marketer would hand leads to someone who cannot accept them."""
     team_id, user_id = values.get("team_id"), values.get("user_id")
     if (team_id in (None, "")) == (user_id in (None, "")):
         raise ValidationFailed(
@@ -132,7 +150,7 @@ def _target(actor: Actor, values: Mapping[str, Any]) -> tuple[int | None, int | 
         if team is None:
             raise ValidationFailed.single("team_id", f"No sales team {team_id} in this workspace.")
         return team.pk, None
-    return None, member(user_id, "user_id", actor.workspace.pk)
+    return None, lead_owner_team(actor.workspace.pk, user_id)[0]
 
 
 def _int(value: Any, field: str) -> int:

@@ -10,7 +10,10 @@ definition. Three sides:
 - the buyer: at most M touches per contact in a rolling window, sales activities and marketing
   sends together.
 
-Business hours come from the team calendars: a time zone, open intervals per weekday, holidays.
+Business hours come from the team calendars: a time zone, open intervals per weekday ("24:00"
+ends one at midnight), holidays. A team's calendar inherits every key it does not set from the
+default calendar (`{"timezone": "America/New_York"}` keeps the default's hours and holidays); the
+document is stored with the inherited values written out, so a version reads the same forever.
 `parse_sla` raises `DocumentInvalid`, shared with lead definitions, whose `fields` map dotted
 paths to messages.
 """
@@ -21,12 +24,24 @@ import datetime as dt
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from accord.definitions.document import DocumentInvalid
-from accord.handoff.business_hours import Calendar
+from accord.handoff.business_hours import MIDNIGHT, Calendar, interval_seconds
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+END_OF_DAY = ("24:00", "24:00:00")  # how an interval says it runs to midnight
+# A deadline must fall within this many weeks of any calendar's open time: further, and routing
+# would search years of days for one (and the clock would mean nothing).
+MAX_SPAN_WEEKS = 52
 
 
 class _Strict(BaseModel):
@@ -51,6 +66,30 @@ class CalendarSpec(_Strict):
             raise ValueError(f"unknown time zone '{value}' (use e.g. Europe/Berlin)") from exc
         return value
 
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _midnight(cls, value: Any) -> Any:
+        """ "24:00" ends an interval at midnight (stored as `MIDNIGHT`); "00:00" as an end is
+        refused rather than read as the start of the day."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[Any, Any] = {}
+        for day, intervals in value.items():
+            if not isinstance(intervals, list | tuple):
+                out[day] = intervals
+                continue
+            fixed: list[Any] = []
+            for interval in intervals:
+                if isinstance(interval, list | tuple) and len(interval) == 2:
+                    start, end = interval
+                    if end in ("00:00", "00:00:00"):
+                        raise ValueError(f"{day}: an interval open until midnight ends at 24:00")
+                    fixed.append((start, MIDNIGHT if end in END_OF_DAY else end))
+                else:
+                    fixed.append(interval)
+            out[day] = fixed
+        return out
+
     @field_validator("hours")
     @classmethod
     def _days(
@@ -60,6 +99,20 @@ class CalendarSpec(_Strict):
         if unknown:
             raise ValueError(f"unknown weekday '{unknown[0]}' (use {', '.join(WEEKDAYS)})")
         return value
+
+    @field_serializer("hours", when_used="json")
+    def _hours_text(
+        self, value: dict[str, list[tuple[dt.time, dt.time]]]
+    ) -> dict[str, list[list[str]]]:
+        return {
+            day: [[a.isoformat(), "24:00:00" if b == MIDNIGHT else b.isoformat()] for a, b in v]
+            for day, v in value.items()
+        }
+
+    def weekly_hours(self) -> float:
+        """Open hours in a week, wall time (holidays and DST aside)."""
+        spans = [interval_seconds(i) for v in self.hours.values() for i in v]
+        return sum(end - start for start, end in spans) / 3600
 
     @field_validator("holidays")
     @classmethod
@@ -125,6 +178,21 @@ class SlaDocument(_Strict):
     buyer: BuyerSide
     calendars: dict[str, CalendarSpec] = Field(default_factory=lambda: {"default": CalendarSpec()})
 
+    @field_validator("calendars")
+    @classmethod
+    def _inherit_from_default(cls, value: dict[str, CalendarSpec]) -> dict[str, CalendarSpec]:
+        """A team's calendar takes what it does not set (time zone, hours, holidays) from the
+        default: "the AE team works in New York" must not drop the default's holidays."""
+        default = value.get("default")
+        if default is None:
+            return value  # `_default_calendar` says so
+        return {
+            name: spec
+            if name == "default"
+            else default.model_copy(update={k: getattr(spec, k) for k in spec.model_fields_set})
+            for name, spec in value.items()
+        }
+
     @model_validator(mode="after")
     def _default_calendar(self) -> SlaDocument:
         if "default" not in self.calendars:
@@ -136,9 +204,36 @@ class SlaDocument(_Strict):
         return spec.calendar()
 
 
+def _span_errors(document: SlaDocument) -> dict[str, list[str]]:
+    """The sales side's hours and days must fit in `MAX_SPAN_WEEKS` of every calendar's open
+    time: 720 business hours of a one-hour week would be due in 14 years, and routing would
+    fail to find them. (Holidays aside: a year leaves room for them.)"""
+    fields: dict[str, list[str]] = {}
+    sales = document.sales
+    for name, spec in sorted(document.calendars.items()):
+        weekly = spec.weekly_hours()
+        open_days = sum(1 for day in spec.hours.values() if day)
+        limit = weekly * MAX_SPAN_WEEKS
+        for key, hours in (
+            ("first_touch_hours", sales.first_touch_hours),
+            ("manager_grace_hours", sales.manager_grace_hours),
+        ):
+            if hours > limit:
+                fields.setdefault(f"sales.{key}", []).append(
+                    f"{hours:g} business hours is more than a year of the '{name}' calendar "
+                    f"({weekly:g} open hours a week: at most {limit:g})"
+                )
+        if sales.attempt_days > open_days * MAX_SPAN_WEEKS:
+            fields.setdefault("sales.attempt_days", []).append(
+                f"{sales.attempt_days} business days is more than a year of the '{name}' "
+                f"calendar ({open_days} open days a week)"
+            )
+    return fields
+
+
 def parse_sla(data: Any) -> SlaDocument:
     try:
-        return SlaDocument.model_validate(data)
+        document = SlaDocument.model_validate(data)
     except ValidationError as exc:
         fields: dict[str, list[str]] = {}
         for error in exc.errors():
@@ -146,3 +241,6 @@ def parse_sla(data: Any) -> SlaDocument:
             message = str(error["msg"]).removeprefix("Value error, ")
             fields.setdefault(path, []).append(message)
         raise DocumentInvalid(fields) from exc
+    if errors := _span_errors(document):
+        raise DocumentInvalid(errors)
+    return document

@@ -17,9 +17,10 @@ DAILY = dt.timedelta(days=1)
 def sla_sweep() -> dict[str, int]:
     from accord.handoff.sweep import sweep_all
 
-    totals = sweep_all()
-    sla_sweep.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
-    return totals
+    try:
+        return sweep_all()
+    finally:  # even if this sweep failed: one bad run must not end the sweeps for good
+        sla_sweep.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
 
 
 @task(queue_name="default")
@@ -33,9 +34,10 @@ def deliver_escalations(workspace_id: int) -> int:
 def reengage_daily() -> int:
     from accord.handoff.sweep import reengage_due
 
-    returned = reengage_due()
-    reengage_daily.using(run_after=timezone.now() + DAILY).enqueue()
-    return returned
+    try:
+        return reengage_due()
+    finally:  # as the sweep: tomorrow's pass is scheduled whatever happened today
+        reengage_daily.using(run_after=timezone.now() + DAILY).enqueue()
 
 
 def start_sla_sweeps() -> None:

@@ -12,6 +12,7 @@ from pydantic import Field
 from accord.api.auth import request_actor, request_membership
 from accord.api.pagination import ListParams, Page, PageResult, paginate_params
 from accord.api.schemas import InSchema, RecordId, aware
+from accord.core.errors import NeedsConfirmation
 from accord.crm import selectors
 from accord.crm.api.rendering import display_name
 from accord.crm.models import (
@@ -57,8 +58,20 @@ class ActivityPatch(InSchema):
     custom_fields: dict[str, Any] | None = None
 
 
+# The warning key of the buyer's contact cap (`fields.confirm` of its 409).
+CONTACT_CAP = "contact_cap"
+
+
 class ActivityIn(ActivityPatch):
     kind: str = Field(description="call, email, meeting or note.")
+    confirm_contact_cap: bool = Field(
+        False,
+        description=(
+            "Log the touch even though it takes the contact over the SLA's contact cap (the "
+            '409 `confirmation_required` with `fields.confirm = ["contact_cap"]`); the '
+            "touch is recorded as a contact-cap violation."
+        ),
+    )
 
 
 class ActivityListParams(ListParams):
@@ -91,8 +104,22 @@ def list_activities(
 
 @router.post("/activities", response={201: ActivityOut}, tags=["activities"])
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Any]:
+    """Log an activity. A touch over the buyer's contact cap is refused with 409
+    `confirmation_required` until repeated with `"confirm_contact_cap": true`."""
     actor = request_actor(request)
-    activity = activities.activity_create(actor=actor, values=payload.to_values())
+    values = payload.to_values()
+    confirmed = [CONTACT_CAP] if values.pop("confirm_contact_cap", False) else []
+    try:
+        activity = activities.activity_create(actor=actor, values=values, confirmed=confirmed)
+    except NeedsConfirmation as exc:
+        if exc.warning != CONTACT_CAP:
+            raise
+        # The service's message says "confirm"; here is how, through this endpoint.
+        raise NeedsConfirmation(
+            f'{exc.message} To confirm, send the request again with "confirm_contact_cap": true.',
+            warning=exc.warning,
+            details=exc.details,
+        ) from exc
     return Status(201, selectors.activity_get(actor.workspace, activity.pk))
 
 

@@ -277,8 +277,9 @@ def claim_handoff(request: HttpRequest, handoff_id: RecordId) -> dict[str, Any]:
 def accept_handoff(
     request: HttpRequest, handoff_id: RecordId, payload: CommentIn | None = None
 ) -> dict[str, Any]:
-    """Accept the lead (it becomes a SAL). Its owner, a manager or an admin may decide; a lead
-    already decided is a 409."""
+    """Accept the lead (it becomes a SAL). Its owner, a sales team's manager or an admin may
+    decide; a lead already decided is a 409. A decision ends the first-touch clock: met if made
+    by the due time, else breached."""
     comment = payload.comment if payload is not None else ""
     dispositions.handoff_accept(
         actor=request_actor(request), handoff_id=handoff_id, comment=comment
@@ -316,7 +317,9 @@ def recycle_handoff(
 def reassign_handoff(
     request: HttpRequest, handoff_id: RecordId, payload: ReassignIn
 ) -> dict[str, Any]:
-    """Give an open lead to another member (managers and admins)."""
+    """Give an open lead to someone who can work it: a sales rep or SDR, or a manager or admin
+    on a sales team (anyone else is a 400 on `user_id`). The lead moves to their sales team;
+    its first-touch due time stays. For a sales team's managers and admins."""
     dispositions.handoff_reassign(
         actor=request_actor(request), handoff_id=handoff_id, user_id=payload.user_id
     )
@@ -353,7 +356,9 @@ def resolve_dispute(
     request: HttpRequest, handoff_id: RecordId, payload: ResolveIn
 ) -> dict[str, Any]:
     """Uphold the rejection, or overturn it: the contact is an MQL again and is handed over
-    anew."""
+    anew. For a sales team's managers and admins (marketing does not rule on its own dispute).
+    An overturn is a 409 if the contact has moved on since the rejection (to SQL, a customer,
+    back to lead): it is never pulled back to MQL."""
     dispositions.dispute_resolve(
         actor=request_actor(request),
         handoff_id=handoff_id,

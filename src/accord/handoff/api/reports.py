@@ -7,22 +7,30 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accord.api.auth import request_membership
 from accord.api.schemas import aware, in_range_or_400
 from accord.core.errors import ValidationFailed
+from accord.core.periods import last_days
 from accord.definitions.api import RateOut
 from accord.handoff.reports import Dimension, dispositions, sla_report
 
 router = Router(tags=["handoff"])
 
 
+DEFAULT_DAYS = 90
+
+
 class PeriodParams(Schema):
-    start: dt.datetime | None = Field(None, description="Inclusive; default 90 days ago.")
-    end: dt.datetime | None = Field(None, description="Exclusive; default now.")
+    start: dt.datetime | None = Field(
+        None, description="Inclusive; default 90 days before `end` (with neither given: the "
+        "last 90 whole UTC days, today included, as on the web page and in the CLI)."
+    )  # fmt: skip
+    end: dt.datetime | None = Field(
+        None, description="Exclusive; default the end of today (midnight UTC)."
+    )
 
 
 class DispositionParams(PeriodParams):
@@ -80,8 +88,12 @@ MAX_DAYS = 1096  # three years: a longer report is the sum of shorter ones
 
 def _period(params: PeriodParams) -> tuple[dt.datetime, dt.datetime]:
     in_range_or_400(start=params.start, end=params.end)
-    end = params.end or timezone.now()
-    start = params.start or end - dt.timedelta(days=90)
+    # The web page's and the CLI's default window (`last_days`), so all three agree.
+    default_start, default_end = last_days(DEFAULT_DAYS)
+    end = params.end or default_end
+    start = params.start or (
+        default_start if params.end is None else end - dt.timedelta(days=DEFAULT_DAYS)
+    )
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed.single("start", "Give times with a UTC offset (e.g. …Z).")
     utc_start, utc_end = aware(start, "start"), aware(end, "end")

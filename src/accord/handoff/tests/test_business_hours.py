@@ -10,13 +10,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.handoff.business_hours import Calendar, add_business_hours, business_seconds_between
+from accord.handoff.business_hours import (
+    MIDNIGHT,
+    Calendar,
+    add_business_hours,
+    business_seconds_between,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 OFFICE = Calendar.office("Europe/Berlin")
 SPLIT_DAY = ((dt.time(9), dt.time(13)), (dt.time(14), dt.time(18)))  # a lunch break
 LATE = ((dt.time(22), dt.time(23, 30)),)
+# Boundaries inside the spring-forward gap (New York 02:00-03:00, Lord Howe 02:00-02:30).
+IN_THE_GAP = ((dt.time(0, 30), dt.time(2, 30)), (dt.time(13), dt.time(17)))
+GAP_START = ((dt.time(2, 15), dt.time(4)),)
+UNTIL_MIDNIGHT = ((dt.time(20), MIDNIGHT),)
 
 
 def berlin(*args: int) -> dt.datetime:
@@ -46,6 +55,36 @@ def test_daylight_saving_day_has_an_hour_less() -> None:
     start = dt.datetime(2026, 3, 8, 0, tzinfo=NEW_YORK)
     assert business_seconds_between(start, start + dt.timedelta(days=1), calendar) == 5 * 3600
     assert add_business_hours(start, 5, calendar) == dt.datetime(2026, 3, 8, 6, tzinfo=NEW_YORK)
+
+
+def test_an_interval_ending_in_the_spring_forward_gap_ends_when_the_clocks_jump() -> None:
+    # 8 March 2026, New York: 00:30-02:30 holds 1 h 30 min of wall time (02:00 jumps to 03:00).
+    calendar = Calendar("America/New_York", dict.fromkeys(range(7), IN_THE_GAP))
+    start = dt.datetime(2026, 3, 8, 4, 27, tzinfo=dt.UTC)  # 23:27 on the 7th, closed
+    assert add_business_hours(start, 2, calendar) == dt.datetime(2026, 3, 8, 17, 30, tzinfo=dt.UTC)
+    day = dt.datetime(2026, 3, 8, 5, tzinfo=dt.UTC)  # 00:00 EST
+    assert business_seconds_between(day, day + dt.timedelta(hours=10), calendar) == 1.5 * 3600
+
+
+def test_an_interval_starting_in_the_gap_opens_when_the_clocks_jump() -> None:
+    # Sunday 8 March 2026: 02:15 does not exist in New York; the day opens at 03:00 EDT.
+    calendar = Calendar("America/New_York", {6: GAP_START})
+    start = dt.datetime(2026, 3, 8, 5, tzinfo=dt.UTC)
+    assert add_business_hours(start, 0.5, calendar) == dt.datetime(2026, 3, 8, 7, 30, tzinfo=dt.UTC)
+    assert business_seconds_between(start, start + dt.timedelta(days=1), calendar) == 3600
+    # Lord Howe skips half an hour (02:00-02:30 on 4 October 2026).
+    howe = Calendar("Australia/Lord_Howe", {6: ((dt.time(2, 15), dt.time(3)),)})
+    sunday = dt.datetime(2026, 10, 3, 13, tzinfo=dt.UTC)
+    assert business_seconds_between(sunday, sunday + dt.timedelta(days=1), howe) == 1800
+
+
+def test_an_interval_may_end_at_midnight() -> None:
+    calendar = Calendar("Europe/Berlin", dict.fromkeys(range(7), UNTIL_MIDNIGHT))
+    start = berlin(2026, 11, 23, 23)
+    assert add_business_hours(start, 2, calendar) == berlin(2026, 11, 24, 21)
+    assert business_seconds_between(berlin(2026, 11, 23), berlin(2026, 11, 24), calendar) == (
+        4 * 3600
+    )
 
 
 def test_bad_calendars_and_inputs_are_refused() -> None:
@@ -78,6 +117,8 @@ calendars = st.sampled_from(
         Calendar.office("America/New_York", 8, 18),
         Calendar("Asia/Kolkata", dict.fromkeys(range(6), SPLIT_DAY)),
         Calendar("America/New_York", {6: ((dt.time(0), dt.time(6)),), 2: LATE}),
+        Calendar("America/New_York", {6: IN_THE_GAP, 0: GAP_START, 3: UNTIL_MIDNIGHT}),
+        Calendar("Australia/Lord_Howe", {6: ((dt.time(2, 15), dt.time(2, 45)), *UNTIL_MIDNIGHT)}),
     ]
 )  # fmt: skip
 moments = st.datetimes(
@@ -111,7 +152,8 @@ def _minutes_open(calendar: Calendar, start: dt.datetime, end: dt.datetime) -> i
     while moment < end:
         local = moment.astimezone(zone)
         if local.date() not in calendar.holidays and any(
-            a <= local.time() < b for a, b in calendar.week.get(local.weekday(), ())
+            a <= local.time() and (b == MIDNIGHT or local.time() < b)
+            for a, b in calendar.week.get(local.weekday(), ())
         ):
             count += 1
         moment += dt.timedelta(minutes=1)
@@ -128,3 +170,26 @@ def test_measuring_matches_a_minute_by_minute_walk(
     assert (
         business_seconds_between(start, end, calendar) == _minutes_open(calendar, start, end) * 60
     )
+
+
+@pytest.mark.parametrize(
+    ("calendar", "start"),
+    [
+        (Calendar("America/New_York", dict.fromkeys(range(7), IN_THE_GAP)),
+         dt.datetime(2026, 3, 7, 12, tzinfo=dt.UTC)),
+        (Calendar("America/New_York", {6: GAP_START, 0: UNTIL_MIDNIGHT}),
+         dt.datetime(2026, 3, 7, 12, tzinfo=dt.UTC)),
+        (Calendar("Australia/Lord_Howe", {6: ((dt.time(2, 15), dt.time(2, 45)), *UNTIL_MIDNIGHT)}),
+         dt.datetime(2026, 10, 2, 12, tzinfo=dt.UTC)),
+    ],
+)  # fmt: skip
+def test_spring_forward_days_match_the_minute_walk(calendar: Calendar, start: dt.datetime) -> None:
+    """The property test rarely lands on the two days a year with a gap: walk them whole."""
+    for hours in range(0, 72, 5):
+        end = start + dt.timedelta(hours=hours)
+        expected = _minutes_open(calendar, start, end) * 60
+        assert business_seconds_between(start, end, calendar) == expected, hours
+        if expected:
+            # The deadline of that much open time is the end of the walk's last open minute.
+            deadline = add_business_hours(start, expected / 3600, calendar)
+            assert _minutes_open(calendar, start, deadline) * 60 == expected

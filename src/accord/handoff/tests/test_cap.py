@@ -94,3 +94,49 @@ def test_without_an_agreement_there_is_no_cap(workspace) -> None:  # type: ignor
     floor = sales_floor(workspace, sellers=1)
     contact = make_mql(floor, "free@example.org")
     assert cap_status(workspace.pk, contact.pk, START) is None
+
+
+def test_a_backdated_touch_is_checked_against_the_touches_after_it(workspace) -> None:  # type: ignore[no-untyped-def]
+    """Six calls now, then one logged for two hours ago: seven in 24 hours (QA finding 9)."""
+    floor = sales_floor(workspace, sellers=1)
+    activate_sla(floor, sla_document(buyer={"max_touches": 6, "window_hours": 24}))
+    contact = make_mql(floor, "backdated@example.org")
+    rep = floor.actor(floor.sellers[0])
+    for minutes in range(6):
+        activity_create(
+            actor=rep,
+            values={
+                "kind": "call",
+                "contact_id": contact.pk,
+                "occurred_at": START + dt.timedelta(minutes=minutes),
+            },
+        )
+    backdated = {"kind": "call", "contact_id": contact.pk,
+                 "occurred_at": START - dt.timedelta(hours=2)}  # fmt: skip
+    with pytest.raises(NeedsConfirmation) as exc:
+        activity_create(actor=rep, values=backdated)
+    assert exc.value.details["touches_in_window"] == 6
+    assert "Touches logged after this time fill that window." in exc.value.message
+    assert Activity.objects.for_workspace(workspace).filter(contact=contact).count() == 6
+    activity_create(actor=rep, values=backdated, confirmed=["contact_cap"])
+    violation = ContactCapViolation.objects.for_workspace(workspace).get()
+    assert (violation.touches, violation.limit) == (7, 6)
+    # Long enough before, no window holds it with the six: logged without a warning.
+    early = {**backdated, "occurred_at": START - dt.timedelta(hours=24)}
+    activity_create(actor=rep, values=early)
+    assert ContactCapViolation.objects.for_workspace(workspace).count() == 1
+
+
+def test_the_next_allowed_time_is_told_in_the_workspace_zone(workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace.timezone = "America/New_York"
+    workspace.save(update_fields=["timezone"])
+    floor = sales_floor(workspace, sellers=1)
+    activate_sla(floor, sla_document(buyer={"max_touches": 1, "window_hours": 24}))
+    contact = make_mql(floor, "zone@example.org")
+    rep = floor.actor(floor.sellers[0])
+    call = {"kind": "call", "contact_id": contact.pk, "occurred_at": START}
+    activity_create(actor=rep, values=call)
+    with pytest.raises(NeedsConfirmation) as exc:
+        activity_create(actor=rep, values={**call, "occurred_at": START + dt.timedelta(hours=1)})
+    # START + 24 h is 08:00 UTC, 03:00 in New York.
+    assert "possible from 24 Nov 03:00 (America/New_York)" in exc.value.message

@@ -56,14 +56,15 @@ def test_a_touch_in_time_meets_the_clock(workspace) -> None:  # type: ignore[no-
     with time_machine.travel(MONDAY_10, tick=False):
         contact = make_mql(floor, "fast@example.org")
     rep = floor.actor(floor.sellers[0])
-    activity_create(
-        actor=rep,
-        values={
-            "kind": "call",
-            "contact_id": contact.pk,
-            "occurred_at": MONDAY_10 + dt.timedelta(hours=1),
-        },
-    )
+    with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):  # logged at once
+        activity_create(
+            actor=rep,
+            values={
+                "kind": "call",
+                "contact_id": contact.pk,
+                "occurred_at": MONDAY_10 + dt.timedelta(hours=1),
+            },
+        )
     handoff = Handoff.objects.for_workspace(workspace).get(contact=contact)
     assert (handoff.sla_state, handoff.attempts) == (SlaState.MET, 1)
     assert handoff.first_touched_at == MONDAY_10 + dt.timedelta(hours=1)
@@ -134,7 +135,8 @@ def test_a_touch_whose_event_was_missed_still_meets_the_clock(workspace) -> None
         contact = make_mql(floor, "imported@example.org")
     from accord.core.events import muted
 
-    with muted("activity.logged"):  # e.g. an import of activities
+    # e.g. an import of activities, run before the due time
+    with muted("activity.logged"), time_machine.travel(MONDAY_10 + dt.timedelta(hours=3)):
         activity_create(
             actor=floor.actor(floor.sellers[0]),
             values={

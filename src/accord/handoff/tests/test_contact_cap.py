@@ -54,3 +54,34 @@ def test_next_allowed_is_the_first_moment_within_the_cap(
     while moment < allowed:
         assert _brute_count(past, moment, cap.window) >= limit
         moment += HOUR
+
+
+def test_a_backdated_touch_counts_in_the_windows_after_it() -> None:
+    # Six calls from 12:00 to 17:00; one backdated to 10:00 is the seventh in the window
+    # (10:00 - 24 h, 17:00] although the window ending at 10:00 holds nothing else.
+    cap = ContactCap(limit=6, window=dt.timedelta(hours=24))
+    touches = [T0 + (3 + k) * HOUR for k in range(6)]
+    backdated = T0 + HOUR
+    assert cap.touches_in_window(touches, backdated) == 0
+    assert cap.peak_with(touches, backdated) == 6
+    # A window holding the new touch ends before backdated + 24 h: a touch then is not in one.
+    assert cap.peak_with([backdated + 24 * HOUR], backdated) == 0
+    assert cap.peak_with([backdated + 23 * HOUR], backdated) == 1
+
+
+@given(
+    st.lists(st.integers(0, 200), max_size=15),
+    st.integers(1, 48),
+    st.integers(0, 250),
+)
+def test_peak_with_is_the_fullest_window_holding_the_touch(
+    offsets: list[int], window_hours: int, at_offset: int
+) -> None:
+    """Brute force: every window (end - W, end] holding `at`, ends on a half-hour grid (the
+    touches fall on whole hours, so every distinct window is among them)."""
+    cap = ContactCap(limit=1, window=window_hours * HOUR)
+    touches = sorted(T0 + k * HOUR for k in offsets)
+    at = T0 + at_offset * HOUR
+    ends = [at + k * HOUR / 2 for k in range(2 * window_hours)]
+    expected = max(_brute_count(touches, end, cap.window) for end in ends)
+    assert cap.peak_with(touches, at) == expected

@@ -27,7 +27,11 @@ RULES = [
 
 
 def roster(**overrides: list[Candidate]) -> Roster:
-    teams = {"emea-ae": [Candidate(10), Candidate(11)], "sdr": [Candidate(20), Candidate(21)]}
+    teams = {
+        "emea-ae": [Candidate(10), Candidate(11)],
+        "sdr": [Candidate(20), Candidate(21)],
+        "partners": [Candidate(1)],  # Ana
+    }
     teams.update(overrides)
     return Roster(teams=teams)
 
@@ -62,7 +66,7 @@ def test_unavailable_people_fall_through_to_the_fallback() -> None:
             "emea-ae": [Candidate(10, away=AWAY)],
             "sdr": [Candidate(20, capacity=1, open_handoffs=1)],
         },
-        ana=[Candidate(1, away=AWAY)],
+        partners=[Candidate(1, away=AWAY)],
     )
     result = route({"country": "DE", "company.employee_count": "5000"}, RULES, r, DAY)
     assert (result.user_id, result.chosen_by) == (
@@ -70,6 +74,41 @@ def test_unavailable_people_fall_through_to_the_fallback() -> None:
         "fallback: no rule matched an available owner",
     )
     assert route({"original_source": "partner"}, RULES, r, DAY).user_id is None
+
+
+def test_an_owner_or_named_person_off_the_roster_is_skipped_and_the_result_says_why() -> None:
+    """A former member, a deactivated user or a marketer is not on the roster: the lead goes
+    on to the next rule (or the queue), never to someone who cannot work it."""
+    r = roster()
+    result = route({"country": "US"}, RULES, r, DAY, account_owner=99)
+    assert (result.user_id, result.chosen_by, result.rule) == (
+        20,
+        "rule: Everyone else (account owner user 99 skipped: not an active seller)",
+        "Everyone else",
+    )
+    no_ana = roster(partners=[])
+    result = route({"original_source": "partner"}, RULES, no_ana, DAY)
+    assert (result.user_id, result.chosen_by) == (
+        20,
+        "rule: Everyone else (rule 'Partners to Ana' skipped: user 1 is not an active seller)",
+    )
+    nobody = roster(partners=[], sdr=[])
+    result = route({"original_source": "partner"}, RULES, nobody, DAY, account_owner=99)
+    assert (result.user_id, result.rule) == (None, None)
+    assert result.chosen_by == (
+        "fallback: no rule matched an available owner (account owner user 99 skipped: not an "
+        "active seller; rule 'Partners to Ana' skipped: user 1 is not an active seller)"
+    )
+
+
+def test_people_who_own_leads_without_rotating_can_be_account_owners() -> None:
+    """A sales team's manager owns accounts and can be named by a rule, but is not in the
+    rotation; away, they are skipped like anyone."""
+    r = Roster(teams={"sdr": [Candidate(20)]}, people={7: Candidate(7)})
+    assert route({}, RULES, r, DAY, account_owner=7).user_id == 7
+    away = Roster(teams={"sdr": [Candidate(20)]}, people={7: Candidate(7, away=AWAY)})
+    result = route({}, RULES, away, DAY, account_owner=7)
+    assert (result.user_id, result.chosen_by) == (20, "rule: Everyone else")
 
 
 def test_conditions() -> None:

@@ -82,3 +82,24 @@ def test_volume_is_owed_from_when_the_sla_came_into_force(workspace) -> None:  #
     assert november.mqls == 1
     assert november.target == round(target * 10 / 30)  # 21 to 30 November: 10 of 30 days
     assert november.expected_by_now == pytest.approx(target * 10 / 30 * 5 / 10)
+
+
+def test_the_cli_report_says_touch_and_contact_in_the_singular(workspace) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from django.core.management import call_command
+
+    from accord.crm.services.activities import activity_create
+    from accord.handoff.models import ContactCapViolation
+
+    floor = sales_floor(workspace, sellers=1)
+    activate_sla(floor, sla_document(buyer={"max_touches": 1, "window_hours": 24}))
+    contact = make_mql(floor, "one-over@example.org")
+    rep = floor.actor(floor.sellers[0])
+    call = {"kind": "call", "contact_id": contact.pk}
+    activity_create(actor=rep, values=call)
+    activity_create(actor=rep, values=call, confirmed=["contact_cap"])
+    assert ContactCapViolation.objects.for_workspace(workspace).count() == 1
+    out = io.StringIO()
+    call_command("sla", "report", "--workspace", workspace.slug, stdout=out)
+    assert "Buyer: 1 touch over the cap on 1 contact." in out.getvalue()

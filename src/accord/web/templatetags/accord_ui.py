@@ -3,6 +3,7 @@ icons. Everything user-supplied goes through `format_html`, which escapes it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accord.attribution.models import AttributionModel
 from accord.attribution.presentation import channel_label
 from accord.crm.models import LedgerEntry
+from accord.handoff.business_hours import MIDNIGHT
 
 register = template.Library()
 
@@ -220,3 +222,9 @@ def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{100 * float(value):.{int(digits)}f}%"
+
+
+@register.filter(name="interval_end")
+def interval_end(value: dt.time) -> str:
+    """An SLA calendar interval's end: '17:00', or '24:00' for one open until midnight."""
+    return "24:00" if value == MIDNIGHT else value.strftime("%H:%M")

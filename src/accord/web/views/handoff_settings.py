@@ -22,6 +22,7 @@ from accord.handoff.api_queries import (
     routing_rule_list,
     seller_rows,
 )
+from accord.handoff.assignment import lead_owners
 from accord.handoff.models import RejectionReason
 from accord.identity.models import Membership, Team, TeamKind
 from accord.identity.permissions import Action
@@ -156,9 +157,8 @@ def routing_index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "teams": Team.objects.for_workspace(workspace).filter(kind=TeamKind.SALES),
             "reasons": RejectionReason.objects.for_workspace(workspace),
             "can_manage": web_actor(membership).can(Action.MANAGE_ROUTING),
-            "members": Membership.objects.for_workspace(workspace)
-            .select_related("user")
-            .order_by("user__email"),
+            # A rule names someone who can work leads; the service refuses anyone else.
+            "members": lead_owners(workspace.pk).select_related("user").order_by("user__email"),
             "operators": routing_settings.OPERATORS,
         },
     )

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import AccordError, ValidationFailed
@@ -20,9 +22,9 @@ from accord.handoff.api_queries import (
     handoff_list,
 )
 from accord.handoff.escalations import escalation_mark_read
-from accord.handoff.models import HandoffStatus, RejectionReason
+from accord.handoff.models import HandoffStatus, RejectionReason, SlaState
 from accord.handoff.routing_settings import ensure_default_reasons
-from accord.identity.models import Membership, Role
+from accord.identity.models import Membership, Role, TeamKind
 from accord.identity.permissions import Action
 from accord.web.views.access import member_view, web_actor
 
@@ -32,6 +34,37 @@ DECISIONS = ("claim", "accept", "reject", "recycle")
 
 def _leads_team(membership: Membership) -> bool:
     return membership.role in (Role.MANAGER, Role.ADMIN)
+
+
+def _can_work(membership: Membership) -> bool:
+    """Whether to offer the decisions: a role that works leads, and a manager only of a sales
+    team (the services refuse the others)."""
+    if not web_actor(membership).can(Action.WORK_HANDOFFS):
+        return False
+    return membership.role != Role.MANAGER or (
+        membership.team is not None and membership.team.kind == TeamKind.SALES
+    )
+
+
+# Most urgent first: running clocks by due time, then breached (still untouched, oldest due
+# first), then paused; leads whose clock is over (met) or untimed last, oldest first.
+URGENCY = Case(
+    When(sla_state=SlaState.DUE, then=Value(0)),
+    When(sla_state=SlaState.BREACHED, then=Value(1)),
+    When(sla_state=SlaState.PAUSED, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the form came from, if it is one of ours; else the inbox."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("web:handoffs")
 
 
 @require_GET
@@ -53,12 +86,16 @@ def handoff_inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
         request,
         "web/handoff/inbox.html",
         {
-            "mine": list(mine.order_by("first_touch_due_at", "assigned_at")[:INBOX_LIMIT]),
+            "mine": list(
+                mine.annotate(urgency=URGENCY).order_by(
+                    "urgency", "first_touch_due_at", "assigned_at", "id"
+                )[:INBOX_LIMIT]
+            ),
             "queue": list(queue.order_by("assigned_at")[:INBOX_LIMIT]),
             "recent": list(recent.order_by("-decided_at")[:10]),
             "everyone": everyone,
             "leads_team": _leads_team(membership),
-            "can_work": web_actor(membership).can(Action.WORK_HANDOFFS),
+            "can_work": _can_work(membership),
             "reasons": RejectionReason.objects.for_workspace(workspace).filter(is_active=True),
             "unread": escalation_list(
                 workspace, EscalationFilters(recipient_id=membership.user_id, unread=True)
@@ -108,9 +145,9 @@ def handoff_decide(
             raise ValidationFailed.single("action", f"Unknown action '{action}'.")
     except AccordError as exc:
         messages.error(request, exc.message)
-        return redirect(post.get("next") or "web:handoffs")
+        return _back(request)
     messages.success(request, f"{handoff.contact} {done}.")
-    return redirect(post.get("next") or "web:handoffs")
+    return _back(request)
 
 
 @require_GET

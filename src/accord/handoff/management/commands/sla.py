@@ -17,6 +17,7 @@ from accord.core.errors import AccordError
 from accord.core.periods import last_days
 from accord.definitions.models import DefinitionStatus
 from accord.handoff import agreements
+from accord.handoff.business_hours import MIDNIGHT
 from accord.handoff.management.commands.handoff import add_scope, workspace_zone
 from accord.handoff.models import SlaAgreement, SlaApproval
 from accord.handoff.reports import sla_report
@@ -36,6 +37,11 @@ def _clock(moment: dt.time) -> str:
     return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
 
 
+def _until(moment: dt.time) -> str:
+    """An interval's end: midnight ends the day ("24:00")."""
+    return "24:00" if moment == MIDNIGHT else _clock(moment)
+
+
 def _week(spec: CalendarSpec) -> str:
     """Business hours with consecutive days of equal hours grouped: 'Mon-Fri 09:00-17:00'."""
     days = [(day, tuple(spec.hours.get(day, ()))) for day in WEEKDAYS]
@@ -53,7 +59,7 @@ def _week(spec: CalendarSpec) -> str:
     if not groups:
         return "closed"
     return "; ".join(
-        f"{label} {', '.join(f'{_clock(a)}-{_clock(b)}' for a, b in hours)}"
+        f"{label} {', '.join(f'{_clock(a)}-{_until(b)}' for a, b in hours)}"
         for label, hours in groups
     )
 
@@ -334,8 +340,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nSales: {attempts.successes} of {attempts.n} unresponsive rejections had the "
             f"agreed attempts ({pct(attempts.value)})."
-            f"\nBuyer: {report.cap_violations} touches over the cap on "
-            f"{report.contacts_over_cap} contacts."
+            f"\nBuyer: {_plural(report.cap_violations, 'touch', 'touches')} over the cap on "
+            f"{_plural(report.contacts_over_cap, 'contact')}."
         )
 
 
