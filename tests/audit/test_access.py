@@ -17,7 +17,7 @@ from django.test import Client
 from accord.identity import audit
 from accord.identity.actor import Actor, Source
 from accord.identity.audit import AuditEntry
-from accord.identity.models import Membership
+from accord.identity.models import Membership, Team
 from tests.api.conftest import Api, make_token
 from tests.audit.helpers import actions
 
@@ -144,6 +144,9 @@ def test_the_web_and_the_api_record_the_callers_address(
     admin: Membership, member_factory: Any, workspace: Any
 ) -> None:
     manager = member_factory("manager")
+    # A rule names someone who can work leads: a manager on a sales team.
+    manager.team = Team.objects.create(workspace=workspace, name="Sales", kind="sales")
+    manager.save()
     response = _client(manager).post(
         "/handoffs/routing/rule/",
         {"name": "Everyone to me", "target": f"user:{manager.user_id}"},

@@ -99,6 +99,8 @@ def test_routing_rules_seller_settings_and_reasons(workspace: Any, member_factor
     manager = Actor.for_membership(member_factory("manager"), Source.WEB)
     rep = member_factory("sales_rep")
     team = TeamFactory(workspace=workspace, name="AEs", kind="sales")
+    rep.team = team  # a rule names someone who can work leads: a seller on a sales team
+    rep.save()
     first = routing_settings.routing_rule_create(
         actor=manager, values={"name": "Enterprise", "conditions": [], "team_id": team.pk}
     )

@@ -25,8 +25,10 @@ def test_a_change_shows_in_the_audit_log_and_its_export(
     from accord.handoff import routing_settings
     from accord.identity.actor import Actor, Source
 
-    TeamFactory(workspace=admin.workspace, name="Account Executives", kind="sales")
+    sales = TeamFactory(workspace=admin.workspace, name="Account Executives", kind="sales")
     manager = member_factory("manager", email="sam@acme.example")
+    manager.team = sales  # a rule names someone who can work leads: a sales-team manager
+    manager.save()
     member_factory("sales_rep", email="rita@acme.example")
     routing_settings.routing_rule_create(
         actor=Actor.for_membership(manager, Source.WEB),
