@@ -43,10 +43,10 @@ from accord.handoff.models import (
     SlaState,
 )
 from accord.handoff.notify import escalate
-from accord.handoff.routing_settings import ensure_default_reasons, other_reason
+from accord.handoff.routing_settings import ensure_default_reasons
 from accord.identity import audit
-from accord.identity.actor import Actor, Source
-from accord.identity.models import Membership, Role, TeamKind, Workspace
+from accord.identity.actor import Actor
+from accord.identity.models import Membership, Role, TeamKind
 from accord.identity.permissions import Action
 
 MAX_COMMENT = 1000
@@ -128,7 +128,9 @@ def _resolved_clock(handoff: Handoff, at: dt.datetime) -> dict[str, Any]:
     return {}  # met, breached or untimed already: as it was
 
 
-def _close(actor: Actor, handoff: Handoff, status: HandoffStatus, **fields: object) -> Handoff:
+def close_handoff(
+    actor: Actor, handoff: Handoff, status: HandoffStatus, **fields: object
+) -> Handoff:
     """The conditional update that makes a decision exactly-once."""
     now = timezone.now()
     values = {
@@ -253,7 +255,7 @@ def _set_contact_owner(actor: Actor, handoff: Handoff) -> None:
 @transaction.atomic
 def handoff_accept(*, actor: Actor, handoff_id: int, comment: str = "") -> Handoff:
     handoff = _decidable(actor, handoff_id)
-    handoff = _close(actor, handoff, HandoffStatus.ACCEPTED, comment=_comment(comment))
+    handoff = close_handoff(actor, handoff, HandoffStatus.ACCEPTED, comment=_comment(comment))
     change_stage(
         actor=actor,
         contact_id=handoff.contact_id,
@@ -335,7 +337,7 @@ def handoff_reject(*, actor: Actor, handoff_id: int, reason: str, comment: str =
     text = _comment(comment)
     if code.needs_attempts:
         _check_attempts(handoff)
-    handoff = _close(actor, handoff, HandoffStatus.REJECTED, reason=code, comment=text)
+    handoff = close_handoff(actor, handoff, HandoffStatus.REJECTED, reason=code, comment=text)
     change_stage(
         actor=actor,
         contact_id=handoff.contact_id,
@@ -353,7 +355,9 @@ def handoff_recycle(*, actor: Actor, handoff_id: int, until: dt.date, comment: s
         raise ValidationFailed.single("until", "Pick a re-engagement date in the future.")
     text = _comment(comment)
     handoff = _decidable(actor, handoff_id)
-    handoff = _close(actor, handoff, HandoffStatus.RECYCLED, recycle_until=until, comment=text)
+    handoff = close_handoff(
+        actor, handoff, HandoffStatus.RECYCLED, recycle_until=until, comment=text
+    )
     change_stage(
         actor=actor,
         contact_id=handoff.contact_id,
@@ -467,70 +471,3 @@ def _check_still_rejected(actor: Actor, handoff: Handoff) -> None:
         f"{handoff.contact} {since} since the rejection: overturning would pull it back to "
         "MQL, so nothing was changed. Uphold the dispute, or work the lead where it is."
     )
-
-
-# A lifecycle change made outside the handoff --------------------------------------------------
-
-
-def _outside_actor(workspace_id: int, user_id: int | None, source: str) -> Actor:
-    """The person who moved the contact, if they are a member; else the system."""
-    membership = (
-        Membership.objects.for_workspace(workspace_id)
-        .select_related("user", "workspace")
-        .filter(user_id=user_id)
-        .first()
-        if user_id is not None
-        else None
-    )
-    if membership is None:
-        workspace = Workspace.objects.get(pk=workspace_id)
-        return Actor.system(workspace, Source.RULE, rule="lifecycle change")
-    return Actor(
-        workspace=membership.workspace,
-        source=Source(source) if source in set(Source) else Source.SYSTEM,
-        user=membership.user,
-        role=membership.role,
-        rule="lifecycle change",
-    )
-
-
-@transaction.atomic
-def handoff_close_outside(
-    *,
-    workspace_id: int,
-    contact_id: int,
-    user_id: int | None = None,
-    source: str = "",
-    why: str = "",
-) -> Handoff | None:
-    """Close the contact's open handoff after a lifecycle change outside the handoff took it out
-    of MQL (a person on the contact page, an import, a re-score), so the lead does not sit in
-    the inbox, breach and escalate. The move decides how: forward (SAL, SQL, opportunity,
-    customer, or any stage after MQL) → accepted, by whoever moved it; disqualified → rejected
-    with the reason "other"; recycled, lead, subscriber (or any stage before MQL) → recycled to
-    nurture, with no re-engagement date. The clock ends as on any decision. Nothing happens if
-    the contact is an MQL again by now, or has no open handoff. Returns the closed handoff."""
-    handoff = (
-        Handoff.objects.for_workspace(workspace_id)
-        .select_for_update(of=("self",))
-        .select_related("contact", "agreement")
-        .filter(contact_id=contact_id, status=HandoffStatus.OPEN)
-        .first()
-    )
-    if handoff is None or handoff.contact.lifecycle_stage == "mql":
-        return None
-    stage = handoff.contact.lifecycle_stage
-    positions = dict(
-        LifecycleStage.objects.for_workspace(workspace_id).values_list("key", "position")
-    )
-    note = f"moved to {stage} outside the handoff" + (f": {why}" if why else "")
-    fields: dict[str, Any] = {"comment": note[:MAX_COMMENT]}
-    if stage == ReasonOutcome.DISQUALIFIED:
-        status = HandoffStatus.REJECTED
-        fields["reason"] = other_reason(workspace_id)
-    elif stage != ReasonOutcome.RECYCLED and positions.get(stage, -1) > positions.get("mql", 0):
-        status = HandoffStatus.ACCEPTED
-    else:
-        status = HandoffStatus.RECYCLED
-    actor = _outside_actor(workspace_id, user_id, source)
-    return _close(actor, handoff, status, **fields)

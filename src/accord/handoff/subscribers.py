@@ -12,7 +12,7 @@ def on_event(event: Event) -> None:
     from accord.handoff.assignment import route_contacts, route_contacts_isolated
     from accord.handoff.clocks import record_touch
     from accord.handoff.departures import requeue_leads_of_former_members
-    from accord.handoff.dispositions import handoff_close_outside
+    from accord.handoff.outside_decisions import handoff_close_outside
 
     data = event.data
     if event.name == "contact.became_mql" and not data.get("bulk"):

@@ -23,9 +23,9 @@ from accord.handoff.assignment import route_contacts_isolated
 from accord.handoff.business_hours import add_business_hours
 from accord.handoff.clocks import sweep_workspace, team_name
 from accord.handoff.departures import requeue_leads_of_former_members
-from accord.handoff.dispositions import handoff_close_outside
 from accord.handoff.models import Escalation, Handoff, HandoffStatus, SlaAgreement, SlaState
 from accord.handoff.notify import deliver_pending
+from accord.handoff.outside_decisions import handoff_close_outside
 from accord.identity.actor import Actor, Source
 from accord.identity.models import Workspace
 
