@@ -34,13 +34,13 @@ from accord.definitions.contact_loading import (
 )
 from accord.definitions.document import LeadDefinitionDocument, parse_stored_document
 from accord.definitions.event_loading import EventNeeds, EventTable, load_events
+from accord.definitions.explanation import explain
 from accord.definitions.models import LeadDefinition
 from accord.definitions.score_store import StoredScores, write_scores
 from accord.definitions.scoring import (
     ContactColumns,
     EventColumns,
     Explanation,
-    explain,
     score,
 )
 from accord.definitions.selectors import active_definition

@@ -23,11 +23,11 @@ from accord.definitions.document import (
     parse_document,
     parse_stored_document,
 )
+from accord.definitions.explanation import explain
 from accord.definitions.scoring import (
     SECONDS_PER_DAY,
     ContactColumns,
     EventColumns,
-    explain,
     score,
 )
 

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.definitions.document import GRADES, LeadDefinitionDocument, parse_document
+from accord.definitions.explanation import explain
 from accord.definitions.scoring import (
     SECONDS_PER_DAY,
     ContactColumns,
     EventColumns,
     decay_factor,
-    explain,
     score,
 )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.definitions.document import LeadDefinitionDocument
-from accord.definitions.scoring import describe_engagement, describe_fit
+from accord.definitions.explanation import describe_engagement, describe_fit
 
 
 @dataclass(frozen=True)
